@@ -1,0 +1,130 @@
+import { parseInstallRdf, type AddonType, type TargetApplication } from './install-rdf.ts';
+import { PackageError } from './package-errors.ts';
+import { localizeWebExtString, parseWebExtManifest, type WebExtManifest } from './webext-manifest.ts';
+import { openZip, type ZipArchive, type ZipLimits, type ZipSource } from './zip-reader.ts';
+
+export interface XpiInfo {
+  format: 'install.rdf' | 'webextension';
+  id: string;
+  version: string;
+  /** Display name (em:name, or the resolved manifest.json name); the id when there is none. */
+  name: string;
+  type: AddonType;
+  /** install.rdf's numeric em:type when given. */
+  typeCode?: number;
+  targetApplications: TargetApplication[];
+  targetPlatforms: string[];
+  updateURL?: string;
+  updateKey?: string;
+  warnings: string[];
+}
+
+export const FIREFOX_APP_ID = '{ec8030f7-c20a-464f-9b0e-13a3a9e97384}';
+/**
+ * strict_min_version when a WebExtension gives none: 42.0, the first Firefox release that ran
+ * WebExtensions (Firefox itself uses 42.0a1 internally, which no installed client still runs).
+ */
+export const WEBEXT_DEFAULT_MIN_VERSION = '42.0';
+export const WEBEXT_DEFAULT_MAX_VERSION = '*';
+
+/** Manifests are small; a multi-megabyte one is an attack or a mistake, never worth parsing. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/**
+ * Describes an uploaded XPI without extracting it. install.rdf wins when both manifests exist,
+ * because that is what every client that reads install.rdf (the ones Outpost signs for) installs.
+ */
+export async function inspectXpi(source: ZipSource, limits?: Partial<ZipLimits>): Promise<XpiInfo> {
+  const zip = await openZip(source, limits);
+  try {
+    if (zip.has('install.rdf')) {
+      const info = await fromInstallRdf(zip);
+      if (zip.has('manifest.json')) {
+        info.warnings.push('The XPI has both install.rdf and manifest.json; install.rdf was used.');
+      }
+      return info;
+    }
+    if (zip.has('manifest.json')) return await fromWebExtension(zip);
+    throw new PackageError(
+      'XPI_NO_MANIFEST',
+      'The XPI has neither install.rdf nor manifest.json at its top level. Zip the add-on folder\'s contents, not the folder.',
+    );
+  } finally {
+    zip.close();
+  }
+}
+
+function isPlainHttp(url: string): boolean {
+  return /^http:/i.test(url);
+}
+
+async function fromInstallRdf(zip: ZipArchive): Promise<XpiInfo> {
+  const manifest = parseInstallRdf(await zip.read('install.rdf', MAX_MANIFEST_BYTES));
+  const warnings = [...manifest.warnings];
+  if (manifest.updateURL === undefined) {
+    warnings.push('install.rdf has no em:updateURL, so clients will not ask this server for updates.');
+  } else if (isPlainHttp(manifest.updateURL) && manifest.updateKey === undefined) {
+    warnings.push(
+      'em:updateURL uses plain http and there is no em:updateKey: clients refuse such updates. Add an update key or use https.',
+    );
+  }
+  if (manifest.name === undefined) warnings.push('install.rdf has no em:name.');
+  return {
+    format: 'install.rdf',
+    id: manifest.id,
+    version: manifest.version,
+    name: manifest.name ?? manifest.id,
+    type: manifest.type,
+    ...(manifest.typeCode !== undefined && { typeCode: manifest.typeCode }),
+    targetApplications: manifest.targetApplications,
+    targetPlatforms: manifest.targetPlatforms,
+    ...(manifest.updateURL !== undefined && { updateURL: manifest.updateURL }),
+    ...(manifest.updateKey !== undefined && { updateKey: manifest.updateKey }),
+    warnings,
+  };
+}
+
+async function displayName(zip: ZipArchive, manifest: WebExtManifest, warnings: string[]): Promise<string> {
+  if (!manifest.name.includes('__MSG_')) return manifest.name;
+  const locale = manifest.defaultLocale;
+  const path = locale && /^[A-Za-z0-9_-]+$/.test(locale) ? `_locales/${locale}/messages.json` : undefined;
+  let name: string | undefined;
+  if (path && zip.has(path)) {
+    name = localizeWebExtString(manifest.name, await zip.read(path, MAX_MANIFEST_BYTES));
+  }
+  if (name === undefined || name.includes('__MSG_')) {
+    warnings.push(`The name "${manifest.name}" could not be resolved from the default locale's messages.json.`);
+  }
+  return name ?? manifest.name;
+}
+
+async function fromWebExtension(zip: ZipArchive): Promise<XpiInfo> {
+  const manifest = parseWebExtManifest(await zip.read('manifest.json', MAX_MANIFEST_BYTES));
+  const warnings: string[] = [];
+  const updateURL = manifest.gecko.updateUrl;
+  if (updateURL === undefined) {
+    warnings.push('manifest.json has no browser_specific_settings.gecko.update_url, so Firefox will not ask this server for updates.');
+  } else if (!/^https:/i.test(updateURL)) {
+    warnings.push('gecko.update_url must use https; Firefox refuses to check an update URL over plain http.');
+  }
+  if (manifest.geckoKey === 'applications') {
+    warnings.push('manifest.json uses the old "applications" key; rename it to "browser_specific_settings".');
+  }
+  return {
+    format: 'webextension',
+    id: manifest.gecko.id,
+    version: manifest.version,
+    name: await displayName(zip, manifest, warnings),
+    type: manifest.kind === 'extension' ? 'extension' : manifest.kind === 'theme' ? 'theme' : 'other',
+    targetApplications: [
+      {
+        id: FIREFOX_APP_ID,
+        minVersion: manifest.gecko.strictMinVersion ?? WEBEXT_DEFAULT_MIN_VERSION,
+        maxVersion: manifest.gecko.strictMaxVersion ?? WEBEXT_DEFAULT_MAX_VERSION,
+      },
+    ],
+    targetPlatforms: [],
+    ...(updateURL !== undefined && { updateURL }),
+    warnings,
+  };
+}
