@@ -69,7 +69,7 @@ export function decodeSignature(value: string): DecodedSignature {
   const der = decodeBase64Loose(value);
   if (!der) throw new SignatureError('SIGNATURE_MALFORMED', 'em:signature is not valid base64.');
   try {
-    const top = forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')), { strict: true });
+    const top = forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')), true);
     const [algId, bits] = top.value as forge.asn1.Asn1[];
     const [oid, params] = (algId?.value ?? []) as forge.asn1.Asn1[];
     if (!oid || !bits || bits.type !== forge.asn1.Type.BITSTRING || oid.type !== forge.asn1.Type.OID) {

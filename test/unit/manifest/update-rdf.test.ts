@@ -11,21 +11,13 @@ import { signedText } from '../../../src/rdf/signed-text.ts';
 import { decodeSignature } from '../../../src/signing/mccoy-signature.ts';
 import { signerFromPrivateKey } from '../../../src/signing/signer.ts';
 import { MCCOY_VECTORS } from '../../helpers/vectors.ts';
+import { codeOf } from '../../helpers/error-code.ts';
 
 const FIREFOX = '{ec8030f7-c20a-464f-9b0e-13a3a9e97384}';
 const SEAMONKEY = '{92650c4d-4b8e-4d2a-b7eb-24ecf4f6b63a}';
 const HASH = `sha256:${'ab'.repeat(32)}`;
 const key2048 = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const signer = signerFromPrivateKey(key2048);
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
 
 const addon = (id: string, versions: string[]): AddonUpdates => ({
   id,

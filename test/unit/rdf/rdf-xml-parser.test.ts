@@ -3,18 +3,10 @@ import { EM_NS, RDF_NS } from '../../../src/rdf/graph.ts';
 import { parseRdfXml, parseRdfXmlDocument } from '../../../src/rdf/rdf-xml-parser.ts';
 import { signedText } from '../../../src/rdf/signed-text.ts';
 import { writeRdfXml } from '../../../src/rdf/rdf-xml-writer.ts';
+import { codeOf } from '../../helpers/error-code.ts';
 
 const NS = 'xmlns:RDF="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:em="http://www.mozilla.org/2004/em-rdf#"';
 const ROOT = 'urn:mozilla:extension:a@b';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('parseRdfXml (Mozilla content-sink rules)', () => {
   it('reads attribute form and element form alike, with any em prefix', () => {

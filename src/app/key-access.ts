@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '../config.ts';
+import { OutpostError } from '../errors.ts';
+import { writeFileAtomic } from '../storage/atomic-write.ts';
+import { readKeyPassphrase } from '../storage/key-passphrase.ts';
+import { KeyStore } from '../storage/key-store.ts';
+
+export type KeyAccessErrorCode = 'KEY_PASSPHRASE_MISSING';
+export class KeyAccessError extends OutpostError<KeyAccessErrorCode> {}
+
+export const GENERATED_PASSPHRASE_FILE = 'passphrase';
+
+/**
+ * The passphrase that encrypts private keys: OUTPOST_KEY_PASSPHRASE, else the file named by
+ * OUTPOST_KEY_PASSPHRASE_FILE, else one Outpost generated earlier into <keys>/passphrase. Writing
+ * code may generate that file on first use; reading metadata needs no passphrase at all.
+ */
+export async function resolvePassphrase(
+  env: NodeJS.ProcessEnv,
+  keysDir: string,
+  mayGenerate: boolean,
+): Promise<{ passphrase?: string; notice?: string }> {
+  const configured = await readKeyPassphrase(env);
+  if (configured) return { passphrase: configured };
+  const file = path.join(keysDir, GENERATED_PASSPHRASE_FILE);
+  try {
+    const stored = (await readFile(file, 'utf8')).trim();
+    if (stored) return { passphrase: stored };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (!mayGenerate) return {};
+  const passphrase = randomBytes(32).toString('base64url');
+  await mkdir(keysDir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, `${passphrase}\n`, { mode: 0o600 });
+  return {
+    passphrase,
+    notice: `No OUTPOST_KEY_PASSPHRASE was set: generated one into ${file} (mode 0600). Keep a copy; without it the keys cannot be used.`,
+  };
+}
+
+export type KeyPurpose = 'read' | 'sign' | 'write';
+
+export async function openKeyStore(env: NodeJS.ProcessEnv, cwd: string, purpose: KeyPurpose): Promise<{ store: KeyStore; notice?: string }> {
+  const { keysDir } = loadConfig(env, cwd);
+  const { passphrase, notice } = await resolvePassphrase(env, keysDir, purpose === 'write');
+  if (!passphrase && purpose !== 'read') {
+    throw new KeyAccessError(
+      'KEY_PASSPHRASE_MISSING',
+      `No key passphrase: set OUTPOST_KEY_PASSPHRASE or OUTPOST_KEY_PASSPHRASE_FILE (or create a key first, which generates ${path.join(keysDir, GENERATED_PASSPHRASE_FILE)}).`,
+    );
+  }
+  return { store: new KeyStore(keysDir, passphrase ?? ''), notice };
+}

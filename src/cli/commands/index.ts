@@ -1,0 +1,20 @@
+import type { Command } from '../command.ts';
+import { hashCommand } from './hash.ts';
+import { inspectCommand } from './inspect.ts';
+import { installKeyCommand } from './install-key.ts';
+import { keyCreateCommand, keyImportCommand, keyListCommand, keyShowCommand } from './key.ts';
+import { signCommand } from './sign.ts';
+import { verifyCommand } from './verify.ts';
+
+/** Every `outpost` command, in the order `outpost --help` lists them. */
+export const commands: readonly Command[] = [
+  keyCreateCommand,
+  keyListCommand,
+  keyShowCommand,
+  keyImportCommand,
+  inspectCommand,
+  hashCommand,
+  signCommand,
+  verifyCommand,
+  installKeyCommand,
+];
