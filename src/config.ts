@@ -1,19 +1,57 @@
 import path from 'node:path';
+import { z } from 'zod';
+import { OutpostError } from './errors.ts';
 
 /**
- * One typed configuration object, read once from the environment. Paths are resolved against
- * the working directory so `npm start` from a checkout uses ./storage and ./keys.
+ * One typed configuration object, read and validated once from the environment. Paths resolve
+ * against the working directory, so `npm start` in a checkout uses ./storage and ./keys.
  */
 export interface Config {
+  port: number;
+  host: string;
+  /** OUTPOST_DATA: public tree (served files) and private state (catalog, tokens). */
+  dataDir: string;
   /** OUTPOST_KEYS: publisher keys (encrypted private keys, metadata, generated passphrase). */
   keysDir: string;
-  /** OUTPOST_DATA: packages, manifests and private state. */
-  dataDir: string;
+  /** Base URL written into updateLink/updateURL, without a trailing slash. */
+  publicUrl: string;
+  /** Largest accepted upload, in bytes (nginx's client_max_body_size must match). */
+  maxUploadBytes: number;
+  /** Log level for the server's JSON logs. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
 
+export type ConfigErrorCode = 'CONFIG_INVALID';
+export class ConfigError extends OutpostError<ConfigErrorCode> {}
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  OUTPOST_DATA: z.string().min(1).default('./storage'),
+  OUTPOST_KEYS: z.string().min(1).default('./keys'),
+  OUTPOST_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .optional(),
+  OUTPOST_MAX_UPLOAD_MB: z.coerce.number().positive().max(4096).default(256),
+  OUTPOST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+});
+
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
+  // Empty variables count as unset, as shells make it easy to export VAR= by accident.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError('CONFIG_INVALID', `${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
   return {
-    keysDir: path.resolve(cwd, env.OUTPOST_KEYS || './keys'),
-    dataDir: path.resolve(cwd, env.OUTPOST_DATA || './storage'),
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(cwd, e.OUTPOST_DATA),
+    keysDir: path.resolve(cwd, e.OUTPOST_KEYS),
+    publicUrl: (e.OUTPOST_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    maxUploadBytes: Math.floor(e.OUTPOST_MAX_UPLOAD_MB * 1024 * 1024),
+    logLevel: e.OUTPOST_LOG_LEVEL,
   };
 }

@@ -6,8 +6,9 @@ import { PackageError } from './package-errors.ts';
  * against a closed character set here, once, for every package format.
  */
 const MAX_ID_LENGTH = 80;
-// The two forms the add-on manager accepts: email-like, or a GUID in braces.
-const EMAIL_LIKE_ID = /^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+$/;
+// The two forms the add-on manager accepts: email-like, or a GUID in braces. No leading dot: the id
+// names a directory in the served tree, and dotfiles are never served.
+const EMAIL_LIKE_ID = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*@[A-Za-z0-9.-]+$/;
 const GUID_ID = /^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}$/;
 
 export function isValidAddonId(id: string): boolean {

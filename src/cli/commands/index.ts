@@ -3,11 +3,14 @@ import { hashCommand } from './hash.ts';
 import { inspectCommand } from './inspect.ts';
 import { installKeyCommand } from './install-key.ts';
 import { keyCreateCommand, keyImportCommand, keyListCommand, keyShowCommand } from './key.ts';
+import { serveCommand } from './serve.ts';
 import { signCommand } from './sign.ts';
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.ts';
 import { verifyCommand } from './verify.ts';
 
 /** Every `outpost` command, in the order `outpost --help` lists them. */
 export const commands: readonly Command[] = [
+  serveCommand,
   keyCreateCommand,
   keyListCommand,
   keyShowCommand,
@@ -17,4 +20,7 @@ export const commands: readonly Command[] = [
   signCommand,
   verifyCommand,
   installKeyCommand,
+  tokenCreateCommand,
+  tokenListCommand,
+  tokenRevokeCommand,
 ];

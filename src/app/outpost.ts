@@ -1,0 +1,62 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { CatalogStore } from '../storage/catalog-store.ts';
+import { DataLayout } from '../storage/data-layout.ts';
+import { KeyStore } from '../storage/key-store.ts';
+import { TokenStore } from '../storage/token-store.ts';
+import { resolvePassphrase } from './key-access.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { ManifestService } from './manifests.ts';
+import { PublishService } from './publish.ts';
+import { SignerCache } from './signer-cache.ts';
+
+export const DEFAULT_KEY_NAME = 'default';
+
+/** Everything a running instance holds; built once by the composition root. */
+export interface Outpost {
+  config: Config;
+  layout: DataLayout;
+  keys: KeyStore;
+  tokens: TokenStore;
+  catalog: CatalogStore;
+  manifests: ManifestService;
+  publish: PublishService;
+  logger: Logger;
+}
+
+/** What a first start created and must show once: after that, no secret is printed again. */
+export interface FirstRun {
+  keyName?: string;
+  updateKey?: string;
+  token?: string;
+  passphraseNotice?: string;
+}
+
+export async function openOutpost(config: Config, env: NodeJS.ProcessEnv, logger?: Logger): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
+  const log = logger ?? pino({ level: config.logLevel });
+  const layout = new DataLayout(config.dataDir);
+  await layout.ensure();
+  const firstRun: FirstRun = {};
+  const { passphrase, notice } = await resolvePassphrase(env, config.keysDir, true);
+  if (notice) firstRun.passphraseNotice = notice;
+  const keys = new KeyStore(config.keysDir, passphrase!);
+  const tokens = new TokenStore(layout.tokensFile);
+
+  if ((await keys.list()).length === 0) {
+    const info = await keys.create(DEFAULT_KEY_NAME);
+    firstRun.keyName = info.name;
+    firstRun.updateKey = info.updateKey;
+  }
+  if (await tokens.isEmpty()) {
+    const keyName = firstRun.keyName ?? (await keys.list())[0]!.name;
+    firstRun.token = (await tokens.create(keyName, 'first-run')).token;
+    firstRun.keyName ??= keyName;
+    firstRun.updateKey ??= (await keys.info(keyName)).updateKey;
+  }
+
+  const { catalog, problems } = await CatalogStore.open(layout);
+  for (const p of problems) log.error({ file: p.file, reason: p.reason }, 'catalog record skipped');
+  const manifests = new ManifestService(layout, new SignerCache(keys), config.publicUrl);
+  const publish = new PublishService({ layout, catalog, keys, manifests, lock: new KeyedLock(), publicUrl: config.publicUrl });
+  return { outpost: { config, layout, keys, tokens, catalog, manifests, publish, logger: log }, firstRun };
+}

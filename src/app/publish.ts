@@ -1,0 +1,207 @@
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  fileUrl,
+  manifestUrl,
+  packageFileName,
+  type AddonRecord,
+  type VersionRecord,
+} from '../catalog/addon-record.ts';
+import { OutpostError } from '../errors.ts';
+import { inspectXpi, type XpiInfo } from '../package/inspect-xpi.ts';
+import type { ZipLimits } from '../package/zip-limits.ts';
+import { fsyncDirectory } from '../storage/atomic-write.ts';
+import type { CatalogStore } from '../storage/catalog-store.ts';
+import type { DataLayout } from '../storage/data-layout.ts';
+import { openZipFile } from '../storage/file-zip-source.ts';
+import type { KeyStore } from '../storage/key-store.ts';
+import type { KeyedLock } from './keyed-lock.ts';
+import type { ManifestService } from './manifests.ts';
+
+export type PublishErrorCode =
+  | 'ADDON_OWNED_BY_OTHER_KEY'
+  | 'VERSION_EXISTS'
+  | 'VERSION_WITHDRAWN'
+  | 'UPDATE_KEY_MISMATCH'
+  | 'UPDATE_INFO_URL_INVALID'
+  | 'ADDON_NOT_FOUND'
+  | 'VERSION_NOT_FOUND';
+export class PublishError extends OutpostError<PublishErrorCode> {}
+
+/** An upload already on disk (in the private tmp folder) with the hashes computed while it streamed. */
+export interface StagedUpload {
+  path: string;
+  size: number;
+  sha256: string;
+  sha512: string;
+}
+
+export interface PublishResult {
+  status: 'created' | 'unchanged';
+  id: string;
+  version: string;
+  type: string;
+  sha256: string;
+  size: number;
+  links: { download: string; updateRdf: string };
+  warnings: string[];
+}
+
+export interface PublishDeps {
+  layout: DataLayout;
+  catalog: CatalogStore;
+  keys: KeyStore;
+  manifests: ManifestService;
+  lock: KeyedLock;
+  publicUrl: string;
+  zipLimits?: Partial<ZipLimits>;
+  now?: () => Date;
+}
+
+function compactKey(key: string): string {
+  return key.replace(/\s+/g, '');
+}
+
+/**
+ * Publishing: inspect, check ownership and immutability, then write in the order that keeps every
+ * served state consistent — the package file first, the catalog record next, the manifest last,
+ * each atomically. A failure after the first write undoes what was written.
+ */
+export class PublishService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: PublishDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async publish(upload: StagedUpload, keyName: string, options: { updateInfoURL?: string } = {}): Promise<PublishResult> {
+    if (options.updateInfoURL !== undefined && !/^https?:\/\/[^\s]+$/i.test(options.updateInfoURL)) {
+      throw new PublishError('UPDATE_INFO_URL_INVALID', 'updateInfoURL must be an absolute http(s) URL.');
+    }
+    const info = await inspectXpi(await openZipFile(upload.path), this.deps.zipLimits);
+    const publisher = await this.deps.keys.info(keyName);
+    const warnings = [...info.warnings, ...this.keyChecks(info, publisher.updateKey)];
+    return this.deps.lock.run(info.id, () => this.store(upload, info, keyName, options.updateInfoURL, warnings));
+  }
+
+  private keyChecks(info: XpiInfo, updateKey: string): string[] {
+    if (info.updateKey !== undefined && compactKey(info.updateKey) !== compactKey(updateKey)) {
+      throw new PublishError(
+        'UPDATE_KEY_MISMATCH',
+        `The package's em:updateKey is not this publisher's key: clients would reject every manifest Outpost signs. Run \`outpost install-key\` with the publisher key, or publish with a token of the key the add-on carries.`,
+      );
+    }
+    const warnings: string[] = [];
+    const ownManifest = manifestUrl(this.deps.publicUrl, info.id);
+    if (info.updateURL !== undefined && info.updateURL !== ownManifest) {
+      warnings.push(`The package's update URL is ${info.updateURL}, not this server's ${ownManifest}: clients will not see updates published here.`);
+    }
+    return warnings;
+  }
+
+  private async store(upload: StagedUpload, info: XpiInfo, keyName: string, updateInfoURL: string | undefined, warnings: string[]): Promise<PublishResult> {
+    const { catalog, layout, manifests } = this.deps;
+    const previous = catalog.get(info.id);
+    if (previous && previous.publisherKey !== keyName) {
+      throw new PublishError('ADDON_OWNED_BY_OTHER_KEY', `${info.id} belongs to another publisher key; use a token of that key.`);
+    }
+    const existing = previous?.versions.find((v) => v.version === info.version);
+    if (existing) {
+      if (existing.sha256 !== upload.sha256) {
+        throw new PublishError('VERSION_EXISTS', `${info.id} ${info.version} is already published with different content. Versions are immutable: publish a new version number.`);
+      }
+      if (existing.withdrawnAt) {
+        throw new PublishError('VERSION_WITHDRAWN', `${info.id} ${info.version} was withdrawn; publish a new version number.`);
+      }
+      await rm(upload.path, { force: true });
+      return this.result('unchanged', previous!, existing, warnings);
+    }
+
+    const at = this.now().toISOString();
+    const version: VersionRecord = {
+      version: info.version,
+      format: info.format,
+      name: info.name,
+      targets: info.targetApplications.map((t) => ({ appId: t.id, minVersion: t.minVersion, maxVersion: t.maxVersion })),
+      targetPlatforms: info.targetPlatforms,
+      file: packageFileName(info.id, info.version, 'xpi'),
+      size: upload.size,
+      sha256: upload.sha256,
+      sha512: upload.sha512,
+      ...(updateInfoURL ? { updateInfoURL } : {}),
+      publishedAt: at,
+    };
+    const record: AddonRecord = {
+      id: info.id,
+      type: info.type === 'other' ? 'item' : info.type,
+      name: info.name,
+      publisherKey: keyName,
+      createdAt: previous?.createdAt ?? at,
+      updatedAt: at,
+      revision: (previous?.revision ?? 0) + 1,
+      versions: [...(previous?.versions ?? []), version],
+    };
+    // Sign before writing anything: a key problem must leave the data folder untouched.
+    const updateRdf = await manifests.render(record);
+    const target = layout.filePath(info.id, version.file);
+    await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+    await rename(upload.path, target);
+    await fsyncDirectory(path.dirname(target));
+    try {
+      await catalog.save(record);
+      await manifests.write(record, updateRdf);
+    } catch (err) {
+      await this.undo(info.id, previous, target);
+      throw err;
+    }
+    return this.result('created', record, version, warnings);
+  }
+
+  private async undo(id: string, previous: AddonRecord | undefined, file: string): Promise<void> {
+    await this.deps.catalog.restore(id, previous).catch(() => undefined);
+    if (previous) await this.deps.manifests.write(previous, await this.deps.manifests.render(previous)).catch(() => undefined);
+    await rm(file, { force: true });
+  }
+
+  private result(status: PublishResult['status'], record: AddonRecord, version: VersionRecord, warnings: string[]): PublishResult {
+    return {
+      status,
+      id: record.id,
+      version: version.version,
+      type: record.type,
+      sha256: version.sha256,
+      size: version.size,
+      links: { download: fileUrl(this.deps.publicUrl, record.id, version.file), updateRdf: manifestUrl(this.deps.publicUrl, record.id) },
+      warnings,
+    };
+  }
+
+  /** Takes a version out of the manifest (re-signed) and moves its file aside, unserved. */
+  async withdraw(id: string, versionName: string, keyName: string): Promise<AddonRecord> {
+    return this.deps.lock.run(id, async () => {
+      const { catalog, layout, manifests } = this.deps;
+      const previous = catalog.get(id);
+      if (!previous) throw new PublishError('ADDON_NOT_FOUND', `No add-on ${id}.`);
+      if (previous.publisherKey !== keyName) throw new PublishError('ADDON_OWNED_BY_OTHER_KEY', `${id} belongs to another publisher key.`);
+      const version = previous.versions.find((v) => v.version === versionName && !v.withdrawnAt);
+      if (!version) throw new PublishError('VERSION_NOT_FOUND', `${id} has no published version ${versionName}.`);
+      const at = this.now().toISOString();
+      const record: AddonRecord = {
+        ...previous,
+        updatedAt: at,
+        revision: previous.revision + 1,
+        versions: previous.versions.map((v) => (v === version ? { ...v, withdrawnAt: at } : v)),
+      };
+      const updateRdf = await manifests.render(record);
+      await catalog.save(record);
+      await manifests.write(record, updateRdf);
+      // Only once no manifest points at it does the file leave the public tree.
+      const aside = layout.withdrawnPath(id, version.file);
+      await mkdir(path.dirname(aside), { recursive: true, mode: 0o700 });
+      await rename(layout.filePath(id, version.file), aside).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      return record;
+    });
+  }
+}

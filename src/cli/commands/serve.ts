@@ -1,0 +1,74 @@
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../../config.ts';
+import { openOutpost, type FirstRun } from '../../app/outpost.ts';
+import { createApp } from '../../http/app.ts';
+import type { CliContext, Command } from '../command.ts';
+
+function banner(url: string, publicUrl: string, dataDir: string, keysDir: string, first: FirstRun): string {
+  const lines = [`Outpost is listening on ${url} (public URL ${publicUrl})`, `  data: ${dataDir}`, `  keys: ${keysDir}`];
+  if (first.token || first.updateKey) {
+    lines.push('', '=== First start: keep what follows, it is not shown again ===');
+    if (first.updateKey) {
+      lines.push(`Publisher key "${first.keyName}", its updateKey (em:updateKey in install.rdf):`, `  ${first.updateKey}`);
+    }
+    if (first.token) lines.push('API token for publishing (stored only as a hash):', `  ${first.token}`);
+    if (first.passphraseNotice) lines.push(first.passphraseNotice);
+    lines.push(
+      'Publish a package:',
+      `  npx outpost publish my-addon.xpi --server ${publicUrl} --token ${first.token ?? '<token>'}`,
+      '================================================================',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function serve(ctx: CliContext, signal?: AbortSignal): Promise<number> {
+  const config = loadConfig(ctx.env, ctx.cwd);
+  const { outpost, firstRun } = await openOutpost(config, ctx.env);
+  const { rebuilt, failed } = await outpost.manifests.reconcile(outpost.catalog);
+  if (rebuilt.length) outpost.logger.warn({ rebuilt }, 'rebuilt manifests left behind by an interrupted write');
+  for (const f of failed) outpost.logger.error({ id: f.id, err: f.error }, 'manifest could not be rebuilt');
+
+  const app = createApp({
+    publish: outpost.publish,
+    catalog: outpost.catalog,
+    tokens: outpost.tokens,
+    tmpDir: outpost.layout.tmpDir,
+    maxUploadBytes: config.maxUploadBytes,
+    publicUrl: config.publicUrl,
+    publicDir: outpost.layout.publicDir,
+    logger: outpost.logger,
+  });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  // Uploads of large packages over slow links need more than Node's default 5-minute timeout.
+  server.requestTimeout = 0;
+  const { port } = server.address() as AddressInfo;
+  ctx.stdout(banner(`http://${config.host}:${port}`, config.publicUrl, config.dataDir, config.keysDir, firstRun));
+
+  await new Promise<void>((resolve) => {
+    const stop = () => server.close(() => resolve());
+    signal?.addEventListener('abort', stop, { once: true });
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+export const serveCommand: Command = {
+  path: ['serve'],
+  usage: 'serve',
+  summary: 'Run the update server (what `npm start` does).',
+  help: `Configuration comes from the environment:
+  PORT (8080), HOST (127.0.0.1), OUTPOST_DATA (./storage), OUTPOST_KEYS (./keys),
+  OUTPOST_PUBLIC_URL (http://localhost:$PORT; written into update links),
+  OUTPOST_KEY_PASSPHRASE / OUTPOST_KEY_PASSPHRASE_FILE, OUTPOST_MAX_UPLOAD_MB (256),
+  OUTPOST_LOG_LEVEL (info).
+The first start on an empty data folder creates a publisher key and an API token and prints them
+once.`,
+  positionals: [0, 0],
+  run: (_args, ctx) => serve(ctx),
+};

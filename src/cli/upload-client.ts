@@ -1,0 +1,298 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { OutpostError } from '../errors.ts';
+
+export type UploadErrorCode =
+  | 'UPLOAD_BAD_SERVER_URL'
+  | 'UPLOAD_FILE_UNREADABLE'
+  | 'UPLOAD_FILE_CHANGED'
+  | 'UPLOAD_CONNECTION_FAILED'
+  | 'UPLOAD_TLS_FAILED'
+  | 'UPLOAD_TIMEOUT';
+
+/** The upload could not be carried out (no usable answer from the server). */
+export class UploadError extends OutpostError<UploadErrorCode> {}
+
+/** The publishing endpoint, relative to the server's base address (which may carry a path prefix). */
+export const PUBLISH_PATH = 'api/v1/packages';
+
+export interface UploadRequest {
+  /** The server's base address, e.g. https://example.org/outpost/ */
+  server: string | URL;
+  token: string;
+  /** Path of the package; it is streamed, never read into memory. */
+  file: string;
+  /** Extra text fields, sent before the file so a server can look at them before the bytes arrive. */
+  fields?: Readonly<Record<string, string>>;
+  /** Called as body bytes are handed to the socket; `total` is the Content-Length. */
+  onProgress?: (sent: number, total: number) => void;
+  /** Give up when the connection is idle this long (default 5 minutes: big packages take a while to check). */
+  idleTimeoutMs?: number;
+}
+
+export interface UploadResponse {
+  status: number;
+  /** The body parsed as JSON, or undefined when it is not JSON (e.g. a proxy's HTML page). */
+  body: unknown;
+  rawBody: string;
+  headers: IncomingHttpHeaders;
+  /** sha256 (hex) of the file bytes sent; undefined when the server answered before the whole file went out. */
+  sha256?: string;
+}
+
+/** Keep at most this much of an answer: a publish result is small, and a hostile server must not fill memory. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+const CHUNK_BYTES = 64 * 1024;
+
+export function parseServerUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UploadError('UPLOAD_BAD_SERVER_URL', `"${text}" is not a URL; give the server's address with http:// or https://`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UploadError('UPLOAD_BAD_SERVER_URL', `"${text}" is not an http:// or https:// address`);
+  }
+  if (url.username || url.password) {
+    throw new UploadError('UPLOAD_BAD_SERVER_URL', 'the server address must not contain a user name or password; use the token instead');
+  }
+  if (url.search || url.hash) {
+    throw new UploadError('UPLOAD_BAD_SERVER_URL', 'the server address must be its base address, without ?query or #fragment');
+  }
+  return url;
+}
+
+/** `https://h/outpost` and `https://h/outpost/` both mean the prefix /outpost/. */
+export function publishEndpoint(server: URL): URL {
+  const base = new URL(server.href);
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  return new URL(PUBLISH_PATH, base);
+}
+
+/** RFC 7578 framing. Unusual file names also get RFC 5987 `filename*`, which busboy (multer) decodes as UTF-8. */
+export function multipartFrame(boundary: string, fileName: string, fields: Readonly<Record<string, string>>): { head: Buffer; tail: Buffer } {
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${quoteName(name)}"\r\n\r\n${value}\r\n`);
+  }
+  const type = fileName.toLowerCase().endsWith('.xpi') ? 'application/x-xpinstall' : 'application/octet-stream';
+  parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="package"; ${fileNameParams(fileName)}\r\nContent-Type: ${type}\r\n\r\n`);
+  return { head: Buffer.from(parts.join(''), 'utf8'), tail: Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8') };
+}
+
+function quoteName(name: string): string {
+  return name.replace(/["\r\n\\]/g, '_');
+}
+
+function fileNameParams(name: string): string {
+  if (/^[\x20-\x7e]*$/.test(name) && !/["\\]/.test(name)) return `filename="${name}"`;
+  const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+async function fileIdentity(file: string): Promise<{ size: number; mtimeMs: number }> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new UploadError('UPLOAD_FILE_UNREADABLE', `${file} is not a regular file`);
+    return { size: info.size, mtimeMs: info.mtimeMs };
+  } catch (err) {
+    if (err instanceof UploadError) throw err;
+    throw new UploadError('UPLOAD_FILE_UNREADABLE', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})`, { cause: err });
+  }
+}
+
+/**
+ * Streams `file` to POST <server>/api/v1/packages as multipart/form-data with a known
+ * Content-Length. Any HTTP answer resolves (the caller judges the status); only failures to get an
+ * answer at all reject, with an UploadError.
+ */
+export async function uploadPackage(req: UploadRequest): Promise<UploadResponse> {
+  const endpoint = publishEndpoint(typeof req.server === 'string' ? parseServerUrl(req.server) : req.server);
+  const before = await fileIdentity(req.file);
+  const boundary = `----outpost-${randomBytes(16).toString('hex')}`;
+  const { head, tail } = multipartFrame(boundary, path.basename(req.file), req.fields ?? {});
+  const total = head.length + before.size + tail.length;
+  const transport = endpoint.protocol === 'https:' ? https : http;
+
+  return new Promise<UploadResponse>((resolve, reject) => {
+    let settled = false;
+    let response: IncomingMessage | undefined;
+    let sentSha256: string | undefined;
+    const request = transport.request(endpoint, {
+      method: 'POST',
+      // A fresh connection that closes afterwards: a CLI has nothing to reuse it for.
+      agent: false,
+      headers: {
+        Authorization: `Bearer ${req.token}`,
+        'Content-Type': `multipart/form-data; boundary=${boundary}`,
+        'Content-Length': String(total),
+        Accept: 'application/json',
+      },
+    });
+    const fail = (err: UploadError): void => {
+      if (settled) return;
+      settled = true;
+      request.destroy();
+      reject(err);
+    };
+    request.setTimeout(req.idleTimeoutMs ?? 300_000, () => {
+      request.destroy(new UploadError('UPLOAD_TIMEOUT', `${endpoint.host} stopped answering; no data moved for ${Math.round((req.idleTimeoutMs ?? 300_000) / 1000)} s`));
+    });
+    request.on('error', (err) => {
+      // Once the server has answered (e.g. a proxy's early 413), write errors are just the
+      // connection closing behind that answer: report the answer, not the broken pipe.
+      if (!response) fail(connectionError(err, endpoint));
+    });
+    request.on('response', (res) => {
+      response = res;
+      void readAnswer(res).then((rawBody) => {
+        if (settled) return;
+        settled = true;
+        request.destroy();
+        resolve({ status: res.statusCode ?? 0, body: parseJson(rawBody), rawBody, headers: res.headers, sha256: sentSha256 });
+      });
+    });
+
+    sendBody(request, { head, tail, file: req.file, size: before.size, total, onProgress: req.onProgress, answered: () => response !== undefined })
+      .then(async (sha256) => {
+        if (sha256 === undefined || settled) return;
+        const after = await fileIdentity(req.file);
+        if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+          fail(new UploadError('UPLOAD_FILE_CHANGED', `${req.file} changed while it was being sent; publish again once it is written`));
+          return;
+        }
+        sentSha256 = sha256;
+        request.end();
+      })
+      .catch((err: unknown) => {
+        // Socket trouble surfaces through request 'error' (or an answer); our own file problems do not.
+        if (err instanceof UploadError) fail(err);
+      });
+  });
+}
+
+interface BodyParts {
+  head: Buffer;
+  tail: Buffer;
+  file: string;
+  size: number;
+  total: number;
+  onProgress?: (sent: number, total: number) => void;
+  answered: () => boolean;
+}
+
+/** Writes everything but does not end the request; returns the file's sha256, or undefined if it stopped early. */
+async function sendBody(request: ClientRequest, parts: BodyParts): Promise<string | undefined> {
+  const hash = createHash('sha256');
+  let sent = 0;
+  let fileBytes = 0;
+  const push = async (chunk: Buffer): Promise<void> => {
+    await writeChunk(request, chunk);
+    sent += chunk.length;
+    parts.onProgress?.(sent, parts.total);
+  };
+  await push(parts.head);
+  if (parts.size > 0) {
+    // `end` caps the read at the size announced in Content-Length even if the file grows meanwhile.
+    const stream = createReadStream(parts.file, { start: 0, end: parts.size - 1, highWaterMark: CHUNK_BYTES });
+    try {
+      for await (const chunk of stream) {
+        // An answer before the body is complete is a refusal: stop sending the rest.
+        if (parts.answered()) return undefined;
+        const buf = chunk as Buffer;
+        fileBytes += buf.length;
+        hash.update(buf);
+        await push(buf);
+      }
+    } catch (err) {
+      if (err instanceof UploadError || !isFsError(err)) throw err;
+      throw new UploadError('UPLOAD_FILE_UNREADABLE', `cannot read ${parts.file} (${(err as NodeJS.ErrnoException).code})`, { cause: err });
+    } finally {
+      stream.destroy();
+    }
+  }
+  if (fileBytes !== parts.size) {
+    throw new UploadError('UPLOAD_FILE_CHANGED', `${parts.file} got shorter while it was being sent; publish again once it is written`);
+  }
+  if (parts.answered()) return undefined;
+  await push(parts.tail);
+  return hash.digest('hex');
+}
+
+function isFsError(err: unknown): boolean {
+  return typeof (err as NodeJS.ErrnoException)?.syscall === 'string' && ['open', 'read', 'fstat', 'close'].includes((err as NodeJS.ErrnoException).syscall!);
+}
+
+function writeChunk(request: ClientRequest, chunk: Buffer): Promise<void> {
+  if (request.destroyed) return Promise.reject(new Error('connection closed'));
+  if (request.write(chunk)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      request.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      request.off('drain', onDrain);
+      reject(new Error('connection closed'));
+    };
+    request.once('drain', onDrain);
+    request.once('close', onClose);
+  });
+}
+
+/** Collects up to MAX_ANSWER_BYTES; a connection cut mid-answer still yields what arrived (the status is what matters). */
+function readAnswer(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    res.on('data', (chunk: Buffer) => {
+      if (kept >= MAX_ANSWER_BYTES) return;
+      const part = chunk.subarray(0, MAX_ANSWER_BYTES - kept);
+      chunks.push(part);
+      kept += part.length;
+    });
+    const done = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
+    res.once('end', done);
+    res.once('error', done);
+    res.once('close', done);
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const UNTRUSTED_CERT = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
+
+/** One plain sentence for each way a connection fails before any answer. */
+export function connectionError(err: unknown, endpoint: URL): UploadError {
+  if (err instanceof UploadError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code ?? '';
+  const host = endpoint.host;
+  const name = endpoint.hostname;
+  const make = (c: UploadErrorCode, msg: string): UploadError => new UploadError(c, msg, { cause: err });
+  if (code === 'ECONNREFUSED') return make('UPLOAD_CONNECTION_FAILED', `cannot connect to ${host}: connection refused (is the server running on that port?)`);
+  if (code === 'ENOTFOUND') return make('UPLOAD_CONNECTION_FAILED', `cannot find the host ${name} (check the --server address)`);
+  if (code === 'EAI_AGAIN') return make('UPLOAD_CONNECTION_FAILED', `cannot look up ${name} right now (DNS did not answer)`);
+  if (['ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH'].includes(code)) return make('UPLOAD_CONNECTION_FAILED', `cannot reach ${host} (${code})`);
+  if (code === 'ECONNRESET' || code === 'EPIPE') return make('UPLOAD_CONNECTION_FAILED', `${host} closed the connection before answering`);
+  if (UNTRUSTED_CERT.has(code)) {
+    return make('UPLOAD_TLS_FAILED', `the TLS certificate of ${host} is not trusted (${code}); if it comes from your own CA, set NODE_EXTRA_CA_CERTS to that CA's PEM file`);
+  }
+  if (code === 'CERT_HAS_EXPIRED') return make('UPLOAD_TLS_FAILED', `the TLS certificate of ${host} has expired`);
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return make('UPLOAD_TLS_FAILED', `the TLS certificate of ${host} is for a different host name`);
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
+    return make('UPLOAD_TLS_FAILED', `the TLS handshake with ${host} failed (if it serves plain HTTP, use http://)`);
+  }
+  return make('UPLOAD_CONNECTION_FAILED', `cannot talk to ${host}: ${(err as Error)?.message ?? String(err)}`);
+}

@@ -1,0 +1,13 @@
+import { OutpostError } from '../errors.ts';
+
+export type ApiErrorCode =
+  | 'NOT_FOUND'
+  | 'AUTH_REQUIRED'
+  | 'AUTH_INVALID'
+  | 'PACKAGE_MISSING'
+  | 'UPLOAD_TOO_LARGE'
+  | 'UPLOAD_INVALID'
+  | 'INTERNAL';
+
+/** Errors that only exist at the HTTP edge (routing, authentication, multipart parsing). */
+export class ApiError extends OutpostError<ApiErrorCode> {}

@@ -1,0 +1,32 @@
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { apiRoutes, type ApiDeps } from './routes/api.ts';
+import { servedFiles } from './routes/served-files.ts';
+import { errorHandler, notFound } from './error-handler.ts';
+
+export interface AppDeps extends ApiDeps {
+  publicDir: string;
+  logger: Logger;
+}
+
+/** The Express app, not listening: main.ts listens, tests drive it on a free port. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind the shipped nginx config, client addresses arrive in X-Forwarded-For.
+  app.set('trust proxy', 'loopback');
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true, addons: deps.catalog.size });
+  });
+  app.use(servedFiles(deps.publicDir));
+  app.use('/api/v1', apiRoutes(deps));
+  app.get('/', (_req, res) => {
+    res.type('text/plain').send('Outpost update server. Manifests: /updates/<id>/update.rdf, packages: /files/<id>/<file>, API: /api/v1.\n');
+  });
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,85 @@
+import { Router, type Request } from 'express';
+import { activeVersions, fileUrl, manifestUrl, type AddonRecord } from '../../catalog/addon-record.ts';
+import type { PublishService } from '../../app/publish.ts';
+import type { CatalogStore } from '../../storage/catalog-store.ts';
+import type { TokenStore } from '../../storage/token-store.ts';
+import { ApiError } from '../api-error.ts';
+import { requireToken } from '../auth.ts';
+import { packageUpload } from '../upload.ts';
+
+export interface ApiDeps {
+  publish: PublishService;
+  catalog: CatalogStore;
+  tokens: TokenStore;
+  tmpDir: string;
+  maxUploadBytes: number;
+  publicUrl: string;
+}
+
+function summary(record: AddonRecord, publicUrl: string) {
+  const latest = activeVersions(record)[0];
+  return {
+    id: record.id,
+    name: record.name,
+    type: record.type,
+    publisherKey: record.publisherKey,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    latestVersion: latest?.version ?? null,
+    versionCount: activeVersions(record).length,
+    links: { updateRdf: manifestUrl(publicUrl, record.id) },
+  };
+}
+
+function details(record: AddonRecord, publicUrl: string) {
+  return {
+    ...summary(record, publicUrl),
+    versions: [...activeVersions(record), ...record.versions.filter((v) => v.withdrawnAt)].map((v) => ({
+      version: v.version,
+      format: v.format,
+      targets: v.targets,
+      targetPlatforms: v.targetPlatforms,
+      size: v.size,
+      sha256: v.sha256,
+      updateHash: `sha256:${v.sha256}`,
+      updateInfoURL: v.updateInfoURL ?? null,
+      publishedAt: v.publishedAt,
+      withdrawnAt: v.withdrawnAt ?? null,
+      links: v.withdrawnAt ? {} : { download: fileUrl(publicUrl, record.id, v.file) },
+    })),
+  };
+}
+
+/** The publishing API under /api/v1; every route needs a token. */
+export function apiRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  router.use(requireToken(deps.tokens));
+
+  const record = (req: Request): AddonRecord => {
+    const found = deps.catalog.get(String(req.params.id));
+    if (!found) throw new ApiError('NOT_FOUND', `No add-on ${String(req.params.id)}.`);
+    return found;
+  };
+
+  router.post('/packages', packageUpload({ tmpDir: deps.tmpDir, maxBytes: deps.maxUploadBytes }), async (req, res) => {
+    const updateInfoURL = typeof req.body?.updateInfoURL === 'string' && req.body.updateInfoURL !== '' ? req.body.updateInfoURL : undefined;
+    const { status, ...result } = await deps.publish.publish(req.staged!, req.token!.keyName, { updateInfoURL });
+    res.status(status === 'created' ? 201 : 200).json(result);
+  });
+
+  router.get('/addons', (_req, res) => {
+    const list = deps.catalog.list().sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+    res.json({ addons: list.map((r) => summary(r, deps.publicUrl)) });
+  });
+
+  router.get('/addons/:id', (req, res) => {
+    res.json(details(record(req), deps.publicUrl));
+  });
+
+  router.delete('/addons/:id/versions/:version', async (req, res) => {
+    const updated = await deps.publish.withdraw(record(req).id, String(req.params.version), req.token!.keyName);
+    res.json(details(updated, deps.publicUrl));
+  });
+
+  return router;
+}

@@ -1,0 +1,89 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import multer, { MulterError, type StorageEngine } from 'multer';
+import type { StagedUpload } from '../app/publish.ts';
+import { ApiError } from './api-error.ts';
+
+/**
+ * multer storage that streams the upload into the private tmp folder while hashing it, so the
+ * package is never buffered whole and its hashes cost no second read.
+ */
+class HashingTmpStorage implements StorageEngine {
+  constructor(private readonly dir: string) {}
+
+  _handleFile(_req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
+    const target = path.join(this.dir, `upload-${randomBytes(12).toString('hex')}`);
+    const sha256 = createHash('sha256');
+    const sha512 = createHash('sha512');
+    let size = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        sha256.update(chunk);
+        sha512.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    pipeline(file.stream, tap, createWriteStream(target, { flags: 'wx', mode: 0o600 })).then(
+      () => cb(null, { path: target, size, ...({ sha256: sha256.digest('hex'), sha512: sha512.digest('hex') } as object) }),
+      (err) => rm(target, { force: true }).finally(() => cb(err)),
+    );
+  }
+
+  _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
+    rm(file.path, { force: true }).then(() => cb(null), cb);
+  }
+}
+
+export interface UploadOptions {
+  tmpDir: string;
+  maxBytes: number;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    staged?: StagedUpload;
+  }
+}
+
+/** Accepts exactly one file field `package` plus a few small text fields. */
+export function packageUpload({ tmpDir, maxBytes }: UploadOptions): RequestHandler {
+  const parse = multer({
+    storage: new HashingTmpStorage(tmpDir),
+    limits: { fileSize: maxBytes, files: 1, fields: 8, parts: 9, fieldSize: 8 * 1024, fieldNameSize: 100, headerPairs: 50 },
+  }).single('package');
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    parse(req, res, (err: unknown) => {
+      const file = req.file as (Express.Multer.File & { sha256?: string; sha512?: string }) | undefined;
+      // Whatever happens later, the temp file is gone once the response is sent (after a
+      // successful publish it has already been moved into place).
+      if (file?.path) res.on('close', () => void rm(file.path, { force: true }));
+      if (err) return next(uploadError(err, maxBytes));
+      if (!file) return next(new ApiError('PACKAGE_MISSING', 'Send the package as the multipart field "package".'));
+      req.staged = { path: file.path, size: file.size, sha256: file.sha256!, sha512: file.sha512! };
+      next();
+    });
+  };
+}
+
+function uploadError(err: unknown, maxBytes: number): unknown {
+  if (err instanceof MulterError) {
+    if (err.code === 'LIMIT_FILE_SIZE') {
+      return new ApiError('UPLOAD_TOO_LARGE', `The package is larger than this server accepts (${Math.floor(maxBytes / 1048576)} MiB).`);
+    }
+    if (err.code === 'LIMIT_UNEXPECTED_FILE') {
+      return new ApiError('UPLOAD_INVALID', `Unexpected file field "${err.field ?? ''}": send one file, as the field "package".`);
+    }
+    return new ApiError('UPLOAD_INVALID', `The upload was refused: ${err.message}.`);
+  }
+  // A file-system failure while staging is ours (500); busboy's parse errors ("Unexpected end of
+  // form", malformed headers) are the client's.
+  if ((err as NodeJS.ErrnoException)?.syscall) return err;
+  return new ApiError('UPLOAD_INVALID', `The multipart body could not be read: ${(err as Error)?.message ?? 'unknown error'}.`, { cause: err });
+}

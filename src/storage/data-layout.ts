@@ -1,0 +1,70 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Where everything lives under OUTPOST_DATA. `public/` is exactly what may be served (nginx's
+ * root); catalog, tokens and withdrawn files live in `private/`, which no route can reach.
+ *
+ *   public/updates/<id>/update.rdf     signed manifest
+ *   public/files/<id>/<file>           every published package
+ *   private/addons/<id>.json           catalog record per add-on (no whole-catalog rewrites)
+ *   private/rendered/<id>              catalog revision the served manifest was built from
+ *   private/tokens.json                API tokens (hashes only)
+ *   private/withdrawn/<id>/<file>      packages taken out of the manifest, kept aside
+ *   private/tmp/                       uploads in progress (same file system, so rename works)
+ */
+export class DataLayout {
+  readonly publicDir: string;
+  readonly privateDir: string;
+  readonly tmpDir: string;
+  readonly addonsDir: string;
+  readonly renderedDir: string;
+  readonly withdrawnDir: string;
+  readonly tokensFile: string;
+
+  constructor(readonly root: string) {
+    this.publicDir = path.join(root, 'public');
+    this.privateDir = path.join(root, 'private');
+    this.tmpDir = path.join(this.privateDir, 'tmp');
+    this.addonsDir = path.join(this.privateDir, 'addons');
+    this.renderedDir = path.join(this.privateDir, 'rendered');
+    this.withdrawnDir = path.join(this.privateDir, 'withdrawn');
+    this.tokensFile = path.join(this.privateDir, 'tokens.json');
+  }
+
+  async ensure(): Promise<void> {
+    await mkdir(path.join(this.publicDir, 'updates'), { recursive: true, mode: 0o755 });
+    await mkdir(path.join(this.publicDir, 'files'), { recursive: true, mode: 0o755 });
+    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.renderedDir, this.withdrawnDir]) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+    }
+  }
+
+  manifestPath(id: string): string {
+    return path.join(this.publicDir, 'updates', segment(id), 'update.rdf');
+  }
+
+  filePath(id: string, file: string): string {
+    return path.join(this.publicDir, 'files', segment(id), segment(file));
+  }
+
+  withdrawnPath(id: string, file: string): string {
+    return path.join(this.withdrawnDir, segment(id), segment(file));
+  }
+
+  recordPath(id: string): string {
+    return path.join(this.addonsDir, `${segment(id)}.json`);
+  }
+
+  renderedPath(id: string): string {
+    return path.join(this.renderedDir, segment(id));
+  }
+}
+
+/** Ids and file names are validated long before; this is the last line against path tricks. */
+function segment(name: string): string {
+  if (!name || name === '.' || name === '..' || /[/\\\0]/.test(name) || name.startsWith('.')) {
+    throw new Error(`refusing unsafe path segment ${JSON.stringify(name)}`);
+  }
+  return name;
+}
