@@ -1,4 +1,4 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   fileUrl,
@@ -145,6 +145,8 @@ export class PublishService {
     const updateRdf = await manifests.render(record);
     const target = layout.filePath(info.id, version.file);
     await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+    // Uploads are staged private (0600); served files must be readable by a separate nginx user.
+    await chmod(upload.path, 0o644);
     await rename(upload.path, target);
     await fsyncDirectory(path.dirname(target));
     try {

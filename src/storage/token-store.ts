@@ -33,6 +33,7 @@ function hashSecret(secret: string): string {
 export class TokenStore {
   private cache?: { mtimeMs: number; size: number; records: TokenRecord[] };
   private writing: Promise<unknown> = Promise.resolve();
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     private readonly file: string,
@@ -70,6 +71,11 @@ export class TokenStore {
     });
     this.writing = run.catch(() => undefined);
     return run;
+  }
+
+  /** Resolves once pending writes (such as last-used bookkeeping) are on disk. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.pending, this.writing]);
   }
 
   async isEmpty(): Promise<boolean> {
@@ -113,13 +119,18 @@ export class TokenStore {
    * Records a successful use. Called after the request succeeded, so a refused request leaves the
    * data folder exactly as it was.
    */
-  async touch(id: string): Promise<void> {
+  touch(id: string): Promise<void> {
     const now = this.now();
-    const current = (await this.load()).find((r) => r.id === id);
-    if (!current || (current.lastUsedAt && now.getTime() - Date.parse(current.lastUsedAt) < LAST_USED_RESOLUTION_MS)) return;
-    await this.update((records) => {
-      const r = records.find((x) => x.id === id);
-      if (r) r.lastUsedAt = now.toISOString();
-    });
+    const task = (async () => {
+      const current = (await this.load()).find((r) => r.id === id);
+      if (!current || (current.lastUsedAt && now.getTime() - Date.parse(current.lastUsedAt) < LAST_USED_RESOLUTION_MS)) return;
+      await this.update((records) => {
+        const r = records.find((x) => x.id === id);
+        if (r) r.lastUsedAt = now.toISOString();
+      });
+    })();
+    this.pending.add(task);
+    void task.finally(() => this.pending.delete(task)).catch(() => undefined);
+    return task;
   }
 }

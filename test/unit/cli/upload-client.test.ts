@@ -1,0 +1,217 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { multipartFrame, parseServerUrl, publishEndpoint, UploadError, uploadPackage, type UploadRequest } from '../../../src/cli/upload-client.ts';
+import { closedPort, publishedAnswer, sendJson, startFakeServer, type FakeServer } from '../../helpers/fake-publish-server.ts';
+import { rsaKey, selfSignedCertificate } from '../../helpers/pkcs12-fixtures.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'outpost-upload-'));
+const servers: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function server(...args: Parameters<typeof startFakeServer>): Promise<FakeServer> {
+  const s = await startFakeServer(...args);
+  servers.push(s);
+  return s;
+}
+
+function randomFile(name: string, size: number): { file: string; sha256: string } {
+  const data = randomBytes(size);
+  const file = path.join(dir, name);
+  writeFileSync(file, data);
+  return { file, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+async function uploadError(req: UploadRequest): Promise<UploadError> {
+  const err = await uploadPackage(req).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(UploadError);
+  return err as UploadError;
+}
+
+describe('server URL handling', () => {
+  it('joins the API path onto a base address with or without a path prefix', () => {
+    expect(publishEndpoint(parseServerUrl('https://example.org')).href).toBe('https://example.org/api/v1/packages');
+    expect(publishEndpoint(parseServerUrl('https://example.org/outpost')).href).toBe('https://example.org/outpost/api/v1/packages');
+    expect(publishEndpoint(parseServerUrl('https://example.org/outpost/')).href).toBe('https://example.org/outpost/api/v1/packages');
+    expect(publishEndpoint(parseServerUrl('http://127.0.0.1:8080/a/b/')).href).toBe('http://127.0.0.1:8080/a/b/api/v1/packages');
+  });
+
+  it.each(['example.org', 'localhost:8080', 'ftp://example.org/', 'https://user:pw@example.org/', 'https://example.org/?x=1', 'http://'])(
+    'refuses %s',
+    (text) => {
+      expect(() => parseServerUrl(text)).toThrow(expect.objectContaining({ code: 'UPLOAD_BAD_SERVER_URL' }));
+    },
+  );
+});
+
+describe('multipart framing', () => {
+  it('adds an RFC 5987 filename* for names that are not plain ASCII', () => {
+    const plain = multipartFrame('B', 'addon-1.0.xpi', {}).head.toString();
+    expect(plain).toContain('name="package"; filename="addon-1.0.xpi"\r\n');
+    expect(plain).not.toContain('filename*');
+    const odd = multipartFrame('B', 'Ünï "q".xpi', {}).head.toString();
+    expect(odd).toContain(`filename="_n_ _q_.xpi"; filename*=UTF-8''%C3%9Cn%C3%AF%20%22q%22.xpi`);
+  });
+});
+
+describe('uploadPackage', () => {
+  it('streams the exact bytes with the token, file name and text field', async () => {
+    const srv = await server((got, res) => sendJson(res, 201, publishedAnswer(got)));
+    const { file, sha256 } = randomFile('addon-1.2.xpi', 5 * 1024 * 1024 + 123);
+    const seen: number[] = [];
+    const answer = await uploadPackage({
+      server: srv.url,
+      token: 'tok-123',
+      file,
+      fields: { updateInfoURL: 'https://example.org/notes/1.2.html' },
+      onProgress: (sent) => seen.push(sent),
+    });
+    expect(answer.status).toBe(201);
+    expect(answer.sha256).toBe(sha256);
+    expect(answer.body).toMatchObject({ sha256, size: 5 * 1024 * 1024 + 123 });
+    const [got] = srv.received;
+    expect(got?.headers.authorization).toBe('Bearer tok-123');
+    expect(got?.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(got?.file).toEqual({ field: 'package', name: 'addon-1.2.xpi', mimeType: 'application/x-xpinstall', size: 5 * 1024 * 1024 + 123, sha256 });
+    expect(got?.fields).toEqual({ updateInfoURL: 'https://example.org/notes/1.2.html' });
+    // Progress rises to exactly the Content-Length the server was promised.
+    expect(seen.length).toBeGreaterThan(10);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(seen.at(-1)).toBe(Number(got?.headers['content-length']));
+  });
+
+  it('posts under the server path prefix and keeps a non-ASCII file name intact', async () => {
+    const srv = await server((got, res) => sendJson(res, 200, publishedAnswer(got)), { prefix: '/outpost/' });
+    const { file, sha256 } = randomFile('Ünïcødé add-on.jpl', 1000);
+    const answer = await uploadPackage({ server: srv.url.replace(/\/$/, ''), token: 't', file });
+    expect(answer.status).toBe(200);
+    expect(srv.received[0]?.path).toBe('/outpost/api/v1/packages');
+    expect(srv.received[0]?.file).toMatchObject({ name: 'Ünïcødé add-on.jpl', mimeType: 'application/octet-stream', sha256 });
+    expect(srv.received[0]?.fields).toEqual({});
+  });
+
+  it('returns error answers as they are, JSON or not', async () => {
+    const srv = await server((_got, res) => {
+      res.writeHead(413, { 'Content-Type': 'text/html' }).end('<html><head><title>413 Request Entity Too Large</title></head></html>');
+    });
+    const answer = await uploadPackage({ server: srv.url, token: 't', file: randomFile('a.xpi', 100).file });
+    expect(answer).toMatchObject({ status: 413, body: undefined });
+    expect(answer.rawBody).toContain('413 Request Entity Too Large');
+  });
+
+  it.each([
+    ['keeps reading the body', {}],
+    ['closes the connection', { Connection: 'close' }],
+  ])('stops sending and reports the answer when the server refuses early and %s', async (_how, headers) => {
+    let bodyBytes = 0;
+    let requestGone!: () => void;
+    const gone = new Promise<void>((resolve) => (requestGone = resolve));
+    const srv = await server(() => undefined, {
+      raw: (req, res) => {
+        // Like nginx's client_max_body_size: answer 413 from the headers alone.
+        req.on('data', (c: Buffer) => (bodyBytes += c.length));
+        req.on('close', requestGone);
+        res.writeHead(413, { 'Content-Type': 'text/html', ...headers }).end('<title>413 Request Entity Too Large</title>');
+        return true;
+      },
+    });
+    const size = 64 * 1024 * 1024;
+    const file = path.join(dir, 'big-refused.xpi');
+    writeFileSync(file, '');
+    truncateSync(file, size);
+    const answer = await uploadPackage({ server: srv.url, token: 't', file });
+    expect(answer.status).toBe(413);
+    expect(answer.rawBody).toContain('413 Request Entity Too Large');
+    expect(answer.sha256).toBeUndefined();
+    await gone;
+    expect(bodyBytes).toBeLessThan(size / 2);
+  });
+
+  it('does not hold the package in memory (64 MB upload, RSS grows by well under 40 MB)', async () => {
+    const srv = await server((got, res) => sendJson(res, 201, publishedAnswer(got)));
+    const size = 64 * 1024 * 1024;
+    const file = path.join(dir, 'big.xpi');
+    writeFileSync(file, '');
+    truncateSync(file, size); // sparse: zeros, instant to create
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    let nextSample = 0;
+    const answer = await uploadPackage({
+      server: srv.url,
+      token: 't',
+      file,
+      onProgress: (sent) => {
+        if (sent < nextSample) return;
+        nextSample = sent + 1024 * 1024;
+        peak = Math.max(peak, process.memoryUsage().rss);
+      },
+    });
+    expect(answer.status).toBe(201);
+    expect(srv.received[0]?.file?.size).toBe(size);
+    expect(answer.sha256).toBe(createHash('sha256').update(Buffer.alloc(size)).digest('hex'));
+    expect(peak - before).toBeLessThan(40 * 1024 * 1024);
+  });
+
+  it('fails with UPLOAD_FILE_CHANGED when the file grows or shrinks during the upload', async () => {
+    const srv = await server((got, res) => sendJson(res, 201, publishedAnswer(got)));
+    const grow = randomFile('grow.xpi', 2 * 1024 * 1024).file;
+    let touched = false;
+    const onGrow = (sent: number): void => {
+      if (touched || sent < 200_000) return;
+      touched = true;
+      appendFileSync(grow, 'more');
+    };
+    expect((await uploadError({ server: srv.url, token: 't', file: grow, onProgress: onGrow })).code).toBe('UPLOAD_FILE_CHANGED');
+
+    const shrink = randomFile('shrink.xpi', 4 * 1024 * 1024).file;
+    let cut = false;
+    const onShrink = (sent: number): void => {
+      if (cut || sent < 200_000) return;
+      cut = true;
+      truncateSync(shrink, 1024 * 1024);
+    };
+    expect((await uploadError({ server: srv.url, token: 't', file: shrink, onProgress: onShrink })).code).toBe('UPLOAD_FILE_CHANGED');
+  });
+
+  it('reports a closed port as UPLOAD_CONNECTION_FAILED', async () => {
+    const port = await closedPort();
+    const err = await uploadError({ server: `http://127.0.0.1:${port}/`, token: 't', file: randomFile('c.xpi', 10).file });
+    expect(err.code).toBe('UPLOAD_CONNECTION_FAILED');
+    expect(err.message).toContain(`127.0.0.1:${port}`);
+  });
+
+  it('reports an untrusted certificate and TLS to a plain-HTTP port as UPLOAD_TLS_FAILED', async () => {
+    const key = rsaKey(2048);
+    const cert = selfSignedCertificate(key, '127.0.0.1');
+    const tls = https.createServer({ key: key.export({ type: 'pkcs8', format: 'pem' }), cert: `-----BEGIN CERTIFICATE-----\n${cert.toString('base64')}\n-----END CERTIFICATE-----\n` }, (_req, res) => res.end());
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: () => new Promise<void>((resolve) => tls.close(() => resolve())) });
+    const file = randomFile('t.xpi', 10).file;
+    const untrusted = await uploadError({ server: `https://127.0.0.1:${(tls.address() as AddressInfo).port}/`, token: 't', file });
+    expect(untrusted.code).toBe('UPLOAD_TLS_FAILED');
+
+    const plain = await server(() => undefined);
+    const wrongScheme = await uploadError({ server: plain.url.replace('http:', 'https:'), token: 't', file });
+    expect(wrongScheme.code).toBe('UPLOAD_TLS_FAILED');
+  });
+
+  it('gives up with UPLOAD_TIMEOUT when the server never answers', async () => {
+    const srv = await server(() => undefined); // reads the body, then says nothing
+    const err = await uploadError({ server: srv.url, token: 't', file: randomFile('slow.xpi', 1000).file, idleTimeoutMs: 300 });
+    expect(err.code).toBe('UPLOAD_TIMEOUT');
+  });
+
+  it('reports a missing file as UPLOAD_FILE_UNREADABLE without connecting', async () => {
+    const err = await uploadError({ server: 'http://127.0.0.1:9/', token: 't', file: path.join(dir, 'nope.xpi') });
+    expect(err.code).toBe('UPLOAD_FILE_UNREADABLE');
+  });
+});
