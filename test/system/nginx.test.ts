@@ -1,0 +1,103 @@
+import { chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
+import { startNginx, type RunningNginx } from '../helpers/nginx.ts';
+import { publish, rawGet, startServer, type TestServer } from '../helpers/server.ts';
+import { requireTool } from '../helpers/system-tools.ts';
+
+const nginxPresent = requireTool('nginx');
+const GUID = '{0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0}';
+const EMAIL = 'served@example.org';
+const FF = [{ id: FIREFOX_ID, minVersion: '3.6', maxVersion: '56.*' }];
+const COMPARED_HEADERS = ['content-type', 'cache-control', 'content-length', 'x-content-type-options'];
+
+describe.skipIf(!nginxPresent)('nginx/outpost.conf with a real nginx', () => {
+  let server: TestServer;
+  let nginx: RunningNginx;
+  const files: Record<string, string> = {};
+
+  beforeAll(async () => {
+    server = await startServer({ maxUploadMb: 4 });
+    // nginx workers run as an unprivileged user: the public tree must be reachable for them,
+    // exactly as in a real deployment (the scratch folder itself is created 0700).
+    chmodSync(server.dir, 0o755);
+    for (const [id, version] of [[EMAIL, '1.0'], [EMAIL, '1.1'], [GUID, '3.0']] as const) {
+      const res = await publish(server, server.token, await buildXpi({ 'install.rdf': installRdf({ id, version, targets: FF }) }));
+      expect(res.status).toBe(201);
+      files[`${id} ${version}`] = new URL(res.body.links.download).pathname;
+    }
+    nginx = await startNginx({ publicDir: server.outpost.layout.publicDir, upstream: server.url, clientMaxBodyMb: 4 });
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await server?.close();
+  });
+
+  it('answers the same status, headers and bodies as Express for the URLs clients use', async () => {
+    const paths = [
+      `/updates/${EMAIL}/update.rdf`,
+      `/updates/${encodeURIComponent(EMAIL)}/update.rdf`,
+      `/updates/${GUID}/update.rdf`,
+      `/updates/${encodeURIComponent(GUID)}/update.rdf?reqVersion=2&id=${encodeURIComponent(GUID)}&version=2.0&appID=${encodeURIComponent(FIREFOX_ID)}&appVersion=52.9&appOS=Linux&appABI=x86_64-gcc3`,
+      `/updates/${GUID}/update.rdf?reqVersion=2&id=${GUID}&appID=${FIREFOX_ID}`,
+      files[`${EMAIL} 1.0`]!,
+      files[`${EMAIL} 1.1`]!,
+      files[`${GUID} 3.0`]!,
+      `/updates/unknown@example.org/update.rdf`,
+      `/files/unknown@example.org/unknown-1.0.xpi`,
+      `/api/v1/addons`,
+      `/healthz`,
+    ];
+    for (const p of paths) {
+      const [viaExpress, viaNginx] = await Promise.all([rawGet(server.url + p), rawGet(nginx.url + p)]);
+      const pick = (h: Record<string, unknown>) => Object.fromEntries(COMPARED_HEADERS.map((k) => [k, h[k]]));
+      expect({ p, status: viaNginx.status }).toEqual({ p, status: viaExpress.status });
+      if (viaExpress.status === 200 && !p.startsWith('/healthz')) expect(pick(viaNginx.headers), p).toEqual(pick(viaExpress.headers));
+      else expect(viaNginx.headers['content-type'], p).toBe(viaExpress.headers['content-type']);
+      expect(viaNginx.body.equals(viaExpress.body), p).toBe(true);
+    }
+  });
+
+  it('supports conditional GET and byte ranges like Express', async () => {
+    for (const base of [server.url, nginx.url]) {
+      const url = `${base}/updates/${EMAIL}/update.rdf`;
+      const first = await rawGet(url);
+      expect((await rawGet(url, { 'if-none-match': String(first.headers.etag) })).status, base).toBe(304);
+      expect((await rawGet(url, { 'if-modified-since': String(first.headers['last-modified']) })).status, base).toBe(304);
+      const part = await rawGet(base + files[`${EMAIL} 1.0`]!, { range: 'bytes=0-3' });
+      expect(part.status, base).toBe(206);
+      expect(part.body.toString('latin1'), base).toBe('PK\u0003\u0004');
+    }
+  });
+
+  it('never serves dotfiles or anything outside the public tree', async () => {
+    for (const p of [
+      `/updates/${EMAIL}/.update.rdf.0123456789ab.tmp`,
+      '/.hidden',
+      '/../private/tokens.json',
+      '/updates/../../private/tokens.json',
+      '/files/%2e%2e/%2e%2e/private/tokens.json',
+      '/private/tokens.json',
+      '/keys/default.key.pem',
+    ]) {
+      const res = await rawGet(nginx.url + p);
+      expect([400, 403, 404], p).toContain(res.status);
+      expect(res.body.toString(), p).not.toMatch(/"tokens"|PRIVATE KEY/);
+    }
+  });
+
+  it('proxies publishing (streaming the upload) and enforces the same size limit', async () => {
+    const xpi = await buildXpi({ 'install.rdf': installRdf({ id: EMAIL, version: '1.2', targets: FF }), 'big.bin': randomBytes(1024 * 1024) });
+    const res = await publish({ url: nginx.url }, server.token, xpi);
+    expect(res.status).toBe(201);
+    const served = await rawGet(`${nginx.url}/updates/${EMAIL}/update.rdf`);
+    expect(served.body.toString()).toContain('<em:version>1.2</em:version>');
+
+    const form = new FormData();
+    form.set('package', new Blob([randomBytes(5 * 1024 * 1024)]), 'huge.xpi');
+    const tooLarge = await fetch(`${nginx.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${server.token}` } });
+    expect(tooLarge.status).toBe(413);
+  });
+});
