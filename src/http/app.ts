@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
+import type { Outpost } from '../app/outpost.ts';
 import { apiRoutes, type ApiDeps } from './routes/api.ts';
 import { servedFiles } from './routes/served-files.ts';
 import { errorHandler, notFound } from './error-handler.ts';
@@ -29,4 +30,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound);
   app.use(errorHandler);
   return app;
+}
+
+/** The app for a running instance, wired from what openOutpost() built. */
+export function createOutpostApp(outpost: Outpost): Express {
+  return createApp({
+    publish: outpost.publish,
+    catalog: outpost.catalog,
+    tokens: outpost.tokens,
+    tmpDir: outpost.layout.tmpDir,
+    maxUploadBytes: outpost.config.maxUploadBytes,
+    publicUrl: outpost.config.publicUrl,
+    publicDir: outpost.layout.publicDir,
+    logger: outpost.logger,
+  });
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { openOutpost, type FirstRun, type Outpost } from '../../src/app/outpost.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createApp } from '../../src/http/app.ts';
+import { createOutpostApp } from '../../src/http/app.ts';
 
 export interface TestServer {
   url: string;
@@ -42,16 +42,7 @@ export async function startServer(options: { dir?: string; env?: NodeJS.ProcessE
   const config = loadConfig(env, dir);
   const { outpost, firstRun } = await openOutpost(config, env, pino({ level: 'silent' }));
   await outpost.manifests.reconcile(outpost.catalog);
-  const app = createApp({
-    publish: outpost.publish,
-    catalog: outpost.catalog,
-    tokens: outpost.tokens,
-    tmpDir: outpost.layout.tmpDir,
-    maxUploadBytes: config.maxUploadBytes,
-    publicUrl: config.publicUrl,
-    publicDir: outpost.layout.publicDir,
-    logger: outpost.logger,
-  });
+  const app = createOutpostApp(outpost);
   server.on('request', app);
   const keyName = (await outpost.keys.list())[0]!.name;
   return {
@@ -72,7 +63,7 @@ export async function startServer(options: { dir?: string; env?: NodeJS.ProcessE
 /** POSTs a package the way `outpost publish` and curl -F do. */
 export async function publish(server: { url: string }, token: string | undefined, xpi: Buffer, fields: Record<string, string> = {}, field = 'package') {
   const form = new FormData();
-  form.set(field, new Blob([xpi]), 'addon.xpi');
+  form.set(field, new Blob([new Uint8Array(xpi)]), 'addon.xpi');
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
   const res = await fetch(`${server.url}/api/v1/packages`, {
     method: 'POST',
