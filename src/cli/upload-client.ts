@@ -6,13 +6,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { OutpostError } from '../errors.ts';
 
-export type UploadErrorCode =
-  | 'UPLOAD_BAD_SERVER_URL'
-  | 'UPLOAD_FILE_UNREADABLE'
-  | 'UPLOAD_FILE_CHANGED'
-  | 'UPLOAD_CONNECTION_FAILED'
-  | 'UPLOAD_TLS_FAILED'
-  | 'UPLOAD_TIMEOUT';
+export type UploadErrorCode = 'UPLOAD_BAD_SERVER_URL' | 'UPLOAD_FILE_UNREADABLE' | 'UPLOAD_FILE_CHANGED' | 'UPLOAD_CONNECTION_FAILED' | 'UPLOAD_TLS_FAILED' | 'UPLOAD_TIMEOUT';
 
 /** The upload could not be carried out (no usable answer from the server). */
 export class UploadError extends OutpostError<UploadErrorCode> {}
@@ -48,22 +42,14 @@ export interface UploadResponse {
 const MAX_ANSWER_BYTES = 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
 
+/** The server's base address; anything that cannot be a plain http(s) base is refused up front. */
 export function parseServerUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UploadError('UPLOAD_BAD_SERVER_URL', `"${text}" is not a URL; give the server's address with http:// or https://`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UploadError('UPLOAD_BAD_SERVER_URL', `"${text}" is not an http:// or https:// address`);
-  }
-  if (url.username || url.password) {
-    throw new UploadError('UPLOAD_BAD_SERVER_URL', 'the server address must not contain a user name or password; use the token instead');
-  }
-  if (url.search || url.hash) {
-    throw new UploadError('UPLOAD_BAD_SERVER_URL', 'the server address must be its base address, without ?query or #fragment');
-  }
+  const bad = (why: string): UploadError => new UploadError('UPLOAD_BAD_SERVER_URL', why);
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (!url) throw bad(`"${text}" is not a URL; give the server's address with http:// or https://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`"${text}" is not an http:// or https:// address`);
+  if (url.username || url.password) throw bad('the server address must not contain a user name or password; use the token instead');
+  if (url.search || url.hash) throw bad('the server address must be its base address, without ?query or #fragment');
   return url;
 }
 
@@ -78,15 +64,11 @@ export function publishEndpoint(server: URL): URL {
 export function multipartFrame(boundary: string, fileName: string, fields: Readonly<Record<string, string>>): { head: Buffer; tail: Buffer } {
   const parts: string[] = [];
   for (const [name, value] of Object.entries(fields)) {
-    parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${quoteName(name)}"\r\n\r\n${value}\r\n`);
+    parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${name.replace(/["\r\n\\]/g, '_')}"\r\n\r\n${value}\r\n`);
   }
   const type = fileName.toLowerCase().endsWith('.xpi') ? 'application/x-xpinstall' : 'application/octet-stream';
   parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="package"; ${fileNameParams(fileName)}\r\nContent-Type: ${type}\r\n\r\n`);
   return { head: Buffer.from(parts.join(''), 'utf8'), tail: Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8') };
-}
-
-function quoteName(name: string): string {
-  return name.replace(/["\r\n\\]/g, '_');
 }
 
 function fileNameParams(name: string): string {
@@ -159,16 +141,19 @@ export async function uploadPackage(req: UploadRequest): Promise<UploadResponse>
       });
     });
 
-    sendBody(request, { head, tail, file: req.file, size: before.size, total, onProgress: req.onProgress, answered: () => response !== undefined })
-      .then(async (sha256) => {
-        if (sha256 === undefined || settled) return;
-        const after = await fileIdentity(req.file);
-        if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-          fail(new UploadError('UPLOAD_FILE_CHANGED', `${req.file} changed while it was being sent; publish again once it is written`));
-          return;
-        }
-        sentSha256 = sha256;
-        request.end();
+    // The file's hash and the changed-file check are settled before the closing boundary goes out:
+    // until then the server cannot finish parsing, so it cannot answer success first.
+    const beforeTail = async (sha256: string): Promise<void> => {
+      const after = await fileIdentity(req.file);
+      if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+        throw new UploadError('UPLOAD_FILE_CHANGED', `${req.file} changed while it was being sent; publish again once it is written`);
+      }
+      sentSha256 = sha256;
+    };
+    const answered = (): boolean => response !== undefined || settled;
+    sendBody(request, { head, tail, file: req.file, size: before.size, total, onProgress: req.onProgress, answered, beforeTail })
+      .then((complete) => {
+        if (complete) request.end();
       })
       .catch((err: unknown) => {
         // Socket trouble surfaces through request 'error' (or an answer); our own file problems do not.
@@ -184,11 +169,13 @@ interface BodyParts {
   size: number;
   total: number;
   onProgress?: (sent: number, total: number) => void;
+  /** True once the server has answered: an answer before the body is complete is a refusal. */
   answered: () => boolean;
+  beforeTail: (sha256: string) => Promise<void>;
 }
 
-/** Writes everything but does not end the request; returns the file's sha256, or undefined if it stopped early. */
-async function sendBody(request: ClientRequest, parts: BodyParts): Promise<string | undefined> {
+/** Writes the body but does not end the request; false when it stopped early because the server answered. */
+async function sendBody(request: ClientRequest, parts: BodyParts): Promise<boolean> {
   const hash = createHash('sha256');
   let sent = 0;
   let fileBytes = 0;
@@ -203,15 +190,14 @@ async function sendBody(request: ClientRequest, parts: BodyParts): Promise<strin
     const stream = createReadStream(parts.file, { start: 0, end: parts.size - 1, highWaterMark: CHUNK_BYTES });
     try {
       for await (const chunk of stream) {
-        // An answer before the body is complete is a refusal: stop sending the rest.
-        if (parts.answered()) return undefined;
+        if (parts.answered()) return false;
         const buf = chunk as Buffer;
         fileBytes += buf.length;
         hash.update(buf);
         await push(buf);
       }
     } catch (err) {
-      if (err instanceof UploadError || !isFsError(err)) throw err;
+      if (err instanceof UploadError || !(err as NodeJS.ErrnoException).syscall) throw err;
       throw new UploadError('UPLOAD_FILE_UNREADABLE', `cannot read ${parts.file} (${(err as NodeJS.ErrnoException).code})`, { cause: err });
     } finally {
       stream.destroy();
@@ -220,13 +206,10 @@ async function sendBody(request: ClientRequest, parts: BodyParts): Promise<strin
   if (fileBytes !== parts.size) {
     throw new UploadError('UPLOAD_FILE_CHANGED', `${parts.file} got shorter while it was being sent; publish again once it is written`);
   }
-  if (parts.answered()) return undefined;
+  await parts.beforeTail(hash.digest('hex'));
+  if (parts.answered()) return false;
   await push(parts.tail);
-  return hash.digest('hex');
-}
-
-function isFsError(err: unknown): boolean {
-  return typeof (err as NodeJS.ErrnoException)?.syscall === 'string' && ['open', 'read', 'fstat', 'close'].includes((err as NodeJS.ErrnoException).syscall!);
+  return true;
 }
 
 function writeChunk(request: ClientRequest, chunk: Buffer): Promise<void> {
@@ -252,15 +235,11 @@ function readAnswer(res: IncomingMessage): Promise<string> {
     const chunks: Buffer[] = [];
     let kept = 0;
     res.on('data', (chunk: Buffer) => {
-      if (kept >= MAX_ANSWER_BYTES) return;
-      const part = chunk.subarray(0, MAX_ANSWER_BYTES - kept);
+      const part = chunk.subarray(0, Math.max(0, MAX_ANSWER_BYTES - kept));
       chunks.push(part);
       kept += part.length;
     });
-    const done = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
-    res.once('end', done);
-    res.once('error', done);
-    res.once('close', done);
+    for (const event of ['end', 'error', 'close']) res.once(event, () => resolve(Buffer.concat(chunks).toString('utf8')));
   });
 }
 
@@ -272,27 +251,23 @@ function parseJson(text: string): unknown {
   }
 }
 
-const UNTRUSTED_CERT = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
+const UNTRUSTED_CERT = ['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT'];
 
 /** One plain sentence for each way a connection fails before any answer. */
 export function connectionError(err: unknown, endpoint: URL): UploadError {
   if (err instanceof UploadError) return err;
   const code = (err as NodeJS.ErrnoException)?.code ?? '';
-  const host = endpoint.host;
-  const name = endpoint.hostname;
-  const make = (c: UploadErrorCode, msg: string): UploadError => new UploadError(c, msg, { cause: err });
-  if (code === 'ECONNREFUSED') return make('UPLOAD_CONNECTION_FAILED', `cannot connect to ${host}: connection refused (is the server running on that port?)`);
-  if (code === 'ENOTFOUND') return make('UPLOAD_CONNECTION_FAILED', `cannot find the host ${name} (check the --server address)`);
-  if (code === 'EAI_AGAIN') return make('UPLOAD_CONNECTION_FAILED', `cannot look up ${name} right now (DNS did not answer)`);
-  if (['ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH'].includes(code)) return make('UPLOAD_CONNECTION_FAILED', `cannot reach ${host} (${code})`);
-  if (code === 'ECONNRESET' || code === 'EPIPE') return make('UPLOAD_CONNECTION_FAILED', `${host} closed the connection before answering`);
-  if (UNTRUSTED_CERT.has(code)) {
-    return make('UPLOAD_TLS_FAILED', `the TLS certificate of ${host} is not trusted (${code}); if it comes from your own CA, set NODE_EXTRA_CA_CERTS to that CA's PEM file`);
-  }
-  if (code === 'CERT_HAS_EXPIRED') return make('UPLOAD_TLS_FAILED', `the TLS certificate of ${host} has expired`);
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return make('UPLOAD_TLS_FAILED', `the TLS certificate of ${host} is for a different host name`);
-  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
-    return make('UPLOAD_TLS_FAILED', `the TLS handshake with ${host} failed (if it serves plain HTTP, use http://)`);
-  }
-  return make('UPLOAD_CONNECTION_FAILED', `cannot talk to ${host}: ${(err as Error)?.message ?? String(err)}`);
+  const { host, hostname } = endpoint;
+  const network = (msg: string): UploadError => new UploadError('UPLOAD_CONNECTION_FAILED', msg, { cause: err });
+  const tls = (msg: string): UploadError => new UploadError('UPLOAD_TLS_FAILED', `the TLS ${msg}`, { cause: err });
+  if (code === 'ECONNREFUSED') return network(`cannot connect to ${host}: connection refused (is the server running on that port?)`);
+  if (code === 'ENOTFOUND') return network(`cannot find the host ${hostname} (check the --server address)`);
+  if (code === 'EAI_AGAIN') return network(`cannot look up ${hostname} right now (DNS did not answer)`);
+  if (['ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH'].includes(code)) return network(`cannot reach ${host} (${code})`);
+  if (code === 'ECONNRESET' || code === 'EPIPE') return network(`${host} closed the connection before answering`);
+  if (UNTRUSTED_CERT.includes(code)) return tls(`certificate of ${host} is not trusted (${code}); if your own CA issued it, set NODE_EXTRA_CA_CERTS to its PEM file`);
+  if (code === 'CERT_HAS_EXPIRED') return tls(`certificate of ${host} has expired`);
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return tls(`certificate of ${host} is for a different host name`);
+  if (code === 'EPROTO' || /^ERR_(SSL|TLS)_/.test(code)) return tls(`handshake with ${host} failed (if it serves plain HTTP, use http://)`);
+  return network(`cannot talk to ${host}: ${(err as Error)?.message ?? String(err)}`);
 }

@@ -55,6 +55,8 @@ declare module 'express-serve-static-core' {
 export function packageUpload({ tmpDir, maxBytes }: UploadOptions): RequestHandler {
   const parse = multer({
     storage: new HashingTmpStorage(tmpDir),
+    // Browsers and curl send UTF-8 file names raw; busboy's default would read them as latin1.
+    defParamCharset: 'utf8',
     limits: { fileSize: maxBytes, files: 1, fields: 8, parts: 9, fieldSize: 8 * 1024, fieldNameSize: 100, headerPairs: 50 },
   }).single('package');
 

@@ -26,7 +26,7 @@ export interface FakeServer {
  * A local publishing endpoint: multer hashes the `package` part as it streams in (nothing is
  * buffered, so memory tests measure the client), then `respond` answers.
  */
-export async function startFakeServer(respond: Responder, options: { prefix?: string; raw?: (req: IncomingMessage, res: ServerResponse) => boolean } = {}): Promise<FakeServer> {
+export async function startFakeServer(respond: Responder, options: { prefix?: string } = {}): Promise<FakeServer> {
   const prefix = options.prefix ?? '/';
   const received: ReceivedUpload[] = [];
   const hashes = new WeakMap<object, { size: number; sha256: string }>();
@@ -52,7 +52,6 @@ export async function startFakeServer(respond: Responder, options: { prefix?: st
   const parse = multer({ storage }).single('package') as unknown as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
   const server = http.createServer((req, res) => {
-    if (options.raw?.(req, res)) return;
     const got: ReceivedUpload = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, fields: {} };
     received.push(got);
     if (req.method !== 'POST' || req.url !== `${prefix}api/v1/packages`) {

@@ -2,6 +2,7 @@ import type { Command } from '../command.ts';
 import { hashCommand } from './hash.ts';
 import { inspectCommand } from './inspect.ts';
 import { installKeyCommand } from './install-key.ts';
+import { publishCommand } from './publish.ts';
 import { keyCreateCommand, keyImportCommand, keyListCommand, keyShowCommand } from './key.ts';
 import { serveCommand } from './serve.ts';
 import { signCommand } from './sign.ts';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   signCommand,
   verifyCommand,
   installKeyCommand,
+  publishCommand,
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,

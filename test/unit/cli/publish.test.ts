@@ -1,19 +1,13 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
 import { cliRunner } from '../../helpers/cli.ts';
 import { closedPort, publishedAnswer, sendJson, startFakeServer, type FakeServer, type Responder } from '../../helpers/fake-publish-server.ts';
 
 // `outpost publish` is registered in commands/index.ts by the lead; until then add it here so the
 // tests drive it through main() exactly as the binary does (parsing, exit codes, error lines).
-vi.mock('../../../src/cli/commands/index.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../../src/cli/commands/index.ts')>();
-  const { publishCommand } = await import('../../../src/cli/commands/publish.ts');
-  const present = original.commands.some((c) => c.path.join(' ') === 'publish');
-  return { commands: present ? original.commands : [...original.commands, publishCommand] };
-});
 
 const servers: FakeServer[] = [];
 afterEach(async () => {
@@ -109,6 +103,13 @@ describe('outpost publish', () => {
     const teapot = await server((_got, res) => res.writeHead(418, { 'Content-Type': 'text/html' }).end('<title>I\x1b[31m am a teapot</title>'));
     const other = await run('publish', 'addon.xpi', '--server', teapot.url);
     expect(other.stderr).toBe('outpost publish: the server refused the upload: I [31m am a teapot (HTTP 418)\n');
+  });
+
+  it('suggests the address a redirect points to (a POST body cannot be replayed, so it is not followed)', async () => {
+    const srv = await server((_got, res) => res.writeHead(301, { Location: 'https://example.org/outpost/api/v1/packages' }).end());
+    const { run } = setup({ OUTPOST_TOKEN: 't' });
+    const out = await run('publish', 'addon.xpi', '--server', srv.url);
+    expect(out).toEqual({ code: 1, stdout: '', stderr: 'outpost publish: the server redirected to https://example.org/outpost/; use that address as --server (HTTP 301)\n' });
   });
 
   it('fails when a 2xx answer is not a publish result or reports other bytes than were sent', async () => {
