@@ -1,5 +1,8 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.ts';
+import { generatePassword } from '../auth/password.ts';
+import { AdminStore } from '../storage/admin-store.ts';
+import { AuditLog } from '../storage/audit-log.ts';
 import { CatalogStore } from '../storage/catalog-store.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import { KeyStore } from '../storage/key-store.ts';
@@ -18,6 +21,8 @@ export interface Outpost {
   layout: DataLayout;
   keys: KeyStore;
   tokens: TokenStore;
+  admins: AdminStore;
+  audit: AuditLog;
   catalog: CatalogStore;
   manifests: ManifestService;
   publish: PublishService;
@@ -30,7 +35,10 @@ export interface FirstRun {
   updateKey?: string;
   token?: string;
   passphraseNotice?: string;
+  admin?: { username: string; password: string };
 }
+
+export const FIRST_ADMIN = 'admin';
 
 export async function openOutpost(config: Config, env: NodeJS.ProcessEnv, logger?: Logger): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
   const log = logger ?? pino({ level: config.logLevel });
@@ -41,6 +49,8 @@ export async function openOutpost(config: Config, env: NodeJS.ProcessEnv, logger
   if (notice) firstRun.passphraseNotice = notice;
   const keys = new KeyStore(config.keysDir, passphrase!);
   const tokens = new TokenStore(layout.tokensFile);
+  const admins = new AdminStore(layout.adminsFile);
+  const audit = new AuditLog(layout.auditFile);
 
   if ((await keys.list()).length === 0) {
     const info = await keys.create(DEFAULT_KEY_NAME);
@@ -54,9 +64,15 @@ export async function openOutpost(config: Config, env: NodeJS.ProcessEnv, logger
     firstRun.updateKey ??= (await keys.info(keyName)).updateKey;
   }
 
+  if ((await admins.list()).length === 0) {
+    const password = generatePassword();
+    await admins.create(FIRST_ADMIN, password);
+    firstRun.admin = { username: FIRST_ADMIN, password };
+  }
+
   const { catalog, problems } = await CatalogStore.open(layout);
   for (const p of problems) log.error({ file: p.file, reason: p.reason }, 'catalog record skipped');
   const manifests = new ManifestService(layout, new SignerCache(keys), config.publicUrl);
-  const publish = new PublishService({ layout, catalog, keys, manifests, lock: new KeyedLock(), publicUrl: config.publicUrl });
-  return { outpost: { config, layout, keys, tokens, catalog, manifests, publish, logger: log }, firstRun };
+  const publish = new PublishService({ layout, catalog, keys, manifests, audit, lock: new KeyedLock(), publicUrl: config.publicUrl });
+  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, manifests, publish, logger: log }, firstRun };
 }

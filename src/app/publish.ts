@@ -14,7 +14,10 @@ import { fsyncDirectory } from '../storage/atomic-write.ts';
 import type { CatalogStore } from '../storage/catalog-store.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
+import type { AuditLog } from '../storage/audit-log.ts';
 import type { KeyStore } from '../storage/key-store.ts';
+import { validateAppVersion } from '../package/addon-identity.ts';
+import { compareVersions } from '../version/toolkit-version.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { ManifestService } from './manifests.ts';
 
@@ -25,7 +28,9 @@ export type PublishErrorCode =
   | 'UPDATE_KEY_MISMATCH'
   | 'UPDATE_INFO_URL_INVALID'
   | 'ADDON_NOT_FOUND'
-  | 'VERSION_NOT_FOUND';
+  | 'VERSION_NOT_FOUND'
+  | 'TARGET_NOT_FOUND'
+  | 'RANGE_INVALID';
 export class PublishError extends OutpostError<PublishErrorCode> {}
 
 /** An upload already on disk (in the private tmp folder) with the hashes computed while it streamed. */
@@ -47,6 +52,18 @@ export interface PublishResult {
   warnings: string[];
 }
 
+/**
+ * Who asks. A token publishes only add-ons of its own key; an admin may publish any add-on (an
+ * existing one keeps its key; `keyName` then only names the key for a new add-on).
+ */
+export interface Actor {
+  /** For the audit log: `token:<id>`, `admin:<name>`. */
+  name: string;
+  ip?: string;
+  keyName: string;
+  admin?: boolean;
+}
+
 export interface PublishDeps {
   layout: DataLayout;
   catalog: CatalogStore;
@@ -54,6 +71,7 @@ export interface PublishDeps {
   manifests: ManifestService;
   lock: KeyedLock;
   publicUrl: string;
+  audit?: AuditLog;
   zipLimits?: Partial<ZipLimits>;
   now?: () => Date;
 }
@@ -74,14 +92,29 @@ export class PublishService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async publish(upload: StagedUpload, keyName: string, options: { updateInfoURL?: string } = {}): Promise<PublishResult> {
+  async publish(upload: StagedUpload, actor: Actor, options: { updateInfoURL?: string } = {}): Promise<PublishResult> {
     if (options.updateInfoURL !== undefined && !/^https?:\/\/[^\s]+$/i.test(options.updateInfoURL)) {
       throw new PublishError('UPDATE_INFO_URL_INVALID', 'updateInfoURL must be an absolute http(s) URL.');
     }
     const info = await inspectXpi(await openZipFile(upload.path), this.deps.zipLimits);
-    const publisher = await this.deps.keys.info(keyName);
-    const warnings = [...info.warnings, ...this.keyChecks(info, publisher.updateKey)];
-    return this.deps.lock.run(info.id, () => this.store(upload, info, keyName, options.updateInfoURL, warnings));
+    const result = await this.deps.lock.run(info.id, () => this.store(upload, info, actor, options.updateInfoURL));
+    if (result.status === 'created') {
+      await this.audit(actor, 'publish', info.id, { version: info.version, sha256: result.sha256, size: result.size });
+    }
+    return result;
+  }
+
+  private async audit(actor: Actor, action: string, target: string, details: Record<string, unknown>): Promise<void> {
+    await this.deps.audit?.record({ actor: actor.name, action, target, details, ...(actor.ip ? { ip: actor.ip } : {}) });
+  }
+
+  /** The key that signs an add-on: its owner's, or for a new add-on the actor's. */
+  private ownerKey(record: AddonRecord | undefined, actor: Actor, id: string): string {
+    if (!record) return actor.keyName;
+    if (record.publisherKey !== actor.keyName && !actor.admin) {
+      throw new PublishError('ADDON_OWNED_BY_OTHER_KEY', `${id} belongs to another publisher key; use a token of that key.`);
+    }
+    return record.publisherKey;
   }
 
   private keyChecks(info: XpiInfo, updateKey: string): string[] {
@@ -99,12 +132,11 @@ export class PublishService {
     return warnings;
   }
 
-  private async store(upload: StagedUpload, info: XpiInfo, keyName: string, updateInfoURL: string | undefined, warnings: string[]): Promise<PublishResult> {
+  private async store(upload: StagedUpload, info: XpiInfo, actor: Actor, updateInfoURL: string | undefined): Promise<PublishResult> {
     const { catalog, layout, manifests } = this.deps;
     const previous = catalog.get(info.id);
-    if (previous && previous.publisherKey !== keyName) {
-      throw new PublishError('ADDON_OWNED_BY_OTHER_KEY', `${info.id} belongs to another publisher key; use a token of that key.`);
-    }
+    const keyName = this.ownerKey(previous, actor, info.id);
+    const warnings = [...info.warnings, ...this.keyChecks(info, (await this.deps.keys.info(keyName)).updateKey)];
     const existing = previous?.versions.find((v) => v.version === info.version);
     if (existing) {
       if (existing.sha256 !== upload.sha256) {
@@ -179,12 +211,12 @@ export class PublishService {
   }
 
   /** Takes a version out of the manifest (re-signed) and moves its file aside, unserved. */
-  async withdraw(id: string, versionName: string, keyName: string): Promise<AddonRecord> {
-    return this.deps.lock.run(id, async () => {
+  async withdraw(id: string, versionName: string, actor: Actor): Promise<AddonRecord> {
+    const updated = await this.deps.lock.run(id, async () => {
       const { catalog, layout, manifests } = this.deps;
       const previous = catalog.get(id);
       if (!previous) throw new PublishError('ADDON_NOT_FOUND', `No add-on ${id}.`);
-      if (previous.publisherKey !== keyName) throw new PublishError('ADDON_OWNED_BY_OTHER_KEY', `${id} belongs to another publisher key.`);
+      this.ownerKey(previous, actor, id);
       const version = previous.versions.find((v) => v.version === versionName && !v.withdrawnAt);
       if (!version) throw new PublishError('VERSION_NOT_FOUND', `${id} has no published version ${versionName}.`);
       const at = this.now().toISOString();
@@ -205,5 +237,45 @@ export class PublishService {
       });
       return record;
     });
+    await this.audit(actor, 'withdraw', id, { version: versionName });
+    return updated;
+  }
+
+  /**
+   * Changes one application's compatibility range of a published version, as addons.mozilla.org
+   * lets authors do without a new upload; the manifest is rebuilt and re-signed at once.
+   */
+  async editRange(id: string, versionName: string, appId: string, range: { minVersion: string; maxVersion: string }, actor: Actor): Promise<AddonRecord> {
+    validateAppVersion(range.minVersion, 'minVersion');
+    validateAppVersion(range.maxVersion, 'maxVersion');
+    if (compareVersions(range.minVersion, range.maxVersion) > 0) {
+      throw new PublishError('RANGE_INVALID', `minVersion ${range.minVersion} is above maxVersion ${range.maxVersion}.`);
+    }
+    let before: { minVersion: string; maxVersion: string } | undefined;
+    const updated = await this.deps.lock.run(id, async () => {
+      const { catalog, manifests } = this.deps;
+      const previous = catalog.get(id);
+      if (!previous) throw new PublishError('ADDON_NOT_FOUND', `No add-on ${id}.`);
+      this.ownerKey(previous, actor, id);
+      const version = previous.versions.find((v) => v.version === versionName && !v.withdrawnAt);
+      if (!version) throw new PublishError('VERSION_NOT_FOUND', `${id} has no published version ${versionName}.`);
+      const target = version.targets.find((t) => t.appId === appId);
+      if (!target) throw new PublishError('TARGET_NOT_FOUND', `${id} ${versionName} does not target ${appId}.`);
+      before = { minVersion: target.minVersion, maxVersion: target.maxVersion };
+      const record: AddonRecord = {
+        ...previous,
+        updatedAt: this.now().toISOString(),
+        revision: previous.revision + 1,
+        versions: previous.versions.map((v) =>
+          v === version ? { ...v, targets: v.targets.map((t) => (t === target ? { ...t, ...range } : t)) } : v,
+        ),
+      };
+      const updateRdf = await manifests.render(record);
+      await catalog.save(record);
+      await manifests.write(record, updateRdf);
+      return record;
+    });
+    await this.audit(actor, 'edit-range', id, { version: versionName, appId, before, after: range });
+    return updated;
   }
 }

@@ -1,7 +1,8 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Outpost } from '../app/outpost.ts';
+import { adminRouter, type AdminOptions } from './admin/router.ts';
 import { apiRoutes, type ApiDeps } from './routes/api.ts';
 import { servedFiles } from './routes/served-files.ts';
 import { errorHandler, notFound } from './error-handler.ts';
@@ -9,6 +10,8 @@ import { errorHandler, notFound } from './error-handler.ts';
 export interface AppDeps extends ApiDeps {
   publicDir: string;
   logger: Logger;
+  /** The admin interface needs the whole instance; without it only API and files are served. */
+  admin?: Router;
 }
 
 /** The Express app, not listening: main.ts listens, tests drive it on a free port. */
@@ -24,16 +27,21 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(servedFiles(deps.publicDir));
   app.use('/api/v1', apiRoutes(deps));
-  app.get('/', (_req, res) => {
-    res.type('text/plain').send('Outpost update server. Manifests: /updates/<id>/update.rdf, packages: /files/<id>/<file>, API: /api/v1.\n');
-  });
+  if (deps.admin) {
+    app.use('/admin', deps.admin);
+    app.get('/', (_req, res) => res.redirect(302, '/admin/'));
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send('Outpost update server. Manifests: /updates/<id>/update.rdf, packages: /files/<id>/<file>, API: /api/v1.\n');
+    });
+  }
   app.use(notFound);
   app.use(errorHandler);
   return app;
 }
 
 /** The app for a running instance, wired from what openOutpost() built. */
-export function createOutpostApp(outpost: Outpost): Express {
+export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = {}): Express {
   return createApp({
     publish: outpost.publish,
     catalog: outpost.catalog,
@@ -43,5 +51,6 @@ export function createOutpostApp(outpost: Outpost): Express {
     publicUrl: outpost.config.publicUrl,
     publicDir: outpost.layout.publicDir,
     logger: outpost.logger,
+    admin: adminRouter(outpost, adminOptions),
   });
 }

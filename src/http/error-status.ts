@@ -6,6 +6,8 @@ const STATUS: Record<string, number> = {
   NOT_FOUND: 404,
   ADDON_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
+  TARGET_NOT_FOUND: 404,
+  RANGE_INVALID: 400,
   AUTH_REQUIRED: 401,
   AUTH_INVALID: 401,
   ADDON_OWNED_BY_OTHER_KEY: 403,
@@ -16,13 +18,27 @@ const STATUS: Record<string, number> = {
   PACKAGE_MISSING: 400,
   UPLOAD_INVALID: 400,
   UPDATE_INFO_URL_INVALID: 400,
+  TOKEN_NOT_FOUND: 404,
+  KEY_NOT_FOUND: 404,
+  KEY_EXISTS: 409,
+  KEY_FILE_TOO_LARGE: 413,
+  ADMIN_NOT_FOUND: 404,
+  ADMIN_EXISTS: 409,
 };
+
+/** Key and account problems a person can fix; KEY_STORE_CORRUPT or a wrong store passphrase are ours. */
+const CLIENT_CODES = new Set([
+  'KEY_NAME_INVALID', 'KEY_FORMAT_UNKNOWN', 'KEY_FORMAT_UNSUPPORTED', 'KEY_IMPORT_NO_KEY', 'KEY_IMPORT_AMBIGUOUS',
+  'KEY_UNSUPPORTED', 'KEY_TOO_WEAK', 'KEY_SIZE_UNSUPPORTED', 'KEY_PASSWORD_REQUIRED', 'KEY_PASSWORD_WRONG',
+  'ADMIN_NAME_INVALID', 'ADMIN_PASSWORD_TOO_SHORT',
+]);
 
 /** Everything a package can be wrong with is the uploader's to fix: 400. */
 const CLIENT_PREFIXES = ['ZIP_', 'XPI_', 'WEBEXT_', 'INSTALL_RDF_', 'ADDON_ID_', 'ADDON_VERSION_', 'RDF_', 'MANIFEST_'];
 
 export function statusForCode(code: string): number {
   if (code in STATUS) return STATUS[code]!;
+  if (CLIENT_CODES.has(code)) return 400;
   if (CLIENT_PREFIXES.some((p) => code.startsWith(p))) return 400;
   return 500;
 }

@@ -10,6 +10,8 @@ import path from 'node:path';
  *   private/addons/<id>.json           catalog record per add-on (no whole-catalog rewrites)
  *   private/rendered/<id>              catalog revision the served manifest was built from
  *   private/tokens.json                API tokens (hashes only)
+ *   private/admins.json                admin accounts (scrypt hashes only)
+ *   private/audit.log                  append-only activity log (JSON lines)
  *   private/withdrawn/<id>/<file>      packages taken out of the manifest, kept aside
  *   private/tmp/                       uploads in progress (same file system, so rename works)
  */
@@ -21,6 +23,8 @@ export class DataLayout {
   readonly renderedDir: string;
   readonly withdrawnDir: string;
   readonly tokensFile: string;
+  readonly adminsFile: string;
+  readonly auditFile: string;
 
   constructor(readonly root: string) {
     this.publicDir = path.join(root, 'public');
@@ -30,6 +34,8 @@ export class DataLayout {
     this.renderedDir = path.join(this.privateDir, 'rendered');
     this.withdrawnDir = path.join(this.privateDir, 'withdrawn');
     this.tokensFile = path.join(this.privateDir, 'tokens.json');
+    this.adminsFile = path.join(this.privateDir, 'admins.json');
+    this.auditFile = path.join(this.privateDir, 'audit.log');
   }
 
   async ensure(): Promise<void> {

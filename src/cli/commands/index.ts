@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { adminCreateCommand, adminPasswdCommand } from './admin.ts';
 import { hashCommand } from './hash.ts';
 import { inspectCommand } from './inspect.ts';
 import { installKeyCommand } from './install-key.ts';
@@ -25,4 +26,6 @@ export const commands: readonly Command[] = [
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,
+  adminCreateCommand,
+  adminPasswdCommand,
 ];

@@ -6,12 +6,15 @@ import type { CliContext, Command } from '../command.ts';
 
 function banner(url: string, publicUrl: string, dataDir: string, keysDir: string, first: FirstRun): string {
   const lines = [`Outpost is listening on ${url} (public URL ${publicUrl})`, `  data: ${dataDir}`, `  keys: ${keysDir}`];
-  if (first.token || first.updateKey) {
+  if (first.token || first.updateKey || first.admin) {
     lines.push('', '=== First start: keep what follows, it is not shown again ===');
     if (first.updateKey) {
       lines.push(`Publisher key "${first.keyName}", its updateKey (em:updateKey in install.rdf):`, `  ${first.updateKey}`);
     }
     if (first.token) lines.push('API token for publishing (stored only as a hash):', `  ${first.token}`);
+    if (first.admin) {
+      lines.push(`Admin sign-in at ${publicUrl}/admin/ (change it with \`outpost admin passwd ${first.admin.username}\`):`, `  user ${first.admin.username}, password ${first.admin.password}`);
+    }
     if (first.passphraseNotice) lines.push(first.passphraseNotice);
     lines.push(
       'Publish a package:',

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { activeVersions, fileUrl, manifestUrl, type AddonRecord } from '../../catalog/addon-record.ts';
-import type { PublishService } from '../../app/publish.ts';
+import type { Actor, PublishService } from '../../app/publish.ts';
 import type { CatalogStore } from '../../storage/catalog-store.ts';
 import type { TokenStore } from '../../storage/token-store.ts';
 import { ApiError } from '../api-error.ts';
@@ -14,6 +14,10 @@ export interface ApiDeps {
   tmpDir: string;
   maxUploadBytes: number;
   publicUrl: string;
+}
+
+function tokenActor(req: Request): Actor {
+  return { name: `token:${req.token!.id}`, keyName: req.token!.keyName, ...(req.ip ? { ip: req.ip } : {}) };
 }
 
 function summary(record: AddonRecord, publicUrl: string) {
@@ -63,7 +67,7 @@ export function apiRoutes(deps: ApiDeps): Router {
 
   router.post('/packages', packageUpload({ tmpDir: deps.tmpDir, maxBytes: deps.maxUploadBytes }), async (req, res) => {
     const updateInfoURL = typeof req.body?.updateInfoURL === 'string' && req.body.updateInfoURL !== '' ? req.body.updateInfoURL : undefined;
-    const { status, ...result } = await deps.publish.publish(req.staged!, req.token!.keyName, { updateInfoURL });
+    const { status, ...result } = await deps.publish.publish(req.staged!, tokenActor(req), { updateInfoURL });
     res.status(status === 'created' ? 201 : 200).json(result);
   });
 
@@ -77,7 +81,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   });
 
   router.delete('/addons/:id/versions/:version', async (req, res) => {
-    const updated = await deps.publish.withdraw(record(req).id, String(req.params.version), req.token!.keyName);
+    const updated = await deps.publish.withdraw(record(req).id, String(req.params.version), tokenActor(req));
     res.json(details(updated, deps.publicUrl));
   });
 

@@ -1,0 +1,65 @@
+import { generatePassword } from '../../auth/password.ts';
+import { loadConfig } from '../../config.ts';
+import { AdminStore } from '../../storage/admin-store.ts';
+import { AuditLog } from '../../storage/audit-log.ts';
+import { DataLayout } from '../../storage/data-layout.ts';
+import type { CliContext, Command } from '../command.ts';
+import { optionString, readInputFile } from '../files.ts';
+
+async function stores(ctx: CliContext): Promise<{ admins: AdminStore; audit: AuditLog }> {
+  const layout = new DataLayout(loadConfig(ctx.env, ctx.cwd).dataDir);
+  await layout.ensure();
+  return { admins: new AdminStore(layout.adminsFile), audit: new AuditLog(layout.auditFile) };
+}
+
+/** From --password-file (`-` is standard input), else a generated one that is printed once. */
+async function choosePassword(values: Record<string, string | boolean | undefined>, ctx: CliContext): Promise<{ password: string; generated: boolean }> {
+  const file = optionString(values, 'password-file');
+  if (file === undefined) return { password: generatePassword(), generated: true };
+  const text = file === '-' ? await readStdin() : (await readInputFile(ctx, file, 4096)).toString('utf8');
+  return { password: text.replace(/\r?\n$/, ''), generated: false };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const PASSWORD_HELP = `Options:
+  --password-file F  read the password from F (\`-\` for standard input; a final newline is ignored).
+                     Without it a strong password is generated and printed once.`;
+
+export const adminCreateCommand: Command = {
+  path: ['admin', 'create'],
+  usage: 'admin create <user> [--password-file F]',
+  summary: 'Create an admin account for the web interface.',
+  help: `${PASSWORD_HELP}\n\nExample:\n  outpost admin create alice`,
+  options: { 'password-file': { type: 'string' } },
+  positionals: [1, 1],
+  async run({ values, positionals }, ctx) {
+    const { admins, audit } = await stores(ctx);
+    const { password, generated } = await choosePassword(values, ctx);
+    await admins.create(positionals[0]!, password);
+    await audit.record({ actor: 'cli', action: 'admin-create', target: positionals[0]! });
+    ctx.stdout(`Created admin ${positionals[0]}.${generated ? `\nPassword (shown only now):\n${password}` : ''}\n`);
+    return 0;
+  },
+};
+
+export const adminPasswdCommand: Command = {
+  path: ['admin', 'passwd'],
+  usage: 'admin passwd <user> [--password-file F]',
+  summary: 'Set a new password for an admin account.',
+  help: `${PASSWORD_HELP}\n\nSessions signed in with the old password end when the server restarts.\n\nExample:\n  outpost admin passwd admin --password-file -`,
+  options: { 'password-file': { type: 'string' } },
+  positionals: [1, 1],
+  async run({ values, positionals }, ctx) {
+    const { admins, audit } = await stores(ctx);
+    const { password, generated } = await choosePassword(values, ctx);
+    await admins.setPassword(positionals[0]!, password);
+    await audit.record({ actor: 'cli', action: 'admin-passwd', target: positionals[0]! });
+    ctx.stdout(`Changed the password of ${positionals[0]}.${generated ? `\nNew password (shown only now):\n${password}` : ''}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { Router, type ErrorRequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Outpost } from '../../app/outpost.ts';
+import { catalogPages } from './catalog-pages.ts';
+import { requireAdmin } from './guard.ts';
+import { keyPages } from './key-pages.ts';
+import { loginRoutes } from './login.ts';
+import { SessionStore } from './session.ts';
+import { userError } from './user-error.ts';
+import { renderPage, VIEWS_DIR } from './views.ts';
+
+export interface AdminOptions {
+  loginLimitPerIp?: number;
+}
+
+/** The admin web interface, mounted at /admin. */
+export function adminRouter(outpost: Outpost, options: AdminOptions = {}): Router {
+  const router = Router();
+  const sessions = new SessionStore({ secure: outpost.config.publicUrl.startsWith('https:') });
+
+  router.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          objectSrc: ["'none'"],
+        },
+      },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'same-origin' },
+    }),
+  );
+  router.use('/assets', express.static(path.join(VIEWS_DIR, 'assets'), { index: false, dotfiles: 'deny', maxAge: '1h' }));
+  router.use(cookieParser());
+  router.use(sessions.middleware());
+  router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
+
+  loginRoutes(router, { admins: outpost.admins, sessions, audit: outpost.audit, loginLimitPerIp: options.loginLimitPerIp });
+  router.use(requireAdmin);
+  const { uploadPage } = catalogPages(router, outpost);
+  keyPages(router, outpost);
+  router.get('/activity', async (req, res) => {
+    renderPage(req, res, 'activity', { title: 'Activity', nav: 'activity' }, { entries: await outpost.audit.recent(500) });
+  });
+  router.use((req, res) => {
+    renderPage(req, res, 'error', { title: 'Not found', status: 404 }, { heading: 'Page not found', message: `There is no page at ${req.originalUrl}.` });
+  });
+
+  // Errors a person can fix (an upload refused before it reached the route, a missing key…)
+  // are shown as pages; the rest goes to the app's error handler (logged, generic 500).
+  const pageErrors: ErrorRequestHandler = async (err, req, res, next) => {
+    let error;
+    try {
+      error = userError(err);
+    } catch {
+      return next(err);
+    }
+    if (req.path === '/upload' && req.method === 'POST') return uploadPage(req, res, { error }, error.status);
+    renderPage(req, res, 'error', { title: 'Error', status: error.status }, { heading: 'That did not work', message: error.message });
+  };
+  router.use(pageErrors);
+  return router;
+}
