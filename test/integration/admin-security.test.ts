@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminRouter } from '../../src/http/admin/router.ts';
+import { SessionStore } from '../../src/http/admin/session.ts';
+import { AdminClient } from '../helpers/admin-client.ts';
+import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
+import { cliRunner } from '../helpers/cli.ts';
+import { publish, startServer, type TestServer } from '../helpers/server.ts';
+
+const ID = 'sec@example.org';
+
+/** Every route the admin router declares, as [method, path] pairs. */
+function adminRoutes(server: TestServer): [string, string][] {
+  const router = adminRouter(server.outpost) as unknown as { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  const routes: [string, string][] = [];
+  for (const layer of router.stack) {
+    if (!layer.route) continue;
+    for (const method of Object.keys(layer.route.methods)) routes.push([method.toUpperCase(), layer.route.path]);
+  }
+  return routes;
+}
+
+describe('admin interface security', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+    const xpi = await buildXpi({ 'install.rdf': installRdf({ id: ID, version: '1.0', name: '<script>alert(1)</script>', targets: [{ id: FIREFOX_ID, minVersion: '3.6', maxVersion: '56.*' }] }) });
+    expect((await publish(server, server.token, xpi)).status).toBe(201);
+  });
+  afterAll(() => server.close());
+
+  it('answers every admin route without a session with a redirect to sign-in (pages) or 403 (actions)', async () => {
+    const routes = adminRoutes(server).filter(([, p]) => p !== '/login' && p !== '/logout');
+    expect(routes.length).toBeGreaterThanOrEqual(10);
+    for (const [method, route] of routes) {
+      const path = `/admin${route.replace(':id', encodeURIComponent(ID)).replace(':version', '1.0')}`;
+      const res = await fetch(`${server.url}${path}`, { method, redirect: 'manual', body: method === 'GET' ? undefined : new URLSearchParams({ a: 'b' }) });
+      if (method === 'GET') {
+        expect({ route, status: res.status }).toEqual({ route, status: 302 });
+        expect(res.headers.get('location')).toBe(`/admin/login?next=${encodeURIComponent(path)}`);
+      } else {
+        expect({ route, status: res.status }).toEqual({ route, status: 403 });
+      }
+    }
+    // Nothing changed for any of those actions.
+    const details = await (await fetch(`${server.url}/api/v1/addons/${encodeURIComponent(ID)}`, { headers: { authorization: `Bearer ${server.token}` } })).json();
+    expect(details.versions[0]).toMatchObject({ version: '1.0', withdrawnAt: null });
+  });
+
+  it('signs in with a fresh session id, a HttpOnly SameSite=Lax cookie, and refuses actions without the CSRF token', async () => {
+    const client = new AdminClient(server.url);
+    await client.csrf();
+    const anonymous = client.cookie;
+    const res = await client.signIn('admin', server.firstRun.admin!.password);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/admin/');
+    const cookie = res.headers.getSetCookie()[0]!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).not.toMatch(/Secure/i);
+    expect(client.cookie).not.toBe(anonymous);
+
+    const withdraw = `/admin/addons/${encodeURIComponent(ID)}/versions/1.0/withdraw`;
+    expect((await client.post(withdraw, {})).status).toBe(403);
+    expect((await client.post(withdraw, { _csrf: 'forged' })).status).toBe(403);
+    expect((await client.post('/admin/tokens', { key: 'default', label: 'x' })).status).toBe(403);
+    const upload = await client.request('/admin/upload', { method: 'POST', body: new FormData() });
+    expect(upload.status).toBe(403);
+    expect((await client.request('/admin/')).status).toBe(200);
+  });
+
+  it('escapes everything a package says, and sends strict security headers', async () => {
+    const client = new AdminClient(server.url);
+    await client.signIn('admin', server.firstRun.admin!.password);
+    const res = await client.request('/admin/');
+    const html = await res.text();
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(html).not.toMatch(/<script>(?!<\/script>)|\son[a-z]+="/i);
+  });
+
+  it('locks an account after repeated failures, even with the right password afterwards', async () => {
+    const { run } = cliRunner({ OUTPOST_DATA: server.outpost.config.dataDir });
+    const created = await run('admin', 'create', 'victim');
+    expect(created.code).toBe(0);
+    const password = created.stdout.trim().split('\n').pop()!;
+    const client = new AdminClient(server.url);
+    for (let i = 0; i < 5; i++) expect((await client.signIn('victim', 'wrong-password-1')).status).toBe(401);
+    expect((await client.signIn('victim', password)).status).toBe(429);
+    expect((await new AdminClient(server.url).signIn('admin', server.firstRun.admin!.password)).status).toBe(303);
+  });
+
+  it('manages accounts from the shell: admin create and admin passwd', async () => {
+    const { cwd, run } = cliRunner({ OUTPOST_DATA: server.outpost.config.dataDir });
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${cwd}/pw`, 'a long enough password\n');
+    expect((await run('admin', 'create', 'carol', '--password-file', 'pw')).code).toBe(0);
+    expect((await new AdminClient(server.url).signIn('carol', 'a long enough password')).status).toBe(303);
+    const changed = await run('admin', 'passwd', 'carol');
+    const newPassword = changed.stdout.trim().split('\n').pop()!;
+    expect((await new AdminClient(server.url).signIn('carol', 'a long enough password')).status).toBe(401);
+    expect((await new AdminClient(server.url).signIn('carol', newPassword)).status).toBe(303);
+    expect((await run('admin', 'create', 'carol', '--password-file', 'pw')).code).toBe(1);
+    writeFileSync(`${cwd}/short`, 'short');
+    expect((await run('admin', 'create', 'dave', '--password-file', 'short')).code).toBe(1);
+    expect((await run('admin', 'passwd', 'nobody')).code).toBe(1);
+  });
+});
+
+describe('SessionStore', () => {
+  it('expires idle and old sessions, and marks cookies Secure for https deployments', async () => {
+    let now = 0;
+    const store = new SessionStore({ secure: true, idleMs: 1000, absoluteMs: 5000, now: () => now });
+    expect(store.cookieName).toBe('__Host-outpost_session');
+    const cookies: string[] = [];
+    const res = { cookie: (name: string, value: string, opts: { secure: boolean; httpOnly: boolean }) => cookies.push(`${name}=${value};secure=${opts.secure};httpOnly=${opts.httpOnly}`) };
+    const mw = store.middleware();
+    const req: { cookies: Record<string, string>; session?: { id: string } } = { cookies: {} };
+    mw(req as never, res as never, () => undefined);
+    const first = req.session!.id;
+    expect(cookies[0]).toContain('secure=true;httpOnly=true');
+    const again = (at: number) => {
+      now = at;
+      const r: typeof req = { cookies: { [store.cookieName]: first } };
+      mw(r as never, res as never, () => undefined);
+      return r.session!.id;
+    };
+    expect(again(900)).toBe(first);
+    expect(again(1800)).toBe(first);
+    expect(again(3500)).not.toBe(first);
+  });
+});
