@@ -45,6 +45,7 @@ describe('outpost serve (npm start)', () => {
     expect(first.banner).toMatch(/MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A\S+/);
     expect(first.banner).toMatch(/opt_[0-9a-f]{12}_\S{43}/);
     expect(first.banner).toMatch(/generated one into .*keys\/passphrase/);
+    expect(first.banner).toMatch(/Admin sign-in at .*\/admin\/.*\n\s+user admin, password [A-Za-z0-9]{20}\n/);
     expect(statSync(path.join(cwd, 'keys/passphrase')).mode & 0o777).toBe(0o600);
     for (const f of readdirSync(path.join(cwd, 'keys'))) {
       expect(statSync(path.join(cwd, 'keys', f)).mode & 0o777, f).toBe(0o600);
@@ -55,7 +56,7 @@ describe('outpost serve (npm start)', () => {
     expect(tokens).not.toContain(token.slice(17));
 
     const second = await startOnce(cwd);
-    expect(second.banner).not.toMatch(/First start|opt_|MIIB|passphrase/);
+    expect(second.banner).not.toMatch(/First start|opt_|MIIB|passphrase|password/);
   });
 });
 
