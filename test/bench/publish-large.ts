@@ -1,0 +1,119 @@
+import { readFileSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { BenchContext } from './context.ts';
+import { cloneStorage, PASSPHRASE, smallXpi, writeLargeXpi } from './fixtures.ts';
+import { startOutpost, timedCommand, type OutpostProcess } from './processes.ts';
+import { mb, median, ms, times, type Row } from './report.ts';
+
+// Decimal units, as the issue states its targets: 200 MB is 200 000 000 bytes, and so is RSS.
+const MB = 1_000_000;
+const TIMED_RUNS = 5;
+const RSS_RUNS = 2;
+
+/** curl -F streams the file from disk, as a user publishing from a shell would. */
+async function curlPublish(ctx: BenchContext, server: OutpostProcess, xpi: string, label: string): Promise<number> {
+  const responseFile = path.join(ctx.logDir, `response-${label}.json`);
+  const curl = await timedCommand(ctx.scratch, 'curl', [
+    '-sS', '--max-time', '300', '-o', responseFile, '-w', '%{http_code}',
+    '-H', `Authorization: Bearer ${ctx.template.token}`,
+    '-F', `package=@${xpi};type=application/x-xpinstall`,
+    `${server.url}/api/v1/packages`,
+  ]);
+  if (curl.code !== 0 || curl.stdout !== '201') {
+    const body = (() => { try { return readFileSync(responseFile, 'utf8'); } catch { return ''; } })();
+    throw new Error(`publish of ${path.basename(xpi)} failed (curl exit ${curl.code}, HTTP ${curl.stdout}): ${curl.stderr}${body}`);
+  }
+  return curl.ms;
+}
+
+/**
+ * One publish into a fresh server process on a fresh copy of the data folder. `warm`: publish a
+ * tiny add-on first, so the timed publish does not include what a server pays once per process
+ * (decrypting the key, ~0.2 s of PBKDF2, and the JIT's first pass). Memory runs stay cold, so
+ * VmHWM is start-up plus exactly this upload.
+ */
+async function publishFresh(ctx: BenchContext, xpi: string, label: string, warm: boolean) {
+  const dir = ctx.scratch.tempDir(`data-${label}`);
+  const storage = await cloneStorage(ctx.template, dir);
+  const server = await startOutpost(ctx.scratch, { dataDir: storage, keysDir: ctx.template.keysDir, passphrase: PASSPHRASE, maxUploadMb: 512 }, ctx.logDir);
+  try {
+    const idleRss = server.rss();
+    if (warm) {
+      const warmup = path.join(dir, 'warmup.xpi');
+      await writeFile(warmup, await smallXpi('warmup@bench.example.org', '1.0'));
+      await curlPublish(ctx, server, warmup, `${label}-warmup`);
+    }
+    const elapsed = await curlPublish(ctx, server, xpi, label);
+    return { ms: elapsed, idleRss, peakRss: server.peakRss() };
+  } finally {
+    await server.stop();
+    ctx.scratch.removeDir(dir);
+  }
+}
+
+export async function benchLargePublish(ctx: BenchContext): Promise<Row[]> {
+  const dir = ctx.scratch.tempDir('xpi');
+  const big = path.join(dir, 'large-200MB.xpi');
+  const small = path.join(dir, 'large-20MB.xpi');
+  const t0 = performance.now();
+  await writeLargeXpi(big, { id: 'large@bench.example.org', version: '1.0', bytes: 200 * MB });
+  await writeLargeXpi(small, { id: 'large@bench.example.org', version: '1.0', bytes: 20 * MB });
+  ctx.log(`  generated ${mb(statSync(big).size)} and ${mb(statSync(small).size)} XPIs in ${ms(performance.now() - t0)}`);
+
+  // Both sides read the file from the page cache: sha256sum's first run warms it.
+  await timedCommand(ctx.scratch, 'sha256sum', [big]);
+  const shaRuns: number[] = [];
+  for (let i = 0; i < TIMED_RUNS; i++) {
+    const r = await timedCommand(ctx.scratch, 'sha256sum', [big]);
+    if (r.code !== 0) throw new Error(`sha256sum failed: ${r.stderr}`);
+    shaRuns.push(r.ms);
+  }
+  ctx.log(`  sha256sum: ${shaRuns.map(ms).join(', ')}`);
+
+  const timed = [];
+  for (let i = 0; i < TIMED_RUNS; i++) timed.push(await publishFresh(ctx, big, `timed-${i}`, true));
+  ctx.log(`  200 MB publishes (warm server): ${timed.map((r) => ms(r.ms)).join(', ')}`);
+  const bigRss = [];
+  const smallRss = [];
+  for (let i = 0; i < RSS_RUNS; i++) {
+    bigRss.push(await publishFresh(ctx, big, `rss200-${i}`, false));
+    smallRss.push(await publishFresh(ctx, small, `rss20-${i}`, false));
+  }
+  ctx.log(`  200 MB publishes (fresh server): ${bigRss.map((r) => `${ms(r.ms)}, idle ${mb(r.idleRss)} → peak ${mb(r.peakRss)}`).join('; ')}`);
+  ctx.log(`  20 MB publishes (fresh server): ${smallRss.map((r) => `${ms(r.ms)}, idle ${mb(r.idleRss)} → peak ${mb(r.peakRss)}`).join('; ')}`);
+  ctx.scratch.removeDir(dir);
+
+  const publishMs = median(timed.map((r) => r.ms));
+  const shaMs = median(shaRuns);
+  // The worst run counts for memory: a peak is a peak.
+  const bigPeak = Math.max(...bigRss.map((r) => r.peakRss));
+  const smallPeak = Math.max(...smallRss.map((r) => r.peakRss));
+  const idle = median([...bigRss, ...smallRss].map((r) => r.idleRss));
+  return [
+    {
+      benchmark: `publish 200 MB XPI via HTTP (median of ${TIMED_RUNS})`,
+      outpost: ms(publishMs),
+      reference: `sha256sum ${ms(shaMs)}`,
+      ratio: times(publishMs / shaMs),
+      target: '≤ 1.30×',
+      pass: publishMs <= 1.3 * shaMs,
+    },
+    {
+      benchmark: 'server peak RSS (VmHWM), 200 MB publish',
+      outpost: mb(bigPeak),
+      reference: `idle after start ${mb(idle)}`,
+      ratio: times(bigPeak / idle),
+      target: '≤ 150 MB',
+      pass: bigPeak <= 150 * MB,
+    },
+    {
+      benchmark: 'peak RSS growth, 20 MB → 200 MB XPI',
+      outpost: `200 MB: ${mb(bigPeak)}`,
+      reference: `20 MB: ${mb(smallPeak)}`,
+      ratio: `${bigPeak >= smallPeak ? '+' : '−'}${mb(Math.abs(bigPeak - smallPeak))}`,
+      target: '≤ +10 MB',
+      pass: bigPeak <= smallPeak + 10 * MB,
+    },
+  ];
+}
