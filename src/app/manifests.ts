@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { toUpdateModel, type AddonRecord } from '../catalog/addon-record.ts';
 import { renderUpdateRdf } from '../manifest/update-rdf.ts';
@@ -12,11 +13,18 @@ import type { SignerCache } from './signer-cache.ts';
  * publish can prove the manifest can be built and signed before it changes anything on disk.
  */
 export class ManifestService {
+  private readonly writeListeners: ((file: string) => void)[] = [];
+
   constructor(
     private readonly layout: DataLayout,
     private readonly signers: SignerCache,
     private readonly publicUrl: string,
   ) {}
+
+  /** Lets caches of served files drop a manifest as soon as it is rewritten. */
+  onWrite(listener: (file: string) => void): void {
+    this.writeListeners.push(listener);
+  }
 
   async render(record: AddonRecord): Promise<string> {
     const signer = await this.signers.get(record.publisherKey);
@@ -27,13 +35,15 @@ export class ManifestService {
     const file = this.layout.manifestPath(record.id);
     await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
     await writeFileAtomic(file, updateRdf, { mode: 0o644 });
+    for (const listener of this.writeListeners) listener(file);
     // Remember which catalog revision is being served, for crash recovery at start-up.
     await writeFileAtomic(this.layout.renderedPath(record.id), `${record.revision}\n`, { mode: 0o600 });
   }
 
-  async renderedRevision(id: string): Promise<number | undefined> {
+  /** Synchronous on purpose: it runs at start-up, once per add-on, before anything is served. */
+  renderedRevision(id: string): number | undefined {
     try {
-      return Number.parseInt(await readFile(this.layout.renderedPath(id), 'utf8'), 10);
+      return Number.parseInt(readFileSync(this.layout.renderedPath(id), 'utf8'), 10);
     } catch {
       return undefined;
     }
@@ -47,7 +57,7 @@ export class ManifestService {
     const rebuilt: string[] = [];
     const failed: { id: string; error: Error }[] = [];
     for (const record of catalog.list()) {
-      if ((await this.renderedRevision(record.id)) === record.revision) continue;
+      if (this.renderedRevision(record.id) === record.revision) continue;
       try {
         await this.write(record, await this.render(record));
         rebuilt.push(record.id);

@@ -33,12 +33,11 @@ export type PublishErrorCode =
   | 'RANGE_INVALID';
 export class PublishError extends OutpostError<PublishErrorCode> {}
 
-/** An upload already on disk (in the private tmp folder) with the hashes computed while it streamed. */
+/** An upload already on disk (in the private tmp folder) with the sha256 computed while it streamed. */
 export interface StagedUpload {
   path: string;
   size: number;
   sha256: string;
-  sha512: string;
 }
 
 export interface PublishResult {
@@ -159,7 +158,6 @@ export class PublishService {
       file: packageFileName(info.id, info.version, 'xpi'),
       size: upload.size,
       sha256: upload.sha256,
-      sha512: upload.sha512,
       ...(updateInfoURL ? { updateInfoURL } : {}),
       publishedAt: at,
     };

@@ -13,7 +13,6 @@ export interface VersionRecord {
   file: string;
   size: number;
   sha256: string;
-  sha512: string;
   updateInfoURL?: string;
   publishedAt: string;
   withdrawnAt?: string;

@@ -1,7 +1,9 @@
 import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Outpost } from '../app/outpost.ts';
+import { ManifestCache, withManifestFastPath } from './manifest-fast-path.ts';
 import { adminRouter, type AdminOptions } from './admin/router.ts';
 import { apiRoutes, type ApiDeps } from './routes/api.ts';
 import { servedFiles } from './routes/served-files.ts';
@@ -53,4 +55,11 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     logger: outpost.logger,
     admin: adminRouter(outpost, adminOptions),
   });
+}
+
+/** What a server listens with: the manifest fast path in front of the full app. */
+export function createRequestListener(outpost: Outpost, adminOptions: AdminOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const cache = new ManifestCache(outpost.layout.publicDir);
+  outpost.manifests.onWrite((file) => cache.invalidate(file));
+  return withManifestFastPath(cache, createOutpostApp(outpost, adminOptions));
 }

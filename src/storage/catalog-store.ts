@@ -1,4 +1,5 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { AddonRecord } from '../catalog/addon-record.ts';
 import { isAtomicTempName, writeFileAtomic } from './atomic-write.ts';
 import type { DataLayout } from './data-layout.ts';
@@ -21,23 +22,19 @@ export class CatalogStore {
   static async open(layout: DataLayout): Promise<{ catalog: CatalogStore; problems: CatalogLoadProblem[] }> {
     const catalog = new CatalogStore(layout);
     const problems: CatalogLoadProblem[] = [];
-    const names = (await readdir(layout.addonsDir)).filter((n) => n.endsWith('.json') && !isAtomicTempName(n));
-    // Reading in parallel batches keeps a 10 000-add-on cold start well under a second.
-    const BATCH = 256;
-    for (let i = 0; i < names.length; i += BATCH) {
-      await Promise.all(
-        names.slice(i, i + BATCH).map(async (name) => {
-          try {
-            const record = JSON.parse(await readFile(`${layout.addonsDir}/${name}`, 'utf8')) as AddonRecord;
-            if (typeof record.id !== 'string' || !Array.isArray(record.versions) || `${record.id}.json` !== name) {
-              throw new Error('not an add-on record');
-            }
-            catalog.records.set(record.id, record);
-          } catch (err) {
-            problems.push({ file: name, reason: (err as Error).message });
-          }
-        }),
-      );
+    // Start-up only, before anything is served: synchronous reads of 10 000 small records take
+    // a fraction of the time 10 000 promises do.
+    const names = readdirSync(layout.addonsDir).filter((n) => n.endsWith('.json') && !isAtomicTempName(n));
+    for (const name of names) {
+      try {
+        const record = JSON.parse(readFileSync(`${layout.addonsDir}/${name}`, 'utf8')) as AddonRecord;
+        if (typeof record.id !== 'string' || !Array.isArray(record.versions) || `${record.id}.json` !== name) {
+          throw new Error('not an add-on record');
+        }
+        catalog.records.set(record.id, record);
+      } catch (err) {
+        problems.push({ file: name, reason: (err as Error).message });
+      }
     }
     return { catalog, problems };
   }

@@ -50,7 +50,6 @@ export async function seedCatalog(storage: string, keysDir: string, count: numbe
           file,
           size: xpi.length,
           sha256: createHash('sha256').update(xpi).digest('hex'),
-          sha512: createHash('sha512').update(xpi).digest('hex'),
           publishedAt: at,
         });
         record.revision++;

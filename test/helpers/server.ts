@@ -6,7 +6,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { openOutpost, type FirstRun, type Outpost } from '../../src/app/outpost.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createOutpostApp } from '../../src/http/app.ts';
+import { createRequestListener } from '../../src/http/app.ts';
 
 export interface TestServer {
   url: string;
@@ -42,8 +42,7 @@ export async function startServer(options: { dir?: string; env?: NodeJS.ProcessE
   const config = loadConfig(env, dir);
   const { outpost, firstRun } = await openOutpost(config, env, pino({ level: 'silent' }));
   await outpost.manifests.reconcile(outpost.catalog);
-  const app = createOutpostApp(outpost);
-  server.on('request', app);
+  server.on('request', createRequestListener(outpost));
   const keyName = (await outpost.keys.list())[0]!.name;
   return {
     url,

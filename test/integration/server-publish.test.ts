@@ -93,6 +93,13 @@ describe('publishing and serving over HTTP', () => {
     const since = await rawGet(`${server.url}/updates/${encodeURIComponent(guid)}/update.rdf`, { 'if-modified-since': raw.headers.get('last-modified')! });
     expect(since.status).toBe(304);
     expect(raw.headers.get('cache-control')).toMatch(/max-age=60/);
+    const head = await fetch(`${server.url}/updates/${encodeURIComponent(guid)}/update.rdf`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('content-length'))).toBe(Buffer.byteLength(body));
+    expect(await head.text()).toBe('');
+    const range = await rawGet(`${server.url}/updates/${encodeURIComponent(guid)}/update.rdf`, { range: 'bytes=0-4' });
+    expect(range.status).toBe(206);
+    expect(range.body.toString()).toBe('<?xml');
     const details = await fetch(`${server.url}/api/v1/addons/${encodeURIComponent(guid)}`, { headers: { authorization: `Bearer ${server.token}` } });
     const download = await fetch((await details.json()).versions[0].links.download);
     expect(download.headers.get('cache-control')).toContain('immutable');

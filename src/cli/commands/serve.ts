@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../config.ts';
 import { openOutpost, type FirstRun } from '../../app/outpost.ts';
-import { createOutpostApp } from '../../http/app.ts';
+import { createServer } from 'node:http';
+import { createRequestListener } from '../../http/app.ts';
 import type { CliContext, Command } from '../command.ts';
 
 function banner(url: string, publicUrl: string, dataDir: string, keysDir: string, first: FirstRun): string {
@@ -32,8 +33,7 @@ export async function serve(ctx: CliContext, signal?: AbortSignal): Promise<numb
   if (rebuilt.length) outpost.logger.warn({ rebuilt }, 'rebuilt manifests left behind by an interrupted write');
   for (const f of failed) outpost.logger.error({ id: f.id, err: f.error }, 'manifest could not be rebuilt');
 
-  const app = createOutpostApp(outpost);
-  const server = app.listen(config.port, config.host);
+  const server = createServer(createRequestListener(outpost)).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
