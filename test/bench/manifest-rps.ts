@@ -5,7 +5,8 @@ import { startNginx } from '../helpers/nginx.ts';
 import { findTool } from '../helpers/system-tools.ts';
 import type { BenchContext } from './context.ts';
 import { cloneStorage, PASSPHRASE, smallXpi } from './fixtures.ts';
-import { freePort, getStatus, startOutpost, stopChild } from './processes.ts';
+import { freePort } from '../helpers/ports.ts';
+import { getStatus, startOutpost, stopChild } from './processes.ts';
 import { ms, times, type Row } from './report.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 
