@@ -17,6 +17,8 @@ export interface Config {
   publicUrl: string;
   /** Largest accepted upload, in bytes (nginx's client_max_body_size must match). */
   maxUploadBytes: number;
+  /** updateHash/update_hash algorithm in manifests (sha512 costs one more read per publish). */
+  updateHash: 'sha256' | 'sha512';
   /** Log level for the server's JSON logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
@@ -33,6 +35,7 @@ const schema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .optional(),
   OUTPOST_MAX_UPLOAD_MB: z.coerce.number().positive().max(4096).default(256),
+  OUTPOST_UPDATE_HASH: z.enum(['sha256', 'sha512']).default('sha256'),
   OUTPOST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 });
 
@@ -52,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     keysDir: path.resolve(cwd, e.OUTPOST_KEYS),
     publicUrl: (e.OUTPOST_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     maxUploadBytes: Math.floor(e.OUTPOST_MAX_UPLOAD_MB * 1024 * 1024),
+    updateHash: e.OUTPOST_UPDATE_HASH,
     logLevel: e.OUTPOST_LOG_LEVEL,
   };
 }

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { toUpdateModel, type AddonRecord } from '../catalog/addon-record.ts';
-import { renderUpdateRdf } from '../manifest/update-rdf.ts';
+import type { AddonRecord, HashAlgorithm } from '../catalog/addon-record.ts';
+import { renderAllDocuments, type DocumentOptions, type RenderedDocument } from '../catalog/update-documents.ts';
 import { writeFileAtomic } from '../storage/atomic-write.ts';
 import type { CatalogStore } from '../storage/catalog-store.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
 import type { SignerCache } from './signer-cache.ts';
 
 /**
- * Builds, signs and writes an add-on's served manifests. Rendering is separate from writing so a
- * publish can prove the manifest can be built and signed before it changes anything on disk.
+ * Builds, signs and writes an add-on's served documents. Rendering is separate from writing so a
+ * publish can prove everything can be built and signed before it changes anything on disk.
  */
 export class ManifestService {
   private readonly writeListeners: ((file: string) => void)[] = [];
@@ -19,25 +19,51 @@ export class ManifestService {
     private readonly layout: DataLayout,
     private readonly signers: SignerCache,
     private readonly publicUrl: string,
+    private readonly hash: HashAlgorithm = 'sha256',
   ) {}
 
-  /** Lets caches of served files drop a manifest as soon as it is rewritten. */
+  /** Lets caches of served files drop a document as soon as it is rewritten. */
   onWrite(listener: (file: string) => void): void {
     this.writeListeners.push(listener);
   }
 
-  async render(record: AddonRecord): Promise<string> {
-    const signer = await this.signers.get(record.publisherKey);
-    return renderUpdateRdf([toUpdateModel(record, this.publicUrl)], { signer });
+  async documentOptions(record: AddonRecord): Promise<DocumentOptions> {
+    return { signer: await this.signers.get(record.publisherKey), publicUrl: this.publicUrl, hash: this.hash };
   }
 
-  async write(record: AddonRecord, updateRdf: string): Promise<void> {
-    const file = this.layout.manifestPath(record.id);
-    await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
-    await writeFileAtomic(file, updateRdf, { mode: 0o644 });
-    for (const listener of this.writeListeners) listener(file);
+  async render(record: AddonRecord): Promise<RenderedDocument[]> {
+    return renderAllDocuments(record, await this.documentOptions(record));
+  }
+
+  private addonDir(id: string): string {
+    return path.dirname(this.layout.manifestPath(id));
+  }
+
+  async write(record: AddonRecord, docs: readonly RenderedDocument[]): Promise<void> {
+    const dir = this.addonDir(record.id);
+    for (const doc of docs) {
+      const file = path.join(dir, doc.path);
+      await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
+      await writeFileAtomic(file, doc.body, { mode: 0o644 });
+      for (const listener of this.writeListeners) listener(file);
+    }
+    await this.removeStale(dir, new Set(docs.map((d) => path.join(dir, d.path))));
     // Remember which catalog revision is being served, for crash recovery at start-up.
     await writeFileAtomic(this.layout.renderedPath(record.id), `${record.revision}\n`, { mode: 0o600 });
+  }
+
+  /** Documents for applications or platforms the add-on no longer has must stop being served. */
+  private async removeStale(dir: string, keep: Set<string>): Promise<void> {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        await this.removeStale(full, keep);
+        await rmdir(full).catch(() => undefined);
+      } else if (!keep.has(full)) {
+        await rm(full, { force: true });
+        for (const listener of this.writeListeners) listener(full);
+      }
+    }
   }
 
   /** Synchronous on purpose: it runs at start-up, once per add-on, before anything is served. */
@@ -50,8 +76,8 @@ export class ManifestService {
   }
 
   /**
-   * After a crash between saving a record and writing its manifest, the served manifest is the
-   * previous consistent one; this brings it up to date. Returns the ids it rebuilt.
+   * After a crash between saving a record and writing its documents, the served ones are the
+   * previous consistent set; this brings them up to date. Returns the ids it rebuilt.
    */
   async reconcile(catalog: CatalogStore): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
     const rebuilt: string[] = [];

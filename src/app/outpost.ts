@@ -72,7 +72,7 @@ export async function openOutpost(config: Config, env: NodeJS.ProcessEnv, logger
 
   const { catalog, problems } = await CatalogStore.open(layout);
   for (const p of problems) log.error({ file: p.file, reason: p.reason }, 'catalog record skipped');
-  const manifests = new ManifestService(layout, new SignerCache(keys), config.publicUrl);
-  const publish = new PublishService({ layout, catalog, keys, manifests, audit, lock: new KeyedLock(), publicUrl: config.publicUrl });
+  const manifests = new ManifestService(layout, new SignerCache(keys), config.publicUrl, config.updateHash);
+  const publish = new PublishService({ layout, catalog, keys, manifests, audit, lock: new KeyedLock(), publicUrl: config.publicUrl, updateHash: config.updateHash });
   return { outpost: { config, layout, keys, tokens, admins, audit, catalog, manifests, publish, logger: log }, firstRun };
 }

@@ -4,9 +4,11 @@ import {
   fileUrl,
   manifestUrl,
   packageFileName,
+  platformKey,
   type AddonRecord,
   type VersionRecord,
 } from '../catalog/addon-record.ts';
+import { hashFile } from '../storage/file-hash.ts';
 import { OutpostError } from '../errors.ts';
 import { inspectXpi, type XpiInfo } from '../package/inspect-xpi.ts';
 import type { ZipLimits } from '../package/zip-limits.ts';
@@ -71,6 +73,7 @@ export interface PublishDeps {
   lock: KeyedLock;
   publicUrl: string;
   audit?: AuditLog;
+  updateHash?: 'sha256' | 'sha512';
   zipLimits?: Partial<ZipLimits>;
   now?: () => Date;
 }
@@ -136,10 +139,12 @@ export class PublishService {
     const previous = catalog.get(info.id);
     const keyName = this.ownerKey(previous, actor, info.id);
     const warnings = [...info.warnings, ...this.keyChecks(info, (await this.deps.keys.info(keyName)).updateKey)];
-    const existing = previous?.versions.find((v) => v.version === info.version);
+    // One version may have several packages, one per set of target platforms.
+    const existing = previous?.versions.find((v) => v.version === info.version && platformKey(v.targetPlatforms) === platformKey(info.targetPlatforms));
     if (existing) {
       if (existing.sha256 !== upload.sha256) {
-        throw new PublishError('VERSION_EXISTS', `${info.id} ${info.version} is already published with different content. Versions are immutable: publish a new version number.`);
+        const platforms = info.targetPlatforms.length ? ` for ${info.targetPlatforms.join(', ')}` : '';
+        throw new PublishError('VERSION_EXISTS', `${info.id} ${info.version}${platforms} is already published with different content. Versions are immutable: publish a new version number.`);
       }
       if (existing.withdrawnAt) {
         throw new PublishError('VERSION_WITHDRAWN', `${info.id} ${info.version} was withdrawn; publish a new version number.`);
@@ -155,9 +160,10 @@ export class PublishService {
       name: info.name,
       targets: info.targetApplications.map((t) => ({ appId: t.id, minVersion: t.minVersion, maxVersion: t.maxVersion })),
       targetPlatforms: info.targetPlatforms,
-      file: packageFileName(info.id, info.version, 'xpi'),
+      file: packageFileName(info.id, info.version, 'xpi', info.targetPlatforms),
       size: upload.size,
       sha256: upload.sha256,
+      ...(this.deps.updateHash === 'sha512' ? { sha512: (await hashFile(upload.path, ['sha512'])).sha512 } : {}),
       ...(updateInfoURL ? { updateInfoURL } : {}),
       publishedAt: at,
     };
@@ -172,7 +178,7 @@ export class PublishService {
       versions: [...(previous?.versions ?? []), version],
     };
     // Sign before writing anything: a key problem must leave the data folder untouched.
-    const updateRdf = await manifests.render(record);
+    const docs = await manifests.render(record);
     const target = layout.filePath(info.id, version.file);
     await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
     // Uploads are staged private (0600); served files must be readable by a separate nginx user.
@@ -181,7 +187,7 @@ export class PublishService {
     await fsyncDirectory(path.dirname(target));
     try {
       await catalog.save(record);
-      await manifests.write(record, updateRdf);
+      await manifests.write(record, docs);
     } catch (err) {
       await this.undo(info.id, previous, target);
       throw err;
@@ -215,24 +221,27 @@ export class PublishService {
       const previous = catalog.get(id);
       if (!previous) throw new PublishError('ADDON_NOT_FOUND', `No add-on ${id}.`);
       this.ownerKey(previous, actor, id);
-      const version = previous.versions.find((v) => v.version === versionName && !v.withdrawnAt);
-      if (!version) throw new PublishError('VERSION_NOT_FOUND', `${id} has no published version ${versionName}.`);
+      // Every package of the version goes (a version may have one per platform).
+      const packages = previous.versions.filter((v) => v.version === versionName && !v.withdrawnAt);
+      if (packages.length === 0) throw new PublishError('VERSION_NOT_FOUND', `${id} has no published version ${versionName}.`);
       const at = this.now().toISOString();
       const record: AddonRecord = {
         ...previous,
         updatedAt: at,
         revision: previous.revision + 1,
-        versions: previous.versions.map((v) => (v === version ? { ...v, withdrawnAt: at } : v)),
+        versions: previous.versions.map((v) => (packages.includes(v) ? { ...v, withdrawnAt: at } : v)),
       };
-      const updateRdf = await manifests.render(record);
+      const docs = await manifests.render(record);
       await catalog.save(record);
-      await manifests.write(record, updateRdf);
-      // Only once no manifest points at it does the file leave the public tree.
-      const aside = layout.withdrawnPath(id, version.file);
-      await mkdir(path.dirname(aside), { recursive: true, mode: 0o700 });
-      await rename(layout.filePath(id, version.file), aside).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
+      await manifests.write(record, docs);
+      // Only once no manifest points at them do the files leave the public tree.
+      for (const version of packages) {
+        const aside = layout.withdrawnPath(id, version.file);
+        await mkdir(path.dirname(aside), { recursive: true, mode: 0o700 });
+        await rename(layout.filePath(id, version.file), aside).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+        });
+      }
       return record;
     });
     await this.audit(actor, 'withdraw', id, { version: versionName });
@@ -255,9 +264,10 @@ export class PublishService {
       const previous = catalog.get(id);
       if (!previous) throw new PublishError('ADDON_NOT_FOUND', `No add-on ${id}.`);
       this.ownerKey(previous, actor, id);
-      const version = previous.versions.find((v) => v.version === versionName && !v.withdrawnAt);
-      if (!version) throw new PublishError('VERSION_NOT_FOUND', `${id} has no published version ${versionName}.`);
-      const target = version.targets.find((t) => t.appId === appId);
+      // The range belongs to the version: every package of it (one per platform) follows.
+      const packages = previous.versions.filter((v) => v.version === versionName && !v.withdrawnAt);
+      if (packages.length === 0) throw new PublishError('VERSION_NOT_FOUND', `${id} has no published version ${versionName}.`);
+      const target = packages.flatMap((v) => v.targets).find((t) => t.appId === appId);
       if (!target) throw new PublishError('TARGET_NOT_FOUND', `${id} ${versionName} does not target ${appId}.`);
       before = { minVersion: target.minVersion, maxVersion: target.maxVersion };
       const record: AddonRecord = {
@@ -265,12 +275,12 @@ export class PublishService {
         updatedAt: this.now().toISOString(),
         revision: previous.revision + 1,
         versions: previous.versions.map((v) =>
-          v === version ? { ...v, targets: v.targets.map((t) => (t === target ? { ...t, ...range } : t)) } : v,
+          packages.includes(v) ? { ...v, targets: v.targets.map((t) => (t.appId === appId ? { ...t, ...range } : t)) } : v,
         ),
       };
-      const updateRdf = await manifests.render(record);
+      const docs = await manifests.render(record);
       await catalog.save(record);
-      await manifests.write(record, updateRdf);
+      await manifests.write(record, docs);
       return record;
     });
     await this.audit(actor, 'edit-range', id, { version: versionName, appId, before, after: range });

@@ -7,10 +7,13 @@ import { ManifestCache, withManifestFastPath } from './manifest-fast-path.ts';
 import { adminRouter, type AdminOptions } from './admin/router.ts';
 import { apiRoutes, type ApiDeps } from './routes/api.ts';
 import { servedFiles } from './routes/served-files.ts';
+import { updateQueryRoutes } from './routes/update-queries.ts';
+import { UpdateQueryService } from '../app/update-queries.ts';
 import { errorHandler, notFound } from './error-handler.ts';
 
 export interface AppDeps extends ApiDeps {
   publicDir: string;
+  updateQueries: UpdateQueryService;
   logger: Logger;
   /** The admin interface needs the whole instance; without it only API and files are served. */
   admin?: Router;
@@ -28,6 +31,7 @@ export function createApp(deps: AppDeps): Express {
     res.json({ ok: true, addons: deps.catalog.size });
   });
   app.use(servedFiles(deps.publicDir));
+  app.use(updateQueryRoutes(deps.updateQueries));
   app.use('/api/v1', apiRoutes(deps));
   if (deps.admin) {
     app.use('/admin', deps.admin);
@@ -52,6 +56,7 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     maxUploadBytes: outpost.config.maxUploadBytes,
     publicUrl: outpost.config.publicUrl,
     publicDir: outpost.layout.publicDir,
+    updateQueries: new UpdateQueryService(outpost.catalog, outpost.layout, outpost.manifests),
     logger: outpost.logger,
     admin: adminRouter(outpost, adminOptions),
   });

@@ -19,7 +19,7 @@ interface Entry {
   notModified: string[];
 }
 
-const MANIFEST_PATH = /^\/updates\/((?:[^/]+\/){1,2})(update\.(?:rdf|json))$/;
+const MANIFEST_PATH = /^\/updates\/((?:[^/]+\/){1,3})(update\.(?:rdf|json))$/;
 
 export class ManifestCache {
   private readonly entries = new Map<string, Entry>();

@@ -54,10 +54,13 @@ export async function seedCatalog(storage: string, keysDir: string, count: numbe
         });
         record.revision++;
       }
-      const updateRdf = await manifests.render(record);
-      await mkdir(path.dirname(layout.manifestPath(id)), { recursive: true, mode: 0o755 });
+      const docs = await manifests.render(record);
+      const dir = path.dirname(layout.manifestPath(id));
       await writeFile(layout.recordPath(id), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-      await writeFile(layout.manifestPath(id), updateRdf, { mode: 0o644 });
+      for (const doc of docs) {
+        await mkdir(path.dirname(path.join(dir, doc.path)), { recursive: true, mode: 0o755 });
+        await writeFile(path.join(dir, doc.path), doc.body, { mode: 0o644 });
+      }
       await writeFile(layout.renderedPath(id), `${record.revision}\n`, { mode: 0o600 });
     }
   };
