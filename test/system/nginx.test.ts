@@ -11,6 +11,38 @@ const GUID = '{0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0}';
 const EMAIL = 'served@example.org';
 const FF = [{ id: FIREFOX_ID, minVersion: '3.6', maxVersion: '56.*' }];
 const COMPARED_HEADERS = ['content-type', 'cache-control', 'content-length', 'x-content-type-options'];
+const MULTI = 'multi@example.org';
+const TB = '{3550f703-e582-4d05-9a08-453d09bdfdc6}';
+const SM = '{92650c4d-4b8e-4d2a-b7eb-24ecf4f6b63a}';
+const PM = '{8de7fcbb-c55c-4fbe-bfc5-fc555c87dbc4}';
+const MULTI_UPLOADS: [string, { id: string; minVersion: string; maxVersion: string }[], string[]][] = [
+  ['1.0', [{ id: FIREFOX_ID, minVersion: '45.0', maxVersion: '56.*' }, { id: SM, minVersion: '2.40', maxVersion: '2.53.*' }, { id: PM, minVersion: '28.0', maxVersion: '33.*' }], []],
+  ['2.0', [{ id: FIREFOX_ID, minVersion: '57.0', maxVersion: '*' }, { id: TB, minVersion: '60.0', maxVersion: '128.*' }], []],
+  ['2.0', [{ id: FIREFOX_ID, minVersion: '57.0', maxVersion: '*' }], ['WINNT_x86_64-msvc']],
+  ['2.1', [{ id: FIREFOX_ID, minVersion: '115.0', maxVersion: '*' }], ['Linux']],
+];
+const enc = encodeURIComponent;
+/** Query strings as real clients build them from their update URL templates; `static` = nginx answers from disk. */
+const QUERIES: [string, boolean][] = [
+  [`/updates/${MULTI}?appID=${FIREFOX_ID}`, true],
+  [`/updates/${enc(MULTI)}?appID=${enc(FIREFOX_ID)}&appOS=WINNT&appABI=x86_64-msvc`, true],
+  [`/updates/${MULTI}?reqVersion=2&id=${MULTI}&version=1.0&appID=${FIREFOX_ID}&appOS=Linux&appABI=x86_64-gcc3&locale=en-US`, true],
+  [`/updates/${MULTI}?appID=${FIREFOX_ID}&appOS=Darwin&appABI=aarch64-gcc3`, true],
+  [`/updates/${MULTI}?appID=${TB}&appOS=Linux&appABI=x86_64-gcc3`, true],
+  [`/updates/${MULTI}?appID=${SM}&appOS=WINNT&appABI=x86-msvc`, true],
+  [`/updates/${MULTI}?appID=${enc(PM)}&appOS=Linux`, true],
+  [`/updates/${MULTI}?appID=${FIREFOX_ID}&compatMode=strict`, true],
+  [`/update?id=${MULTI}&appID=${FIREFOX_ID}&appOS=WINNT&appABI=x86_64-msvc`, true],
+  [`/update?id=${enc(MULTI)}&appID=${FIREFOX_ID}`, false],
+  [`/updates/${MULTI}?reqVersion=2&id=${MULTI}&version=2.0&maxAppVersion=*&status=userEnabled&appID=${FIREFOX_ID}&appVersion=128.5.0&appOS=Linux&appABI=x86_64-gcc3&locale=de&currentAppVersion=128.5.0&updateType=112&compatMode=normal`, false],
+  [`/updates/${MULTI}?reqVersion=2&id=${MULTI}&version=1.0&appID=${FIREFOX_ID}&appVersion=52.9.0&appOS=WINNT&appABI=x86-msvc&compatMode=strict`, false],
+  [`/updates/${MULTI}?appID=${TB}&appVersion=52.0&compatMode=normal`, false],
+  [`/updates/${MULTI}?appID=${SM}&appVersion=2.53.18&compatMode=strict&appOS=Linux&appABI=x86_64-gcc3`, false],
+  [`/update?id=${MULTI}&appID=${FIREFOX_ID}&appVersion=140.0&compatMode=ignore&appOS=Linux&appABI=x86_64-gcc3`, false],
+  [`/updates/${MULTI}?appID={00000000-0000-0000-0000-000000000000}`, false],
+  [`/updates/${MULTI}`, false],
+  [`/updates/nobody@example.org?appID=${FIREFOX_ID}`, false],
+];
 
 describe.skipIf(!nginxPresent)('nginx/outpost.conf with a real nginx', () => {
   let server: TestServer;
@@ -26,6 +58,11 @@ describe.skipIf(!nginxPresent)('nginx/outpost.conf with a real nginx', () => {
       const res = await publish(server, server.token, await buildXpi({ 'install.rdf': installRdf({ id, version, targets: FF }) }));
       expect(res.status).toBe(201);
       files[`${id} ${version}`] = new URL(res.body.links.download).pathname;
+    }
+    // An add-on for several applications, with a platform-specific package, for the query table.
+    for (const [version, targets, platforms] of MULTI_UPLOADS) {
+      const res = await publish(server, server.token, await buildXpi({ 'install.rdf': installRdf({ id: MULTI, version, targets, targetPlatforms: platforms }), 'p.txt': platforms.join() }));
+      expect(res.status).toBe(201);
     }
     nginx = await startNginx({ publicDir: server.outpost.layout.publicDir, upstream: server.url, clientMaxBodyMb: 4 });
   });
@@ -62,6 +99,18 @@ describe.skipIf(!nginxPresent)('nginx/outpost.conf with a real nginx', () => {
       }
       else expect(viaNginx.headers['content-type'], p).toBe(viaExpress.headers['content-type']);
       expect(viaNginx.body.equals(viaExpress.body), p).toBe(true);
+    }
+  });
+
+  it('answers update queries like Express, from disk whenever nothing needs filtering', async () => {
+    for (const [p, fromDisk] of QUERIES) {
+      const [viaExpress, viaNginx] = await Promise.all([rawGet(server.url + p), rawGet(nginx.url + p)]);
+      expect({ p, status: viaNginx.status }).toEqual({ p, status: viaExpress.status });
+      expect(viaNginx.headers['content-type'], p).toBe(viaExpress.headers['content-type']);
+      expect(viaNginx.body.toString(), p).toBe(viaExpress.body.toString());
+      if (viaExpress.status === 200) expect(viaNginx.headers['cache-control'], p).toBe(viaExpress.headers['cache-control']);
+      // nginx's strong ETag appears only on what it read from disk itself.
+      expect({ p, fromDisk: /^"[0-9a-f]+-[0-9a-f]+"$/.test(String(viaNginx.headers.etag)) }).toEqual({ p, fromDisk });
     }
   });
 
