@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   fileUrl,
   manifestUrl,
+  notesUrl,
   packageFileName,
   platformKey,
   type AddonRecord,
@@ -32,7 +33,8 @@ export type PublishErrorCode =
   | 'ADDON_NOT_FOUND'
   | 'VERSION_NOT_FOUND'
   | 'TARGET_NOT_FOUND'
-  | 'RANGE_INVALID';
+  | 'RANGE_INVALID'
+  | 'RELEASE_NOTES_INVALID';
 export class PublishError extends OutpostError<PublishErrorCode> {}
 
 /** An upload already on disk (in the private tmp folder) with the sha256 computed while it streamed. */
@@ -65,6 +67,28 @@ export interface Actor {
   admin?: boolean;
 }
 
+export interface PublishOptions {
+  updateInfoURL?: string;
+  /** Plain-text notes by locale ('' for the default), hosted at /notes/<id>/<version>/<locale>. */
+  releaseNotes?: Record<string, string>;
+}
+
+const NOTES_LOCALE = /^$|^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+const MAX_NOTES_BYTES = 64 * 1024;
+
+function checkNotes(notes: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!notes) return undefined;
+  const entries = Object.entries(notes).filter(([, text]) => text.trim() !== '');
+  if (entries.length === 0) return undefined;
+  for (const [locale] of entries) {
+    if (!NOTES_LOCALE.test(locale)) throw new PublishError('RELEASE_NOTES_INVALID', `"${locale}" is not a locale such as de or pt-BR.`);
+  }
+  if (entries.reduce((n, [, t]) => n + Buffer.byteLength(t), 0) > MAX_NOTES_BYTES) {
+    throw new PublishError('RELEASE_NOTES_INVALID', `Release notes are limited to ${MAX_NOTES_BYTES / 1024} KiB.`);
+  }
+  return Object.fromEntries(entries);
+}
+
 export interface PublishDeps {
   layout: DataLayout;
   catalog: CatalogStore;
@@ -94,12 +118,13 @@ export class PublishService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async publish(upload: StagedUpload, actor: Actor, options: { updateInfoURL?: string } = {}): Promise<PublishResult> {
+  async publish(upload: StagedUpload, actor: Actor, options: PublishOptions = {}): Promise<PublishResult> {
     if (options.updateInfoURL !== undefined && !/^https?:\/\/[^\s]+$/i.test(options.updateInfoURL)) {
       throw new PublishError('UPDATE_INFO_URL_INVALID', 'updateInfoURL must be an absolute http(s) URL.');
     }
+    const notes = checkNotes(options.releaseNotes);
     const info = await inspectXpi(await openZipFile(upload.path), this.deps.zipLimits);
-    const result = await this.deps.lock.run(info.id, () => this.store(upload, info, actor, options.updateInfoURL));
+    const result = await this.deps.lock.run(info.id, () => this.store(upload, info, actor, options.updateInfoURL, notes));
     if (result.status === 'created') {
       await this.audit(actor, 'publish', info.id, { version: info.version, sha256: result.sha256, size: result.size });
     }
@@ -134,7 +159,9 @@ export class PublishService {
     return warnings;
   }
 
-  private async store(upload: StagedUpload, info: XpiInfo, actor: Actor, updateInfoURL: string | undefined): Promise<PublishResult> {
+  private async store(upload: StagedUpload, info: XpiInfo, actor: Actor, givenInfoURL: string | undefined, notes: Record<string, string> | undefined): Promise<PublishResult> {
+    // Hosted notes get a stable URL unless the publisher points elsewhere.
+    const updateInfoURL = givenInfoURL ?? (notes ? notesUrl(this.deps.publicUrl, info.id, info.version) : undefined);
     const { catalog, layout, manifests } = this.deps;
     const previous = catalog.get(info.id);
     const keyName = this.ownerKey(previous, actor, info.id);
@@ -165,6 +192,7 @@ export class PublishService {
       sha256: upload.sha256,
       ...(this.deps.updateHash === 'sha512' ? { sha512: (await hashFile(upload.path, ['sha512'])).sha512 } : {}),
       ...(updateInfoURL ? { updateInfoURL } : {}),
+      ...(notes ? { notes } : {}),
       publishedAt: at,
     };
     const record: AddonRecord = {

@@ -18,6 +18,8 @@ export interface VersionRecord {
   /** Only computed when OUTPOST_UPDATE_HASH=sha512. */
   sha512?: string;
   updateInfoURL?: string;
+  /** Release notes Outpost hosts itself, by locale ('' = any other locale). */
+  notes?: Record<string, string>;
   publishedAt: string;
   withdrawnAt?: string;
 }
@@ -119,4 +121,9 @@ export function packageFileName(id: string, version: string, extension: string, 
   const base = id.replace(/^\{|\}$/g, '').replace(/[^A-Za-z0-9._@+-]/g, '_');
   const platforms = targetPlatforms.length ? `-${[...targetPlatforms].sort().join('+').replace(/[^A-Za-z0-9._+-]/g, '_')}` : '';
   return `${base}-${version}${platforms}.${extension}`;
+}
+
+/** Where Outpost serves a version's hosted notes; clients replace %APP_LOCALE% themselves. */
+export function notesUrl(publicUrl: string, id: string, version: string): string {
+  return `${publicUrl}/notes/${encodeURIComponent(id)}/${encodeURIComponent(version)}/%APP_LOCALE%`;
 }

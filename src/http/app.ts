@@ -8,6 +8,7 @@ import { adminRouter, type AdminOptions } from './admin/router.ts';
 import { apiRoutes, type ApiDeps } from './routes/api.ts';
 import { servedFiles } from './routes/served-files.ts';
 import { updateQueryRoutes } from './routes/update-queries.ts';
+import { releaseNotesRoutes } from './routes/release-notes.ts';
 import { UpdateQueryService } from '../app/update-queries.ts';
 import { errorHandler, notFound } from './error-handler.ts';
 
@@ -32,6 +33,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(servedFiles(deps.publicDir));
   app.use(updateQueryRoutes(deps.updateQueries));
+  app.use(releaseNotesRoutes(deps.catalog));
   app.use('/api/v1', apiRoutes(deps));
   if (deps.admin) {
     app.use('/admin', deps.admin);

@@ -56,7 +56,8 @@ export function packageUpload({ tmpDir, maxBytes }: UploadOptions): RequestHandl
     storage: new HashingTmpStorage(tmpDir),
     // Browsers and curl send UTF-8 file names raw; busboy's default would read them as latin1.
     defParamCharset: 'utf8',
-    limits: { fileSize: maxBytes, files: 1, fields: 8, parts: 9, fieldSize: 8 * 1024, fieldNameSize: 100, headerPairs: 50 },
+    // Small text fields only: updateInfoURL, a key name, release notes in a few locales.
+    limits: { fileSize: maxBytes, files: 1, fields: 32, parts: 33, fieldSize: 64 * 1024, fieldNameSize: 100, headerPairs: 50 },
   }).single('package');
 
   return (req: Request, res: Response, next: NextFunction) => {

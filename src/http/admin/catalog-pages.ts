@@ -4,6 +4,7 @@ import { activeVersions, fileUrl, manifestUrl } from '../../catalog/addon-record
 import type { Outpost } from '../../app/outpost.ts';
 import type { Actor } from '../../app/publish.ts';
 import { packageUpload } from '../upload.ts';
+import { releaseNotesFrom } from '../release-notes-fields.ts';
 import { requireCsrf } from './guard.ts';
 import { userError } from './user-error.ts';
 import { appName, renderPage } from './views.ts';
@@ -39,7 +40,7 @@ export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (r
     const updateInfoURL = typeof req.body?.updateInfoURL === 'string' && req.body.updateInfoURL ? req.body.updateInfoURL : undefined;
     try {
       await keys.info(keyName);
-      const result = await publish.publish(req.staged!, adminActor(req, keyName), { updateInfoURL });
+      const result = await publish.publish(req.staged!, adminActor(req, keyName), { updateInfoURL, releaseNotes: releaseNotesFrom(req.body) });
       const record = catalog.get(result.id)!;
       const version = record.versions.find((v) => v.version === result.version)!;
       await uploadPage(req, res, {

@@ -6,6 +6,7 @@ import type { TokenStore } from '../../storage/token-store.ts';
 import { ApiError } from '../api-error.ts';
 import { requireToken } from '../auth.ts';
 import { packageUpload } from '../upload.ts';
+import { releaseNotesFrom } from '../release-notes-fields.ts';
 
 export interface ApiDeps {
   publish: PublishService;
@@ -67,7 +68,8 @@ export function apiRoutes(deps: ApiDeps): Router {
 
   router.post('/packages', packageUpload({ tmpDir: deps.tmpDir, maxBytes: deps.maxUploadBytes }), async (req, res) => {
     const updateInfoURL = typeof req.body?.updateInfoURL === 'string' && req.body.updateInfoURL !== '' ? req.body.updateInfoURL : undefined;
-    const { status, ...result } = await deps.publish.publish(req.staged!, tokenActor(req), { updateInfoURL });
+    const releaseNotes = releaseNotesFrom(req.body);
+    const { status, ...result } = await deps.publish.publish(req.staged!, tokenActor(req), { updateInfoURL, releaseNotes });
     res.status(status === 'created' ? 201 : 200).json(result);
   });
 
