@@ -19,6 +19,18 @@ export interface Config {
   maxUploadBytes: number;
   /** updateHash/update_hash algorithm in manifests (sha512 costs one more read per publish). */
   updateHash: 'sha256' | 'sha512';
+  jami: {
+    /** OUTPOST_JAMI_TRUST_ANCHORS: PEM files of the CAs plugin certificates must chain to. */
+    trustAnchorFiles: string[];
+    /** OUTPOST_JAMI_CRLS: CRL files (PEM or DER) to check plugin certificates against. */
+    crlFiles: string[];
+    /** OUTPOST_JAMI_FETCH_CRL: also fetch CRLs from the certificates' distribution points. */
+    fetchCrl: boolean;
+    /** OUTPOST_JAMI_OCSP_UNREACHABLE: refuse, or accept with a warning, when no revocation answer can be had. */
+    revocationUnreachable: 'reject' | 'accept-with-warning';
+    /** OUTPOST_JAMI_PREFIX: where the Jami Extension Store API is mounted. */
+    prefix: string;
+  };
   /** Log level for the server's JSON logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
@@ -35,9 +47,18 @@ const schema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .optional(),
   OUTPOST_MAX_UPLOAD_MB: z.coerce.number().positive().max(4096).default(256),
+  OUTPOST_JAMI_TRUST_ANCHORS: z.string().optional(),
+  OUTPOST_JAMI_CRLS: z.string().optional(),
+  OUTPOST_JAMI_FETCH_CRL: z.enum(['true', 'false', '1', '0']).default('false'),
+  OUTPOST_JAMI_OCSP_UNREACHABLE: z.enum(['reject', 'accept']).default('reject'),
+  OUTPOST_JAMI_PREFIX: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /jami').default('/jami'),
   OUTPOST_UPDATE_HASH: z.enum(['sha256', 'sha512']).default('sha256'),
   OUTPOST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 });
+
+function fileList(value: string | undefined, cwd: string): string[] {
+  return (value ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => path.resolve(cwd, f));
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
   // Empty variables count as unset, as shells make it easy to export VAR= by accident.
@@ -56,6 +77,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     publicUrl: (e.OUTPOST_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     maxUploadBytes: Math.floor(e.OUTPOST_MAX_UPLOAD_MB * 1024 * 1024),
     updateHash: e.OUTPOST_UPDATE_HASH,
+    jami: {
+      trustAnchorFiles: fileList(e.OUTPOST_JAMI_TRUST_ANCHORS, cwd),
+      crlFiles: fileList(e.OUTPOST_JAMI_CRLS, cwd),
+      fetchCrl: e.OUTPOST_JAMI_FETCH_CRL === 'true' || e.OUTPOST_JAMI_FETCH_CRL === '1',
+      revocationUnreachable: e.OUTPOST_JAMI_OCSP_UNREACHABLE === 'accept' ? 'accept-with-warning' : 'reject',
+      prefix: e.OUTPOST_JAMI_PREFIX.replace(/\/+$/, '') || '/jami',
+    },
     logLevel: e.OUTPOST_LOG_LEVEL,
   };
 }

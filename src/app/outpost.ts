@@ -4,6 +4,9 @@ import { generatePassword } from '../auth/password.ts';
 import { AdminStore } from '../storage/admin-store.ts';
 import { AuditLog } from '../storage/audit-log.ts';
 import { CatalogStore } from '../storage/catalog-store.ts';
+import { PluginStore } from '../storage/plugin-store.ts';
+import { JamiPublishService } from './jami-publish.ts';
+import { PackagePublisher } from './package-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import { KeyStore } from '../storage/key-store.ts';
 import { TokenStore } from '../storage/token-store.ts';
@@ -26,6 +29,9 @@ export interface Outpost {
   catalog: CatalogStore;
   manifests: ManifestService;
   publish: PublishService;
+  plugins: PluginStore;
+  /** Every package format through one door (XPI or Jami plugin). */
+  packages: PackagePublisher;
   logger: Logger;
 }
 
@@ -73,6 +79,11 @@ export async function openOutpost(config: Config, env: NodeJS.ProcessEnv, logger
   const { catalog, problems } = await CatalogStore.open(layout);
   for (const p of problems) log.error({ file: p.file, reason: p.reason }, 'catalog record skipped');
   const manifests = new ManifestService(layout, new SignerCache(keys), config.publicUrl, config.updateHash);
-  const publish = new PublishService({ layout, catalog, keys, manifests, audit, lock: new KeyedLock(), publicUrl: config.publicUrl, updateHash: config.updateHash });
-  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, manifests, publish, logger: log }, firstRun };
+  const lock = new KeyedLock();
+  const publish = new PublishService({ layout, catalog, keys, manifests, audit, lock, publicUrl: config.publicUrl, updateHash: config.updateHash });
+  const { plugins, problems: pluginProblems } = PluginStore.open(layout);
+  for (const p of pluginProblems) log.error({ file: p.file, reason: p.reason }, 'Jami plugin record skipped');
+  const jami = new JamiPublishService({ layout, plugins, lock, audit, publicUrl: config.publicUrl, jami: config.jami });
+  const packages = new PackagePublisher(publish, jami);
+  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, manifests, publish, plugins, packages, logger: log }, firstRun };
 }

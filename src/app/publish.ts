@@ -42,6 +42,8 @@ export interface StagedUpload {
   path: string;
   size: number;
   sha256: string;
+  /** The file name the client sent, when it sent one. */
+  originalName?: string;
 }
 
 export interface PublishResult {
@@ -51,7 +53,7 @@ export interface PublishResult {
   type: string;
   sha256: string;
   size: number;
-  links: { download: string; updateRdf: string };
+  links: { download: string; updateRdf?: string; storeVersions?: string };
   warnings: string[];
 }
 

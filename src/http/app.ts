@@ -9,11 +9,14 @@ import { apiRoutes, type ApiDeps } from './routes/api.ts';
 import { servedFiles } from './routes/served-files.ts';
 import { updateQueryRoutes } from './routes/update-queries.ts';
 import { releaseNotesRoutes } from './routes/release-notes.ts';
+import { jamiStoreRoutes } from './routes/jami-store.ts';
 import { UpdateQueryService } from '../app/update-queries.ts';
 import { errorHandler, notFound } from './error-handler.ts';
 
 export interface AppDeps extends ApiDeps {
   publicDir: string;
+  /** The Jami Extension Store API, mounted at its prefix. */
+  jamiStore?: { prefix: string; router: Router };
   updateQueries: UpdateQueryService;
   logger: Logger;
   /** The admin interface needs the whole instance; without it only API and files are served. */
@@ -34,6 +37,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(servedFiles(deps.publicDir));
   app.use(updateQueryRoutes(deps.updateQueries));
   app.use(releaseNotesRoutes(deps.catalog));
+  if (deps.jamiStore) app.use(deps.jamiStore.prefix, deps.jamiStore.router);
   app.use('/api/v1', apiRoutes(deps));
   if (deps.admin) {
     app.use('/admin', deps.admin);
@@ -52,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
 export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = {}): Express {
   return createApp({
     publish: outpost.publish,
+    packages: outpost.packages,
     catalog: outpost.catalog,
     tokens: outpost.tokens,
     tmpDir: outpost.layout.tmpDir,
@@ -59,6 +64,7 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     publicUrl: outpost.config.publicUrl,
     publicDir: outpost.layout.publicDir,
     updateQueries: new UpdateQueryService(outpost.catalog, outpost.layout, outpost.manifests),
+    jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(outpost.plugins, outpost.layout) },
     logger: outpost.logger,
     admin: adminRouter(outpost, adminOptions),
   });

@@ -19,6 +19,9 @@ const STATUS: Record<string, number> = {
   UPLOAD_INVALID: 400,
   UPDATE_INFO_URL_INVALID: 400,
   RELEASE_NOTES_INVALID: 400,
+  JPL_KEY_CHANGED: 409,
+  JAMI_NOT_CONFIGURED: 422,
+  JPL_REVOCATION_UNAVAILABLE: 422,
   TOKEN_NOT_FOUND: 404,
   KEY_NOT_FOUND: 404,
   KEY_EXISTS: 409,
@@ -35,7 +38,7 @@ const CLIENT_CODES = new Set([
 ]);
 
 /** Everything a package can be wrong with is the uploader's to fix: 400. */
-const CLIENT_PREFIXES = ['ZIP_', 'XPI_', 'WEBEXT_', 'INSTALL_RDF_', 'ADDON_ID_', 'ADDON_VERSION_', 'RDF_', 'MANIFEST_'];
+const CLIENT_PREFIXES = ['ZIP_', 'XPI_', 'WEBEXT_', 'INSTALL_RDF_', 'ADDON_ID_', 'ADDON_VERSION_', 'RDF_', 'MANIFEST_', 'JPL_'];
 
 export function statusForCode(code: string): number {
   if (code in STATUS) return STATUS[code]!;

@@ -68,7 +68,7 @@ export function packageUpload({ tmpDir, maxBytes }: UploadOptions): RequestHandl
       if (file?.path) res.on('close', () => void rm(file.path, { force: true }));
       if (err) return next(uploadError(err, maxBytes));
       if (!file) return next(new ApiError('PACKAGE_MISSING', 'Send the package as the multipart field "package".'));
-      req.staged = { path: file.path, size: file.size, sha256: file.sha256! };
+      req.staged = { path: file.path, size: file.size, sha256: file.sha256!, originalName: file.originalname };
       next();
     });
   };

@@ -14,6 +14,8 @@ import path from 'node:path';
  *   private/audit.log                  append-only activity log (JSON lines)
  *   private/withdrawn/<id>/<file>      packages taken out of the manifest, kept aside
  *   private/tmp/                       uploads in progress (same file system, so rename works)
+ *   private/jami/<id>.json             verified Jami plugins (store metadata)
+ *   public/jami/<id>/…                 .jpl files, icons and backgrounds (served by the store API)
  */
 export class DataLayout {
   readonly publicDir: string;
@@ -25,6 +27,8 @@ export class DataLayout {
   readonly tokensFile: string;
   readonly adminsFile: string;
   readonly auditFile: string;
+  readonly jamiRecordsDir: string;
+  readonly jamiPublicDir: string;
 
   constructor(readonly root: string) {
     this.publicDir = path.join(root, 'public');
@@ -36,12 +40,15 @@ export class DataLayout {
     this.tokensFile = path.join(this.privateDir, 'tokens.json');
     this.adminsFile = path.join(this.privateDir, 'admins.json');
     this.auditFile = path.join(this.privateDir, 'audit.log');
+    this.jamiRecordsDir = path.join(this.privateDir, 'jami');
+    this.jamiPublicDir = path.join(this.publicDir, 'jami');
   }
 
   async ensure(): Promise<void> {
     await mkdir(path.join(this.publicDir, 'updates'), { recursive: true, mode: 0o755 });
     await mkdir(path.join(this.publicDir, 'files'), { recursive: true, mode: 0o755 });
-    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.renderedDir, this.withdrawnDir]) {
+    await mkdir(this.jamiPublicDir, { recursive: true, mode: 0o755 });
+    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.renderedDir, this.withdrawnDir, this.jamiRecordsDir]) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
     }
   }
@@ -56,6 +63,10 @@ export class DataLayout {
 
   withdrawnPath(id: string, file: string): string {
     return path.join(this.withdrawnDir, segment(id), segment(file));
+  }
+
+  jamiFilePath(id: string, file: string): string {
+    return path.join(this.jamiPublicDir, segment(id), segment(file));
   }
 
   recordPath(id: string): string {

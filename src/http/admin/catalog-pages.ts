@@ -16,7 +16,7 @@ export function adminActor(req: Request, keyName = ''): Actor {
 
 /** Registers the pages; returns the upload page renderer so upload errors can be shown on it. */
 export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (req: Request, res: Response, extra: Record<string, unknown>, status?: number) => Promise<void> } {
-  const { catalog, publish, keys, config, layout } = outpost;
+  const { catalog, publish, packages, keys, config, layout } = outpost;
 
   router.get('/', (req, res) => {
     const q = String(req.query.q ?? '').trim().toLowerCase();
@@ -40,12 +40,18 @@ export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (r
     const updateInfoURL = typeof req.body?.updateInfoURL === 'string' && req.body.updateInfoURL ? req.body.updateInfoURL : undefined;
     try {
       await keys.info(keyName);
-      const result = await publish.publish(req.staged!, adminActor(req, keyName), { updateInfoURL, releaseNotes: releaseNotesFrom(req.body) });
+      const allowKeyChange = req.body?.allowKeyChange === 'on';
+      const result = await packages.publish(req.staged!, adminActor(req, keyName), { updateInfoURL, releaseNotes: releaseNotesFrom(req.body), allowKeyChange });
+      const status = result.status === 'created' ? 201 : 200;
+      if (result.type === 'jami-plugin') {
+        const plugin = outpost.plugins.get(result.id)!.versions.find((v) => v.version === result.version)!;
+        return void (await uploadPage(req, res, { result: { ...result, name: plugin.name, abis: plugin.abis, author: plugin.author } }, status));
+      }
       const record = catalog.get(result.id)!;
       const version = record.versions.find((v) => v.version === result.version)!;
       await uploadPage(req, res, {
         result: { ...result, name: record.name, targets: version.targets.map((t) => ({ ...t, appName: appName(t.appId) })) },
-      }, result.status === 'created' ? 201 : 200);
+      }, status);
     } catch (err) {
       const error = userError(err);
       await uploadPage(req, res, { error, updateInfoURL }, error.status);

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { activeVersions, fileUrl, manifestUrl, type AddonRecord } from '../../catalog/addon-record.ts';
 import type { Actor, PublishService } from '../../app/publish.ts';
+import type { PackagePublisher } from '../../app/package-publish.ts';
 import type { CatalogStore } from '../../storage/catalog-store.ts';
 import type { TokenStore } from '../../storage/token-store.ts';
 import { ApiError } from '../api-error.ts';
@@ -10,6 +11,7 @@ import { releaseNotesFrom } from '../release-notes-fields.ts';
 
 export interface ApiDeps {
   publish: PublishService;
+  packages: PackagePublisher;
   catalog: CatalogStore;
   tokens: TokenStore;
   tmpDir: string;
@@ -69,7 +71,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.post('/packages', packageUpload({ tmpDir: deps.tmpDir, maxBytes: deps.maxUploadBytes }), async (req, res) => {
     const updateInfoURL = typeof req.body?.updateInfoURL === 'string' && req.body.updateInfoURL !== '' ? req.body.updateInfoURL : undefined;
     const releaseNotes = releaseNotesFrom(req.body);
-    const { status, ...result } = await deps.publish.publish(req.staged!, tokenActor(req), { updateInfoURL, releaseNotes });
+    const { status, ...result } = await deps.packages.publish(req.staged!, tokenActor(req), { updateInfoURL, releaseNotes });
     res.status(status === 'created' ? 201 : 200).json(result);
   });
 

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { Router, type Request } from 'express';
+import { pluginObject, versionsForArch, type PluginRecord, type PluginVersion } from '../../jami-store/plugin-record.ts';
+import type { DataLayout } from '../../storage/data-layout.ts';
+import type { PluginStore } from '../../storage/plugin-store.ts';
+import { ApiError } from '../api-error.ts';
+
+/**
+ * The Jami Extension Store API (jami-jpl.md §5), answered only from stored, already-verified
+ * metadata, so one broken file can never make the listing fail. Any non-2xx is "store
+ * unavailable" to the client, and /versions and /details answer 404 — never [] — for an unknown
+ * plugin, because the client reads element 0 unchecked.
+ */
+export function jamiStoreRoutes(plugins: PluginStore, layout: DataLayout): Router {
+  const router = Router();
+  const arch = (req: Request) => (typeof req.query.arch === 'string' && req.query.arch !== '' ? req.query.arch : undefined);
+  const lang = (req: Request) => req.get('accept-language');
+
+  const newest = (req: Request, id: string, archName = arch(req)): { record: PluginRecord; version: PluginVersion } => {
+    const record = plugins.get(id);
+    const version = record ? versionsForArch(record, archName)[0] : undefined;
+    if (!record || !version) throw new ApiError('NOT_FOUND', `No plugin ${id}${archName ? ` for ${archName}` : ''}.`);
+    return { record, version };
+  };
+
+  router.get('/', (req, res) => {
+    const list = plugins
+      .list()
+      .map((record) => ({ record, version: versionsForArch(record, arch(req))[0] }))
+      .filter((p): p is { record: PluginRecord; version: PluginVersion } => p.version !== undefined)
+      .map(({ record, version }) => pluginObject(record, version, lang(req)))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    res.json(list);
+  });
+
+  router.get('/details/:id', (req, res) => {
+    const { record, version } = newest(req, String(req.params.id));
+    res.json(pluginObject(record, version, lang(req)));
+  });
+
+  router.get('/versions/:id', (req, res) => {
+    const record = plugins.get(String(req.params.id));
+    const versions = record ? versionsForArch(record, arch(req)) : [];
+    if (!record || versions.length === 0) throw new ApiError('NOT_FOUND', `No plugin ${String(req.params.id)}.`);
+    res.json(versions.map((v) => pluginObject(record, v, lang(req))));
+  });
+
+  const sendFile = (res: import('express').Response, id: string, file: string, type: string, disposition?: string) => {
+    res.setHeader('Content-Type', type);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (disposition) res.setHeader('Content-Disposition', disposition);
+    res.sendFile(path.basename(file), { root: path.dirname(layout.jamiFilePath(id, file)), dotfiles: 'deny', maxAge: 0 });
+  };
+
+  router.get('/download/:arch/:id', (req, res) => {
+    const id = String(req.params.id);
+    const { version } = newest(req, id, String(req.params.arch));
+    // The client saves the download as <id>.jpl.
+    sendFile(res, id, version.file, 'application/octet-stream', `attachment; filename="${id}.jpl"`);
+  });
+
+  for (const [route, field] of [['/icons/:id', 'icon'], ['/backgrounds/:id', 'background']] as const) {
+    router.get(route, (req, res) => {
+      const id = String(req.params.id);
+      const image = newest(req, id).version[field];
+      if (!image) throw new ApiError('NOT_FOUND', `${id} has no ${field}.`);
+      sendFile(res, id, image.file, image.contentType);
+    });
+  }
+  return router;
+}
