@@ -4,22 +4,20 @@ import type { JamiPublishService } from './jami-publish.ts';
 import type { Actor, PublishOptions, PublishResult, PublishService, StagedUpload } from './publish.ts';
 
 /**
- * One door for every package format: an upload is a Jami plugin when its name ends in .jpl or
- * it carries the daemon's `signatures.sig`, otherwise an XPI (whose inspection reports anything
- * that is neither).
+ * One door for every package format. The content decides: a ZIP with the daemon's `signatures`
+ * and `signatures.sig` and no install.rdf is a Jami plugin. Only when the archive cannot be read
+ * does the file name count (so a broken .jpl gets the Jami checks' error, a broken .xpi the XPI's).
  */
 export async function isJamiPlugin(upload: StagedUpload): Promise<boolean> {
-  if (upload.originalName && /\.jpl$/i.test(upload.originalName)) return true;
-  if (upload.originalName && /\.xpi$/i.test(upload.originalName)) return false;
   try {
     const zip = await openZip(await openZipFile(upload.path));
     try {
-      return zip.has('signatures.sig') && zip.has('signatures');
+      return zip.has('signatures.sig') && zip.has('signatures') && !zip.has('install.rdf');
     } finally {
       zip.close();
     }
   } catch {
-    return false;
+    return Boolean(upload.originalName && /\.jpl$/i.test(upload.originalName));
   }
 }
 

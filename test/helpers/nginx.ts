@@ -16,10 +16,12 @@ export function renderServerBlock(opts: { port: number; publicDir: string; upstr
   const upstream = new URL(opts.upstream).host;
   let conf = readFileSync(SHIPPED_CONFIG, 'utf8');
   const replace = (pattern: RegExp, value: string) => {
-    if (!pattern.test(conf)) throw new Error(`nginx/outpost.conf no longer has ${pattern}`);
+    if (!conf.match(pattern)) throw new Error(`nginx/outpost.conf no longer has ${pattern}`);
     conf = conf.replace(pattern, value);
   };
-  replace(/^\s*listen 80;\n\s*listen \[::\]:80;\n/m, `    listen 127.0.0.1:${opts.port};\n`);
+  // Every server block (the update host and the Jami store host) listens on the test port;
+  // nginx tells them apart by Host header.
+  replace(/^\s*listen 80;\n\s*listen \[::\]:80;\n/gm, `    listen 127.0.0.1:${opts.port};\n`);
   replace(/^(\s*root )\/var\/lib\/outpost\/storage\/public;/m, `$1${opts.publicDir};`);
   replace(/^(\s*server )127\.0\.0\.1:8080;/m, `$1${upstream};`);
   if (opts.clientMaxBodyMb !== undefined) replace(/client_max_body_size 256m;/, `client_max_body_size ${opts.clientMaxBodyMb}m;`);

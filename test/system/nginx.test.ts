@@ -5,8 +5,12 @@ import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
 import { startNginx, type RunningNginx } from '../helpers/nginx.ts';
 import { publish, rawGet, startServer, type TestServer } from '../helpers/server.ts';
 import { requireTool } from '../helpers/system-tools.ts';
+import { buildJpl, signerFor } from '../helpers/jami-jpl.ts';
+import { jamiPki } from '../helpers/jami-pki.ts';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 
-const nginxPresent = requireTool('nginx');
+const nginxPresent = requireTool('nginx') && requireTool('openssl');
 const GUID = '{0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0}';
 const EMAIL = 'served@example.org';
 const FF = [{ id: FIREFOX_ID, minVersion: '3.6', maxVersion: '56.*' }];
@@ -50,7 +54,12 @@ describe.skipIf(!nginxPresent)('nginx/outpost.conf with a real nginx', () => {
   const files: Record<string, string> = {};
 
   beforeAll(async () => {
-    server = await startServer({ maxUploadMb: 4 });
+    const pki = await jamiPki();
+    const anchor = path.join(pki.dir, 'nginx-anchor.pem');
+    writeFileSync(anchor, pki.root.pem);
+    server = await startServer({ maxUploadMb: 4, env: { OUTPOST_JAMI_TRUST_ANCHORS: anchor } });
+    const jpl = await buildJpl({ id: 'StorePlugin', version: '1.2.0', abis: ['x86_64-linux-gnu'], signWith: signerFor(pki, pki.plugin, pki.org) });
+    expect((await publish(server, server.token, jpl, {}, 'package')).status).toBe(201);
     // nginx workers run as an unprivileged user: the public tree must be reachable for them,
     // exactly as in a real deployment (the scratch folder itself is created 0700).
     chmodSync(server.dir, 0o755);
@@ -112,6 +121,25 @@ describe.skipIf(!nginxPresent)('nginx/outpost.conf with a real nginx', () => {
       // nginx's strong ETag appears only on what it read from disk itself.
       expect({ p, fromDisk: /^"[0-9a-f]+-[0-9a-f]+"$/.test(String(viaNginx.headers.etag)) }).toEqual({ p, fromDisk });
     }
+  });
+
+  it('serves the Jami Extension Store at the root of its own host name', async () => {
+    const host = { host: 'plugins.example.org' };
+    for (const [viaNginx, direct] of [
+      ['/?arch=x86_64-linux-gnu', '/jami/?arch=x86_64-linux-gnu'],
+      ['/details/StorePlugin?arch=x86_64-linux-gnu', '/jami/details/StorePlugin?arch=x86_64-linux-gnu'],
+      ['/versions/StorePlugin?arch=x86_64-linux-gnu', '/jami/versions/StorePlugin?arch=x86_64-linux-gnu'],
+      ['/versions/Nobody?arch=x86_64-linux-gnu', '/jami/versions/Nobody?arch=x86_64-linux-gnu'],
+      ['/download/x86_64-linux-gnu/StorePlugin', '/jami/download/x86_64-linux-gnu/StorePlugin'],
+      ['/icons/StorePlugin?arch=x86_64-linux-gnu', '/jami/icons/StorePlugin?arch=x86_64-linux-gnu'],
+    ]) {
+      const [a, b] = await Promise.all([rawGet(nginx.url + viaNginx, host), rawGet(server.url + direct)]);
+      expect({ viaNginx, status: a.status }).toEqual({ viaNginx, status: b.status });
+      expect(a.headers['content-type'], viaNginx).toBe(b.headers['content-type']);
+      expect(a.body.equals(b.body), viaNginx).toBe(true);
+    }
+    const list = JSON.parse((await rawGet(`${nginx.url}/?arch=x86_64-linux-gnu`, host)).body.toString());
+    expect(list.map((p: { id: string }) => p.id)).toEqual(['StorePlugin']);
   });
 
   it('supports conditional GET and byte ranges like Express', async () => {
