@@ -4,11 +4,12 @@ import type { JamiPublishService } from './jami-publish.ts';
 import type { Actor, PublishOptions, PublishResult, PublishService, StagedUpload } from './publish.ts';
 
 /**
- * One door for every package format. The content decides: a ZIP with the daemon's `signatures`
- * and `signatures.sig` and no install.rdf is a Jami plugin. Only when the archive cannot be read
- * does the file name count (so a broken .jpl gets the Jami checks' error, a broken .xpi the XPI's).
+ * One door for every package format. A file named .jpl is a Jami plugin (so an unsigned one gets
+ * the Jami checks' error); otherwise the content decides: a ZIP with the daemon's `signatures`
+ * and `signatures.sig` and no install.rdf is one too, whatever it is called.
  */
 export async function isJamiPlugin(upload: StagedUpload): Promise<boolean> {
+  if (upload.originalName && /\.jpl$/i.test(upload.originalName)) return true;
   try {
     const zip = await openZip(await openZipFile(upload.path));
     try {
@@ -17,7 +18,7 @@ export async function isJamiPlugin(upload: StagedUpload): Promise<boolean> {
       zip.close();
     }
   } catch {
-    return Boolean(upload.originalName && /\.jpl$/i.test(upload.originalName));
+    return false;
   }
 }
 
