@@ -21,6 +21,7 @@ import type { AuditLog } from '../storage/audit-log.ts';
 import type { KeyStore } from '../storage/key-store.ts';
 import { validateAppVersion } from '../package/addon-identity.ts';
 import { compareVersions } from '../version/toolkit-version.ts';
+import { checkReleaseNotes } from './release-notes.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { ManifestService } from './manifests.ts';
 
@@ -75,22 +76,6 @@ export interface PublishOptions {
   releaseNotes?: Record<string, string>;
 }
 
-const NOTES_LOCALE = /^$|^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
-const MAX_NOTES_BYTES = 64 * 1024;
-
-function checkNotes(notes: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (!notes) return undefined;
-  const entries = Object.entries(notes).filter(([, text]) => text.trim() !== '');
-  if (entries.length === 0) return undefined;
-  for (const [locale] of entries) {
-    if (!NOTES_LOCALE.test(locale)) throw new PublishError('RELEASE_NOTES_INVALID', `"${locale}" is not a locale such as de or pt-BR.`);
-  }
-  if (entries.reduce((n, [, t]) => n + Buffer.byteLength(t), 0) > MAX_NOTES_BYTES) {
-    throw new PublishError('RELEASE_NOTES_INVALID', `Release notes are limited to ${MAX_NOTES_BYTES / 1024} KiB.`);
-  }
-  return Object.fromEntries(entries);
-}
-
 export interface PublishDeps {
   layout: DataLayout;
   catalog: CatalogStore;
@@ -124,7 +109,7 @@ export class PublishService {
     if (options.updateInfoURL !== undefined && !/^https?:\/\/[^\s]+$/i.test(options.updateInfoURL)) {
       throw new PublishError('UPDATE_INFO_URL_INVALID', 'updateInfoURL must be an absolute http(s) URL.');
     }
-    const notes = checkNotes(options.releaseNotes);
+    const notes = checkReleaseNotes(options.releaseNotes);
     const info = await inspectXpi(await openZipFile(upload.path), this.deps.zipLimits);
     const result = await this.deps.lock.run(info.id, () => this.store(upload, info, actor, options.updateInfoURL, notes));
     if (result.status === 'created') {
