@@ -69,7 +69,13 @@ export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (r
       download: fileUrl(config.publicUrl, record.id, v.file),
       targets: v.targets.map((t) => ({ ...t, appName: appName(t.appId) })),
     }));
-    renderPage(req, res, 'addon', { title: record.name, nav: 'dashboard' }, { addon: record, versions, manifest, manifestUrl: manifestUrl(config.publicUrl, record.id) });
+    renderPage(req, res, 'addon', { title: record.name, nav: 'dashboard' }, {
+      addon: record,
+      versions,
+      manifest,
+      manifestUrl: manifestUrl(config.publicUrl, record.id),
+      jsonUrl: manifestUrl(config.publicUrl, record.id).replace(/update\.rdf$/, 'update.json'),
+    });
   });
 
   const addonAction = (action: (req: Request) => Promise<string>) => async (req: Request, res: Response) => {
