@@ -55,6 +55,11 @@ export function manifestUrl(publicUrl: string, id: string): string {
   return `${publicUrl}/updates/${encodeURIComponent(id)}/update.rdf`;
 }
 
+/** The update.json a WebExtension names in browser_specific_settings.gecko.update_url. */
+export function updateJsonUrl(publicUrl: string, id: string): string {
+  return `${publicUrl}/updates/${encodeURIComponent(id)}/update.json`;
+}
+
 export type HashAlgorithm = 'sha256' | 'sha512';
 
 export function updateHashOf(v: VersionRecord, algorithm: HashAlgorithm = 'sha256'): string {

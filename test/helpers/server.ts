@@ -1,6 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, get, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -26,7 +26,6 @@ export interface TestServer {
 export async function startServer(options: { dir?: string; env?: NodeJS.ProcessEnv; maxUploadMb?: number } = {}): Promise<TestServer> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'outpost-srv-'));
   // Bind first so the public URL can name the real port.
-  const { createServer } = await import('node:http');
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -77,7 +76,6 @@ export async function publish(server: { url: string }, token: string | undefined
  * adds `Cache-Control: no-cache` whenever If-None-Match is set.
  */
 export async function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  const { get } = await import('node:http');
   return new Promise((resolve, reject) => {
     get(url, { headers }, (res) => {
       const chunks: Buffer[] = [];

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRouter } from '../../src/http/admin/router.ts';
 import { SessionStore } from '../../src/http/admin/session.ts';
@@ -97,7 +98,6 @@ describe('admin interface security', () => {
 
   it('manages accounts from the shell: admin create and admin passwd', async () => {
     const { cwd, run } = cliRunner({ OUTPOST_DATA: server.outpost.config.dataDir });
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(`${cwd}/pw`, 'a long enough password\n');
     expect((await run('admin', 'create', 'carol', '--password-file', 'pw')).code).toBe(0);
     expect((await new AdminClient(server.url).signIn('carol', 'a long enough password')).status).toBe(303);

@@ -6,7 +6,7 @@ import { inspectJpl } from '../../src/jami/jpl-inspect.ts';
 import { verifyJpl } from '../../src/jami/jpl-verify.ts';
 import { buildJpl, brokenJpls, signerFor } from '../helpers/jami-jpl.ts';
 import { jamiPki, type JamiTestPki } from '../helpers/jami-pki.ts';
-import { publish, rawGet, startServer, type TestServer } from '../helpers/server.ts';
+import { rawGet, startServer, type TestServer } from '../helpers/server.ts';
 import { snapshotTree } from '../helpers/snapshot.ts';
 import { AdminClient } from '../helpers/admin-client.ts';
 import { cliRunner } from '../helpers/cli.ts';

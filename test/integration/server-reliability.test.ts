@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,6 @@ async function assertManifestConsistent(server: TestServer, id: string): Promise
     const link = graph.literal(subject, `${EM_NS}updateLink`);
     if (!link) continue;
     const body = Buffer.from(await (await fetch(link)).arrayBuffer());
-    const { createHash } = await import('node:crypto');
     expect(`sha256:${createHash('sha256').update(body).digest('hex')}`).toBe(graph.literal(subject, `${EM_NS}updateHash`));
   }
   for (const subject of graph.subjects()) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Request, Response, Router } from 'express';
-import { activeVersions, fileUrl, manifestUrl } from '../../catalog/addon-record.ts';
+import { activeVersions, fileUrl, manifestUrl, updateJsonUrl } from '../../catalog/addon-record.ts';
 import type { Outpost } from '../../app/outpost.ts';
 import type { Actor } from '../../app/publish.ts';
 import { packageUpload } from '../upload.ts';
@@ -74,7 +74,7 @@ export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (r
       versions,
       manifest,
       manifestUrl: manifestUrl(config.publicUrl, record.id),
-      jsonUrl: manifestUrl(config.publicUrl, record.id).replace(/update\.rdf$/, 'update.json'),
+      jsonUrl: updateJsonUrl(config.publicUrl, record.id),
     });
   });
 
