@@ -2,9 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** The shared spec folder sits beside the checkout (../shared); tests read the vectors in place. */
-export const SHARED_DIR = path.resolve(fileURLToPath(new URL('../../../shared', import.meta.url)));
-export const MCCOY_VECTORS = path.join(SHARED_DIR, 'spec/vectors/mccoy');
+/**
+ * Public McCoy/Mozilla vectors, copied into the repository (each folder's SOURCE.txt says where
+ * from) so a clone with no siblings passes its tests.
+ */
+export const MCCOY_VECTORS = path.resolve(fileURLToPath(new URL('../fixtures/mccoy', import.meta.url)));
 
 export interface McCoyVector {
   name: string;

@@ -8,7 +8,7 @@ import { loadMcCoyVectors, updateKeyFromInstallRdf } from '../../helpers/vectors
 
 const vectors = loadMcCoyVectors();
 
-describe('McCoy vectors (shared/spec/vectors/mccoy)', () => {
+describe('McCoy vectors (test/fixtures/mccoy)', () => {
   it('finds all five vector folders', () => {
     expect(vectors.map((v) => v.name)).toEqual([
       'NEG-scriptish-edited-after-signing',

@@ -7,7 +7,7 @@ import { INSTALL_MANIFEST, parseInstallRdf } from '../../../src/package/install-
 import { FIREFOX_ID, installRdf } from '../../helpers/build-xpi.ts';
 import { codeOf } from './expect-code.ts';
 
-const VECTORS = new URL('../../../../shared/spec/vectors/mccoy/', import.meta.url);
+const VECTORS = new URL('../../fixtures/mccoy/', import.meta.url);
 const vector = (folder: string) => readFileSync(new URL(`${folder}/install.rdf`, VECTORS), 'utf8');
 
 const KEY_1 = parseInstallRdf(vector('mccoy-selftest-test1')).updateKey!;

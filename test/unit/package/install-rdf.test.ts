@@ -5,7 +5,7 @@ import { PackageError } from '../../../src/package/package-errors.ts';
 import { FIREFOX_ID, installRdf, SEAMONKEY_ID } from '../../helpers/build-xpi.ts';
 import { codeOf } from './expect-code.ts';
 
-const VECTORS = new URL('../../../../shared/spec/vectors/mccoy/', import.meta.url);
+const VECTORS = new URL('../../fixtures/mccoy/', import.meta.url);
 const vector = (folder: string) => readFileSync(new URL(`${folder}/install.rdf`, VECTORS));
 
 const FIREFOX = { id: FIREFOX_ID, minVersion: '3.6', maxVersion: '56.*' };

@@ -8,7 +8,7 @@ import { buildXpi, webextManifest } from '../../helpers/build-xpi.ts';
 import { rawZip } from '../../helpers/raw-zip.ts';
 import { codeOf } from './expect-code.ts';
 
-const VECTORS = new URL('../../../../shared/spec/vectors/mccoy/', import.meta.url);
+const VECTORS = new URL('../../fixtures/mccoy/', import.meta.url);
 const TEST1 = readFileSync(new URL('mccoy-selftest-test1/install.rdf', VECTORS), 'utf8');
 const NEW_KEY = parseInstallRdf(readFileSync(new URL('mccoy-selftest-test4/install.rdf', VECTORS))).updateKey!;
 const URL_IN = 'https://updates.example.org/update.rdf';

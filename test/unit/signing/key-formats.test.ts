@@ -12,7 +12,7 @@ import {
 } from '../../helpers/pkcs12-fixtures.ts';
 import { codeOf } from '../../helpers/error-code.ts';
 
-const TEST4_DIR = new URL('../../../../shared/spec/vectors/mccoy/mccoy-selftest-test4/', import.meta.url);
+const TEST4_DIR = new URL('../../fixtures/mccoy/mccoy-selftest-test4/', import.meta.url);
 const test4Pem = readFileSync(fileURLToPath(new URL('test4.pem', TEST4_DIR)));
 const test4UpdateKey = /<em:updateKey>([^<]+)<\/em:updateKey>/.exec(
   readFileSync(fileURLToPath(new URL('install.rdf', TEST4_DIR)), 'utf8'),

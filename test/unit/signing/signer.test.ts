@@ -7,7 +7,7 @@ import { signerFromPrivateKey, updateKeyOf, type SignatureDigest } from '../../.
 import { rsaKey } from '../../helpers/pkcs12-fixtures.ts';
 import { codeOf } from '../../helpers/error-code.ts';
 
-const TEST4_DIR = new URL('../../../../shared/spec/vectors/mccoy/mccoy-selftest-test4/', import.meta.url);
+const TEST4_DIR = new URL('../../fixtures/mccoy/mccoy-selftest-test4/', import.meta.url);
 const readVector = (name: string): Buffer => readFileSync(fileURLToPath(new URL(name, TEST4_DIR)));
 
 const key1024 = rsaKey(1024);
