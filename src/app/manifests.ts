@@ -35,19 +35,15 @@ export class ManifestService {
     return renderAllDocuments(record, await this.documentOptions(record));
   }
 
-  private addonDir(id: string): string {
-    return path.dirname(this.layout.manifestPath(id));
-  }
-
   async write(record: AddonRecord, docs: readonly RenderedDocument[]): Promise<void> {
-    const dir = this.addonDir(record.id);
+    const dir = this.layout.documentsDir(record.id);
     for (const doc of docs) {
-      const file = path.join(dir, doc.path);
+      const file = this.layout.documentPath(record.id, doc.path);
       await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
       await writeFileAtomic(file, doc.body, { mode: 0o644 });
       for (const listener of this.writeListeners) listener(file);
     }
-    await this.removeStale(dir, new Set(docs.map((d) => path.join(dir, d.path))));
+    await this.removeStale(dir, new Set(docs.map((d) => this.layout.documentPath(record.id, d.path))));
     // Remember which catalog revision is being served, for crash recovery at start-up.
     await writeFileAtomic(this.layout.renderedPath(record.id), `${record.revision}\n`, { mode: 0o600 });
   }

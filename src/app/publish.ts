@@ -19,8 +19,7 @@ import type { DataLayout } from '../storage/data-layout.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
 import type { KeyStore } from '../storage/key-store.ts';
-import { validateAppVersion } from '../package/addon-identity.ts';
-import { compareVersions } from '../version/toolkit-version.ts';
+import { validateAppRange } from '../package/addon-identity.ts';
 import { checkReleaseNotes } from './release-notes.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { ManifestService } from './manifests.ts';
@@ -268,11 +267,8 @@ export class PublishService {
    * lets authors do without a new upload; the manifest is rebuilt and re-signed at once.
    */
   async editRange(id: string, versionName: string, appId: string, range: { minVersion: string; maxVersion: string }, actor: Actor): Promise<AddonRecord> {
-    validateAppVersion(range.minVersion, 'minVersion');
-    validateAppVersion(range.maxVersion, 'maxVersion');
-    if (compareVersions(range.minVersion, range.maxVersion) > 0) {
-      throw new PublishError('RANGE_INVALID', `minVersion ${range.minVersion} is above maxVersion ${range.maxVersion}.`);
-    }
+    // The same rule as on upload, so a range the editor refuses can never arrive in a package.
+    validateAppRange(range.minVersion, range.maxVersion, appId);
     let before: { minVersion: string; maxVersion: string } | undefined;
     const updated = await this.deps.lock.run(id, async () => {
       const { catalog, manifests } = this.deps;

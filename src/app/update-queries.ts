@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { renderForRequest, defaultJsonApp } from '../catalog/update-documents.ts';
+import { isKnownApplication } from '../names/applications.ts';
+import { isSafeRelativePath } from '../names/safe-segment.ts';
 import { clientFormat, type CompatMode } from '../manifest/update-selection.ts';
 import type { CatalogStore } from '../storage/catalog-store.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
@@ -22,7 +23,8 @@ export interface UpdateAnswer {
   body: string | Buffer;
 }
 
-const SAFE_TOKEN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** appOS and appABI each stand for one half of a target platform (`WINNT`, `x86-msvc`). */
+const PLATFORM_PART = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const COMPAT_MODES: readonly string[] = ['strict', 'normal', 'ignore'];
 
 /**
@@ -43,14 +45,16 @@ export class UpdateQueryService {
     const appId = query.appID || defaultJsonApp(record);
     const appVersion = query.appVersion || undefined;
     const format = clientFormat(appId, appVersion) === 'rdf' ? 'rdf' : 'json';
-    const os = query.appOS && SAFE_TOKEN.test(query.appOS) ? query.appOS : undefined;
-    const abi = query.appABI && SAFE_TOKEN.test(query.appABI) ? query.appABI : undefined;
+    const os = query.appOS && PLATFORM_PART.test(query.appOS) ? query.appOS : undefined;
+    const abi = query.appABI && PLATFORM_PART.test(query.appABI) ? query.appABI : undefined;
 
-    if (appVersion === undefined && SAFE_TOKEN.test(appId.replace(/[{}@]/g, ''))) {
-      const dir = path.dirname(this.layout.manifestPath(record.id));
-      const tries = [os && abi ? `${appId}/${os}_${abi}` : undefined, os ? `${appId}/${os}` : undefined, appId].filter(Boolean);
+    // Only known applications have documents on disk; anything else is rendered from the record,
+    // so no part of a query ever becomes part of a path.
+    if (appVersion === undefined && isKnownApplication(appId)) {
+      const tries = [os && abi ? `${appId}/${os}_${abi}` : undefined, os ? `${appId}/${os}` : undefined, appId].filter((t) => t !== undefined);
       for (const sub of tries) {
-        const body = await readFile(path.join(dir, sub!, `update.${format}`)).catch(() => undefined);
+        if (!isSafeRelativePath(sub)) continue;
+        const body = await readFile(this.layout.documentPath(record.id, `${sub}/update.${format}`)).catch(() => undefined);
         if (body) return { format, body };
       }
     }

@@ -9,6 +9,7 @@ import {
   type Selected,
   type UpdateRequest,
 } from '../manifest/update-selection.ts';
+import { isKnownApplication } from '../names/applications.ts';
 import type { Signer } from '../signing/signer.ts';
 import {
   candidates,
@@ -75,7 +76,8 @@ export function renderAllDocuments(record: AddonRecord, options: DocumentOptions
     { path: 'update.json', body: renderForRequest(record, { appId: defaultJsonApp(record) }, 'json', options) },
   ];
   const keys = platformKeys(candidates(record));
-  for (const appId of targetedApps(record)) {
+  // Only known applications become folders: an id from a package never names a path by itself.
+  for (const appId of targetedApps(record).filter(isKnownApplication)) {
     const json = appId === APP.paleMoon ? 'json-uxp' : 'json';
     for (const key of [undefined, ...keys]) {
       const request = { appId, ...(key ? platformRequest(key) : {}) };

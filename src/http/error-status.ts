@@ -8,6 +8,7 @@ const STATUS: Record<string, number> = {
   VERSION_NOT_FOUND: 404,
   TARGET_NOT_FOUND: 404,
   RANGE_INVALID: 400,
+  MANIFESTS_DISAGREE: 400,
   AUTH_REQUIRED: 401,
   AUTH_INVALID: 401,
   ADDON_OWNED_BY_OTHER_KEY: 403,
@@ -38,7 +39,7 @@ const CLIENT_CODES = new Set([
 ]);
 
 /** Everything a package can be wrong with is the uploader's to fix: 400. */
-const CLIENT_PREFIXES = ['ZIP_', 'XPI_', 'WEBEXT_', 'INSTALL_RDF_', 'ADDON_ID_', 'ADDON_VERSION_', 'RDF_', 'MANIFEST_', 'JPL_'];
+const CLIENT_PREFIXES = ['ZIP_', 'XPI_', 'WEBEXT_', 'INSTALL_RDF_', 'ADDON_ID_', 'ADDON_VERSION_', 'APPLICATION_ID_', 'TARGET_PLATFORM_', 'RDF_', 'XML_', 'MANIFEST_', 'JPL_'];
 
 export function statusForCode(code: string): number {
   if (code in STATUS) return STATUS[code]!;

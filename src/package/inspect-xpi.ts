@@ -1,6 +1,6 @@
 import { parseInstallRdf, type AddonType, type TargetApplication } from './install-rdf.ts';
 import { PackageError } from './package-errors.ts';
-import { localizeWebExtString, parseWebExtManifest, type WebExtManifest } from './webext-manifest.ts';
+import { localizeWebExtString, parseJsonWithLineComments, parseWebExtManifest, type WebExtManifest } from './webext-manifest.ts';
 import { openZip, type ZipArchive, type ZipLimits, type ZipSource } from './zip-reader.ts';
 
 export interface XpiInfo {
@@ -40,6 +40,7 @@ export async function inspectXpi(source: ZipSource, limits?: Partial<ZipLimits>)
     if (zip.has('install.rdf')) {
       const info = await fromInstallRdf(zip);
       if (zip.has('manifest.json')) {
+        checkHybridAgreement(info, parseJsonWithLineComments(await zip.read('manifest.json', MAX_MANIFEST_BYTES), 'manifest.json'));
         info.warnings.push('The XPI has both install.rdf and manifest.json; install.rdf was used.');
       }
       return info;
@@ -51,6 +52,22 @@ export async function inspectXpi(source: ZipSource, limits?: Partial<ZipLimits>)
     );
   } finally {
     zip.close();
+  }
+}
+
+/**
+ * A hybrid XPI is installed from install.rdf by legacy clients and from manifest.json by current
+ * ones: both must name the same add-on and version, or the two clients install different things.
+ */
+function checkHybridAgreement(info: XpiInfo, manifest: unknown): void {
+  const obj = (manifest ?? {}) as Record<string, unknown>;
+  const gecko = (key: string) => ((obj[key] as Record<string, unknown> | undefined)?.gecko as Record<string, unknown> | undefined)?.id;
+  const id = gecko('browser_specific_settings') ?? gecko('applications');
+  if (id !== undefined && id !== info.id) {
+    throw new PackageError('MANIFESTS_DISAGREE', `install.rdf names the add-on ${info.id} but manifest.json names ${String(id)}. Use one id in both.`);
+  }
+  if (obj.version !== undefined && obj.version !== info.version) {
+    throw new PackageError('MANIFESTS_DISAGREE', `install.rdf says version ${info.version} but manifest.json says ${String(obj.version)}. Use one version in both.`);
   }
 }
 

@@ -1,7 +1,14 @@
 import { isOutpostError } from '../errors.ts';
 import { EM_NS, type RdfGraph } from '../rdf/graph.ts';
 import { parseRdfXml } from '../rdf/rdf-xml-parser.ts';
-import { isValidAddonId, validateAddonId, validateAddonVersion, validateAppVersion } from './addon-identity.ts';
+import {
+  isKnownApplication,
+  validateAddonId,
+  validateAddonVersion,
+  validateAppRange,
+  validateApplicationId,
+  validateTargetPlatforms,
+} from './addon-identity.ts';
 import { PackageError } from './package-errors.ts';
 import { decodeXmlText } from './xml-text.ts';
 
@@ -68,9 +75,14 @@ function targetApplications(graph: RdfGraph, warnings: string[]): TargetApplicat
       warnings.push(`A targetApplication${id ? ` (${id})` : ''} lacks em:id, em:minVersion or em:maxVersion; clients ignore it.`);
       continue;
     }
-    if (!isValidAddonId(id)) warnings.push(`The targetApplication id "${id}" does not look like an application id.`);
-    validateAppVersion(minVersion, `minVersion for ${id}`);
-    validateAppVersion(maxVersion, `maxVersion for ${id}`);
+    validateApplicationId(id);
+    validateAppRange(minVersion, maxVersion, id);
+    if (!isKnownApplication(id)) {
+      warnings.push(`The targetApplication ${id} is not an application Outpost knows: it is listed in update.rdf and answered by the adaptive URL, but gets no documents of its own.`);
+    }
+    if (targets.some((t) => t.id === id)) {
+      throw new PackageError('INSTALL_RDF_INVALID', `install.rdf names the targetApplication ${id} twice. Keep one range per application.`);
+    }
     targets.push({ id, minVersion, maxVersion });
   }
   if (targets.length === 0) warnings.push('install.rdf names no usable targetApplication, so no application will install it.');
@@ -90,6 +102,9 @@ export function parseInstallRdf(bytes: Buffer | string): InstallManifest {
     graph = parseRdfXml(text);
   } catch (err) {
     if (err instanceof PackageError) throw err;
+    // Characters and size limits are the same rule for every XML document; keep their codes.
+    if (isOutpostError(err) && err.code === 'RDF_INVALID_CHARACTER') throw new PackageError('XML_INVALID_CHARACTER', `install.rdf: ${err.message}`, { cause: err });
+    if (isOutpostError(err) && err.code === 'RDF_TOO_COMPLEX') throw new PackageError('XML_TOO_COMPLEX', `install.rdf: ${err.message}`, { cause: err });
     const detail = isOutpostError(err) ? `: ${err.message}` : '';
     throw new PackageError('INSTALL_RDF_INVALID', `install.rdf could not be read${detail}`, { cause: err });
   }
@@ -113,7 +128,7 @@ export function parseInstallRdf(bytes: Buffer | string): InstallManifest {
     name: literals(graph, INSTALL_MANIFEST, 'name')[0],
     ...addonType(single(graph, INSTALL_MANIFEST, 'type')),
     targetApplications: targetApplications(graph, warnings),
-    targetPlatforms: literals(graph, INSTALL_MANIFEST, 'targetPlatform'),
+    targetPlatforms: validateTargetPlatforms(literals(graph, INSTALL_MANIFEST, 'targetPlatform')),
     updateURL: single(graph, INSTALL_MANIFEST, 'updateURL') || undefined,
     updateKey,
     warnings,

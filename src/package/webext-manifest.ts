@@ -1,4 +1,4 @@
-import { validateAddonId, validateAddonVersion, validateAppVersion } from './addon-identity.ts';
+import { validateAddonId, validateAddonVersion, validateAppRange, validateAppVersion } from './addon-identity.ts';
 import { PackageError } from './package-errors.ts';
 
 export type WebExtKind = 'extension' | 'theme' | 'dictionary' | 'langpack';
@@ -105,6 +105,7 @@ export function parseWebExtManifest(bytes: Buffer): WebExtManifest {
   const strictMaxVersion = optionalString(gecko!, 'strict_max_version', where);
   if (strictMinVersion !== undefined) validateAppVersion(strictMinVersion, `${where}.strict_min_version`);
   if (strictMaxVersion !== undefined) validateAppVersion(strictMaxVersion, `${where}.strict_max_version`);
+  if (strictMinVersion !== undefined && strictMaxVersion !== undefined) validateAppRange(strictMinVersion, strictMaxVersion, 'Firefox');
 
   return {
     manifestVersion,

@@ -22,6 +22,10 @@ export function decodeXmlText(bytes: Buffer, what = 'install.rdf'): DecodedXml {
   }
   const bom = bytes.subarray(0, 3).equals(UTF8_BOM);
   const body = bom ? bytes.subarray(3) : bytes;
+  if (body.subarray(0, 3).equals(UTF8_BOM) || body.subarray(0, 2).equals(Buffer.from([0xff, 0xfe])) || body.subarray(0, 2).equals(Buffer.from([0xfe, 0xff]))) {
+    // Parsers differ on whether a second mark is content or noise; refuse rather than guess.
+    throw new PackageError('XML_INVALID_CHARACTER', `${what} starts with two byte-order marks. Save it as UTF-8 with at most one.`);
+  }
   // The declaration is ASCII in every encoding we could meet, so a latin1 peek reads it safely.
   const head = body.subarray(0, 200).toString('latin1');
   const declared = /^<\?xml[^>]*\sencoding\s*=\s*["']([^"']+)["']/.exec(head)?.[1]?.toLowerCase();

@@ -10,6 +10,7 @@ import {
 import { crc32 } from './crc32.ts';
 import { PackageError } from './package-errors.ts';
 import { toPackageError } from './yauzl-errors.ts';
+import { checkCaseConflicts, checkLocalHeader, checkNameLength, checkUnicodePath } from './zip-ambiguity.ts';
 import { checkDeclaredArchive, checkDeclaredEntry, type DeclaredEntry } from './zip-entry-checks.ts';
 import { resolveZipLimits, type ZipLimits } from './zip-limits.ts';
 
@@ -38,6 +39,12 @@ export interface ZipArchive {
   has(name: string): boolean;
   /** The entry's uncompressed bytes; refuses entries declared larger than maxBytes. */
   read(name: string, maxBytes?: number): Promise<Buffer>;
+  /**
+   * The same bytes and checks as read(), chunk by chunk, so a large entry is never held whole.
+   * The checksum can only be judged after the last chunk: act on what was read only once the
+   * iteration has ended without an error.
+   */
+  stream(name: string, maxBytes?: number): AsyncGenerator<Buffer, void, undefined>;
   close(): void;
 }
 
@@ -83,11 +90,18 @@ export async function openZip(source: ZipSource, limits?: Partial<ZipLimits>): P
     const declared: DeclaredEntry[] = [];
     for await (const entry of zipfile.eachEntry()) {
       const info = declare(entry);
+      checkNameLength(info.name, info.nameByteLength);
       checkDeclaredEntry(info, resolved);
+      checkUnicodePath(info.name, entry.fileNameRaw, entry.extraFields);
       raw.push(entry);
       declared.push(info);
     }
     checkDeclaredArchive(declared, resolved);
+    checkCaseConflicts(declared.map((d) => d.name));
+    // Every entry, not only the ones Outpost reads: a client reads them all.
+    for (let i = 0; i < raw.length; i++) {
+      checkLocalHeader(raw[i]!, declared[i]!.name, await zipfile.readLocalFileHeaderPromise(raw[i]!));
+    }
     return new YauzlArchive(zipfile, raw, declared, resolved);
   } catch (err) {
     if (zipfile) zipfile.close();
@@ -168,7 +182,6 @@ class YauzlArchive implements ZipArchive {
       );
     }
     try {
-      await this.checkLocalHeader(entry, name);
       const stream = await this.zipfile.openReadStreamPromise(entry);
       const chunks: Buffer[] = [];
       let length = 0;
@@ -189,17 +202,27 @@ class YauzlArchive implements ZipArchive {
     }
   }
 
-  /**
-   * Readers that stream through local headers (and some unzip tools) trust those instead of the
-   * central directory; refusing disagreements keeps every tool seeing the same archive.
-   */
-  private async checkLocalHeader(entry: Entry, name: string): Promise<void> {
-    const local = await this.zipfile.readLocalFileHeaderPromise(entry);
-    const sameName = local.fileName.equals(entry.fileNameRaw);
-    const sameMethod = local.compressionMethod === entry.compressionMethod;
-    const sameEncryption = (local.generalPurposeBitFlag & 1) === (entry.generalPurposeBitFlag & 1);
-    if (!sameName || !sameMethod || !sameEncryption) {
-      throw new PackageError('ZIP_INVALID', `The local header of "${name}" disagrees with the central directory.`);
+  async *stream(name: string, maxBytes: number = this.limits.maxEntryUncompressedBytes): AsyncGenerator<Buffer, void, undefined> {
+    const entry = this.byName.get(name);
+    if (!entry) throw new PackageError('ZIP_ENTRY_NOT_FOUND', `The archive has no entry "${name}".`);
+    if (entry.uncompressedSize > maxBytes) {
+      throw new PackageError('ZIP_ENTRY_TOO_LARGE', `"${name}" is ${entry.uncompressedSize} bytes; at most ${maxBytes} bytes are accepted for it.`);
+    }
+    let length = 0;
+    let crc = 0;
+    try {
+      // Leaving the loop early (a consumer's break or error) destroys the yauzl stream.
+      for await (const chunk of (await this.zipfile.openReadStreamPromise(entry)) as AsyncIterable<Buffer>) {
+        length += chunk.length;
+        if (length > maxBytes) throw new PackageError('ZIP_BOMB', `"${name}" unpacks to more than it declares.`);
+        crc = crc32(chunk, crc);
+        yield chunk;
+      }
+    } catch (err) {
+      throw toPackageError(err);
+    }
+    if (crc !== entry.crc32) {
+      throw new PackageError('ZIP_INVALID', `"${name}" is corrupt (its checksum does not match). Rebuild the archive.`);
     }
   }
 

@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { OutpostError } from '../errors.ts';
+import { RdfError } from './rdf-errors.ts';
+import { checkXmlCharacters, checkXmlShape, isXmlChar } from './xml-limits.ts';
 
 /**
  * A namespace-resolved XML element tree: the shape Mozilla's RDF content sink sees from expat
@@ -29,15 +30,7 @@ export interface XmlText {
 
 export type XmlChild = XmlElement | XmlText;
 
-export type RdfErrorCode =
-  | 'RDF_DOCTYPE_FORBIDDEN'
-  | 'RDF_MALFORMED'
-  | 'RDF_NOT_RDF'
-  | 'RDF_MULTIPLE_REFERENCES'
-  | 'RDF_UNSERIALIZABLE'
-  | 'RDF_UNWRITABLE';
-
-export class RdfError extends OutpostError<RdfErrorCode> {}
+export { RdfError, type RdfErrorCode } from './rdf-errors.ts';
 
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
@@ -66,7 +59,7 @@ function decodeEntities(raw: string): string {
     const num = /^#x([0-9a-fA-F]+)$/.exec(body) ?? /^#([0-9]+)$/.exec(body);
     if (num) {
       const code = parseInt(num[1]!, body.startsWith('#x') ? 16 : 10);
-      if (code > 0x10ffff || code === 0) throw new RdfError('RDF_MALFORMED', `Invalid character reference "${match}".`);
+      if (!isXmlChar(code)) throw new RdfError('RDF_INVALID_CHARACTER', `The character reference "${match}" names a character XML 1.0 does not allow.`);
       return String.fromCodePoint(code);
     }
     throw new RdfError('RDF_MALFORMED', `Undefined entity "&${body};" (only XML's five are allowed).`);
@@ -145,7 +138,9 @@ export function parseXmlTree(input: string | Buffer): XmlElement {
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) {
     throw new RdfError('RDF_DOCTYPE_FORBIDDEN', 'XML documents with a DOCTYPE or entity declarations are not accepted.');
   }
+  checkXmlCharacters(text);
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  checkXmlShape(body);
   const valid = XMLValidator.validate(body);
   if (valid !== true) {
     throw new RdfError('RDF_MALFORMED', `Not well-formed XML (line ${valid.err.line}): ${valid.err.msg}`);

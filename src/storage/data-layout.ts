@@ -1,5 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { OutpostError } from '../errors.ts';
+import { isSafeRelativePath, isSafeSegment } from '../names/safe-segment.ts';
+
+export type StorageErrorCode = 'STORAGE_PATH_REFUSED';
+/** A caller asked for a path outside the data folder: a bug upstream, never the client's doing. */
+export class StorageError extends OutpostError<StorageErrorCode> {}
 
 /**
  * Where everything lives under OUTPOST_DATA. `public/` is exactly what may be served (nginx's
@@ -31,6 +37,7 @@ export class DataLayout {
   readonly jamiPublicDir: string;
 
   constructor(readonly root: string) {
+    root = path.resolve(root);
     this.publicDir = path.join(root, 'public');
     this.privateDir = path.join(root, 'private');
     this.tmpDir = path.join(this.privateDir, 'tmp');
@@ -54,34 +61,54 @@ export class DataLayout {
   }
 
   manifestPath(id: string): string {
-    return path.join(this.publicDir, 'updates', segment(id), 'update.rdf');
+    return this.documentPath(id, 'update.rdf');
+  }
+
+  /** One of an add-on's served documents, `relative` being e.g. `<app>/<platform>/update.json`. */
+  documentPath(id: string, relative: string): string {
+    if (!isSafeRelativePath(relative)) throw refused(relative);
+    return inside(path.join(this.publicDir, 'updates', segment(id)), relative);
+  }
+
+  /** The folder of an add-on's served documents. */
+  documentsDir(id: string): string {
+    return inside(path.join(this.publicDir, 'updates'), segment(id));
   }
 
   filePath(id: string, file: string): string {
-    return path.join(this.publicDir, 'files', segment(id), segment(file));
+    return inside(this.publicDir, path.join('files', segment(id), segment(file)));
   }
 
   withdrawnPath(id: string, file: string): string {
-    return path.join(this.withdrawnDir, segment(id), segment(file));
+    return inside(this.withdrawnDir, path.join(segment(id), segment(file)));
   }
 
   jamiFilePath(id: string, file: string): string {
-    return path.join(this.jamiPublicDir, segment(id), segment(file));
+    return inside(this.jamiPublicDir, path.join(segment(id), segment(file)));
   }
 
   recordPath(id: string): string {
-    return path.join(this.addonsDir, `${segment(id)}.json`);
+    return inside(this.addonsDir, `${segment(id)}.json`);
   }
 
   renderedPath(id: string): string {
-    return path.join(this.renderedDir, segment(id));
+    return inside(this.renderedDir, segment(id));
   }
 }
 
-/** Ids and file names are validated long before; this is the last line against path tricks. */
+function refused(name: string): StorageError {
+  return new StorageError('STORAGE_PATH_REFUSED', `refusing unsafe path ${JSON.stringify(name)}`);
+}
+
+/** Ids and file names are validated long before (src/names); this is the wall behind that one. */
 function segment(name: string): string {
-  if (!name || name === '.' || name === '..' || /[/\\\0]/.test(name) || name.startsWith('.')) {
-    throw new Error(`refusing unsafe path segment ${JSON.stringify(name)}`);
-  }
+  if (!isSafeSegment(name)) throw refused(name);
   return name;
+}
+
+/** `base/relative`, refused unless it resolves strictly inside `base` whatever `relative` holds. */
+function inside(base: string, relative: string): string {
+  const full = path.resolve(base, relative);
+  if (!full.startsWith(path.resolve(base) + path.sep)) throw refused(relative);
+  return full;
 }

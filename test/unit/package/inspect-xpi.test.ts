@@ -43,14 +43,22 @@ describe('inspectXpi: install.rdf add-ons', () => {
     expect(info.warnings).toHaveLength(2);
   });
 
-  it('prefers install.rdf when both manifests exist, with a warning', async () => {
+  it('prefers install.rdf when both manifests exist and agree, with a warning', async () => {
     const xpi = await buildXpi({
-      'manifest.json': webextManifest({ id: 'webext@example.org', version: '9.0' }),
+      'manifest.json': webextManifest({ id: 'legacy@example.org', version: '1.0' }),
       'install.rdf': installRdf({ id: 'legacy@example.org', version: '1.0', name: 'n', targets: [FIREFOX], updateURL: 'https://x/y' }),
     });
     const info = await inspectXpi(xpi);
     expect(info).toMatchObject({ format: 'install.rdf', id: 'legacy@example.org', version: '1.0' });
     expect(info.warnings).toHaveLength(1);
+  });
+
+  it('MANIFESTS_DISAGREE: install.rdf and manifest.json naming different ids or versions', async () => {
+    const rdf = installRdf({ id: 'legacy@example.org', version: '1.0', name: 'n', targets: [FIREFOX], updateURL: 'https://x/y' });
+    const otherId = await buildXpi({ 'manifest.json': webextManifest({ id: 'webext@example.org', version: '1.0' }), 'install.rdf': rdf });
+    const otherVersion = await buildXpi({ 'manifest.json': webextManifest({ id: 'legacy@example.org', version: '9.0' }), 'install.rdf': rdf });
+    expect(await codeOf(inspectXpi(otherId))).toBe('MANIFESTS_DISAGREE');
+    expect(await codeOf(inspectXpi(otherVersion))).toBe('MANIFESTS_DISAGREE');
   });
 
   it('propagates install.rdf errors', async () => {

@@ -1,0 +1,88 @@
+/**
+ * Every limit on what Outpost decodes, parses or keeps for a stranger, in one place, so the README's
+ * Security section, the code and the hostile-input tests agree. Each is a guard against one kind of
+ * denial of service; none of them is reached by an honest package or client.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** ZIP archives (XPI and JPL), checked against the central directory before any entry is read. */
+export const ZIP = Object.freeze({
+  maxEntries: 10_000,
+  maxTotalUncompressedBytes: 1024 * MiB,
+  maxEntryUncompressedBytes: 512 * MiB,
+  maxCompressionRatio: 200,
+  /** The ratio is only checked above this size: small text files deflate by 500x and harm nobody. */
+  compressionRatioMinBytes: MiB,
+  /**
+   * An entry name's length in bytes. Firefox's ZIP reader refuses names longer than the platform's
+   * PATH_MAX, and macOS's is 1024; a name that one client accepts and another refuses is ambiguous.
+   */
+  maxEntryNameBytes: 1024,
+  /** One path segment of an entry name: NAME_MAX, since the Jami daemon extracts plugins to disk. */
+  maxEntrySegmentBytes: 255,
+});
+
+/** Jami plugins carry native libraries, so entries may be large, but nothing like a whole disk. */
+export const JPL = Object.freeze({
+  maxEntryUncompressedBytes: 64 * MiB,
+  maxTotalUncompressedBytes: 256 * MiB,
+  /** manifest.json and locale files. */
+  maxTextBytes: MiB,
+  /** Images the store serves (icon, background). */
+  maxImageBytes: 4 * MiB,
+});
+
+/** The msgpack `signatures` map of a JPL: entry name (str) → signature (bin). */
+export const MSGPACK = Object.freeze({
+  maxBytes: 16 * MiB,
+  /** A map of strings to binaries: nothing may nest below the top-level map. */
+  maxDepth: 1,
+  maxMapEntries: ZIP.maxEntries,
+  maxStringBytes: ZIP.maxEntryNameBytes,
+  /** A 16384-bit RSA signature is 2 KiB; 64 KiB leaves room for anything real. */
+  maxBinBytes: 64 * KiB,
+});
+
+/** Certificates in a plugin's `.crt` and the path built from them to a trust anchor. */
+export const CERTIFICATES = Object.freeze({
+  maxCertificatesPerFile: 16,
+  /** Real plugin chains have three certificates. */
+  maxPathLength: 8,
+  /** Signature verifications spent on building one path (each costs ~50 µs to ~1 ms). */
+  maxSignatureChecks: 256,
+  maxFileBytes: 256 * KiB,
+});
+
+/** XML documents read from packages (install.rdf) and from the CLI (update.rdf to sign). */
+export const XML = Object.freeze({
+  maxBytes: MiB,
+  maxDepth: 64,
+  maxAttributesPerElement: 256,
+  maxElements: 100_000,
+});
+
+/** Manifests inside packages (install.rdf, manifest.json, messages.json). */
+export const MANIFEST = Object.freeze({
+  maxBytes: MiB,
+});
+
+/** Values from packages or requests that become path segments, object keys or URL segments. */
+export const NAMES = Object.freeze({
+  maxAddonIdLength: 80,
+  maxVersionLength: 64,
+  maxPlatformLength: 64,
+  maxLocaleLength: 35,
+  maxFileNameLength: 200,
+});
+
+/** Admin sessions exist only after a successful sign-in. */
+export const SESSIONS = Object.freeze({
+  idleMs: 2 * 60 * 60 * 1000,
+  absoluteMs: 12 * 60 * 60 * 1000,
+  maxSessions: 1_000,
+  sweepEveryMs: 60 * 1000,
+  /** Distinct user names and addresses remembered by the login throttles. */
+  maxThrottleEntries: 10_000,
+});
