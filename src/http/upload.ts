@@ -28,15 +28,25 @@ class HashingTmpStorage implements StorageEngine {
       },
     });
     // A 1 MiB write buffer lets receiving, hashing and writing overlap instead of taking turns.
-    pipeline(file.stream, tap, createWriteStream(target, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 })).then(
+    const staged = pipeline(file.stream, tap, createWriteStream(target, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 })).then(
       () => cb(null, { path: target, size, ...({ sha256: sha256.digest('hex') } as object) }),
       (err) => rm(target, { force: true }).finally(() => cb(err)),
     );
+    // multer may report a broken body before this file's stream has failed and been removed;
+    // the middleware waits for it so a refusal never leaves a temp file behind its answer.
+    stagingOf(_req).push(staged.catch(() => undefined));
   }
 
   _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
     rm(file.path, { force: true }).then(() => cb(null), cb);
   }
+}
+
+const STAGING = Symbol('staging');
+type WithStaging = Request & { [STAGING]?: Promise<unknown>[] };
+
+function stagingOf(req: Request): Promise<unknown>[] {
+  return ((req as WithStaging)[STAGING] ??= []);
 }
 
 export interface UploadOptions {
@@ -61,17 +71,26 @@ export function packageUpload({ tmpDir, maxBytes }: UploadOptions): RequestHandl
   }).single('package');
 
   return (req: Request, res: Response, next: NextFunction) => {
-    parse(req, res, (err: unknown) => {
+    parse(req, res, async (err: unknown) => {
+      if (err) await Promise.all(stagingOf(req));
       const file = req.file as (Express.Multer.File & { sha256?: string }) | undefined;
       // Whatever happens later, the temp file is gone once the response is sent (after a
       // successful publish it has already been moved into place).
       if (file?.path) res.on('close', () => void rm(file.path, { force: true }));
-      if (err) return next(uploadError(err, maxBytes));
+      if (err) return void (file?.path ? rm(file.path, { force: true }) : Promise.resolve()).finally(() => next(uploadError(err, maxBytes)));
       if (!file) return next(new ApiError('PACKAGE_MISSING', 'Send the package as the multipart field "package".'));
       req.staged = { path: file.path, size: file.size, sha256: file.sha256!, originalName: file.originalname };
       next();
     });
   };
+}
+
+/**
+ * Removes a staged upload now, before the answer is sent: a client that is told "refused" and then
+ * looks must find the data folder as it was. (After a publish the file has been moved; no-op.)
+ */
+export async function discardStaged(req: Request): Promise<void> {
+  if (req.staged) await rm(req.staged.path, { force: true });
 }
 
 function uploadError(err: unknown, maxBytes: number): unknown {

@@ -39,11 +39,13 @@ function invalid(message: string, cause?: unknown): PackageError {
 export function parseJsonWithLineComments(bytes: Buffer, what: string): unknown {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch (err) {
     throw invalid(`${what} is not valid UTF-8. Save it as UTF-8.`, err);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // A second mark is whitespace to some JSON readers and an error to others: refuse it.
+  if (text.charCodeAt(0) === 0xfeff) throw invalid(`${what} starts with two byte-order marks. Save it as UTF-8 with at most one.`);
   const stripped = text.replace(/^[ \t]*\/\/[^\r\n]*/gm, '');
   try {
     return JSON.parse(stripped);

@@ -22,6 +22,10 @@ export interface RawEntry {
   localName?: string | Buffer;
   localMethod?: number;
   localFlags?: number;
+  /** Local-header values when they should differ from the central ones. */
+  localCrc32?: number;
+  localCompressedSize?: number;
+  localExtra?: Buffer;
   versionMadeBy?: number;
   externalAttributes?: number;
   extra?: Buffer;
@@ -74,12 +78,13 @@ export function rawZip(entries: readonly RawEntry[], options: RawZipOptions = {}
       local.writeUInt16LE(entry.localMethod ?? method, 8);
       local.writeUInt16LE(dosTime, 10);
       local.writeUInt16LE(dosDate, 12);
-      local.writeUInt32LE(crc >>> 0, 14);
-      local.writeUInt32LE(compressedSize >>> 0, 18);
+      local.writeUInt32LE((entry.localCrc32 ?? crc) >>> 0, 14);
+      local.writeUInt32LE((entry.localCompressedSize ?? compressedSize) >>> 0, 18);
       local.writeUInt32LE(uncompressedSize >>> 0, 22);
       local.writeUInt16LE(localName.length, 26);
-      local.writeUInt16LE(extra.length, 28);
-      const record = Buffer.concat([local, localName, extra, payload]);
+      const localExtra = entry.localExtra ?? extra;
+      local.writeUInt16LE(localExtra.length, 28);
+      const record = Buffer.concat([local, localName, localExtra, payload]);
       parts.push(record);
       offset += record.length;
     }

@@ -3,7 +3,7 @@ import type { Request, Response, Router } from 'express';
 import { activeVersions, fileUrl, manifestUrl, updateJsonUrl } from '../../catalog/addon-record.ts';
 import type { Outpost } from '../../app/outpost.ts';
 import type { Actor } from '../../app/publish.ts';
-import { packageUpload } from '../upload.ts';
+import { discardStaged, packageUpload } from '../upload.ts';
 import { releaseNotesFrom } from '../release-notes-fields.ts';
 import { requireCsrf } from './guard.ts';
 import { userError } from './user-error.ts';
@@ -53,6 +53,7 @@ export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (r
         result: { ...result, name: record.name, targets: version.targets.map((t) => ({ ...t, appName: appName(t.appId) })) },
       }, status);
     } catch (err) {
+      await discardStaged(req);
       const error = userError(err);
       await uploadPage(req, res, { error, updateInfoURL }, error.status);
     }

@@ -6,7 +6,7 @@ import type { CatalogStore } from '../../storage/catalog-store.ts';
 import type { TokenStore } from '../../storage/token-store.ts';
 import { ApiError } from '../api-error.ts';
 import { requireToken } from '../auth.ts';
-import { packageUpload } from '../upload.ts';
+import { discardStaged, packageUpload } from '../upload.ts';
 import { releaseNotesFrom } from '../release-notes-fields.ts';
 
 export interface ApiDeps {
@@ -69,10 +69,14 @@ export function apiRoutes(deps: ApiDeps): Router {
   };
 
   router.post('/packages', packageUpload({ tmpDir: deps.tmpDir, maxBytes: deps.maxUploadBytes }), async (req, res) => {
-    const updateInfoURL = typeof req.body?.updateInfoURL === 'string' && req.body.updateInfoURL !== '' ? req.body.updateInfoURL : undefined;
-    const releaseNotes = releaseNotesFrom(req.body);
-    const { status, ...result } = await deps.packages.publish(req.staged!, tokenActor(req), { updateInfoURL, releaseNotes });
-    res.status(status === 'created' ? 201 : 200).json(result);
+    try {
+      const updateInfoURL = typeof req.body?.updateInfoURL === 'string' && req.body.updateInfoURL !== '' ? req.body.updateInfoURL : undefined;
+      const releaseNotes = releaseNotesFrom(req.body);
+      const { status, ...result } = await deps.packages.publish(req.staged!, tokenActor(req), { updateInfoURL, releaseNotes });
+      res.status(status === 'created' ? 201 : 200).json(result);
+    } finally {
+      await discardStaged(req);
+    }
   });
 
   router.get('/addons', (_req, res) => {

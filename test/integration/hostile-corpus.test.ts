@@ -1,0 +1,116 @@
+/**
+ * The hostile corpus: several hundred generated packages and requests, each sent to a real server.
+ * For every one: the expected 4xx status and error code (never a 5xx), and not one byte changed
+ * anywhere — the data folder, the keys, another publisher's served documents, and canary files
+ * planted beside and above the data folder.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
+import { publish, startServer, type TestServer } from '../helpers/server.ts';
+import { snapshotTree } from '../helpers/snapshot.ts';
+import type { HostileCase, HostileTarget } from './hostile/hostile-case.ts';
+import { manifestCases } from './hostile/manifest-cases.ts';
+import { multipartCases, routeCases } from './hostile/request-cases.ts';
+import { zipCases } from './hostile/zip-cases.ts';
+import { jplCases } from './hostile/jpl-cases.ts';
+import { jamiPki } from '../helpers/jami-pki.ts';
+
+const VICTIM = 'victim@example.org';
+
+/**
+ * The tree under `root` as in snapshotTree, except that a token's lastUsedAt (written at most once
+ * a minute when a token is used, refusal or not) does not count as a change.
+ */
+function snapshot(root: string): Record<string, string> {
+  const tree = snapshotTree(root);
+  const tokens = path.join(root, 'home/storage/private/tokens.json');
+  const relative = path.relative(root, tokens);
+  if (tree[relative]) {
+    const records = JSON.parse(readFileSync(tokens, 'utf8')) as { tokens?: Record<string, unknown>[] } | Record<string, unknown>[];
+    const list = Array.isArray(records) ? records : (records.tokens ?? []);
+    tree[relative] = JSON.stringify(list.map(({ lastUsedAt: _lastUsed, ...rest }) => rest));
+  }
+  return tree;
+}
+const VICTIM_VERSION = '1.0';
+
+const cases: HostileCase[] = [...manifestCases(), ...multipartCases(), ...routeCases()];
+
+describe('hostile corpus', () => {
+  let parent: string;
+  let server: TestServer;
+  let target: HostileTarget;
+  let before: Record<string, string>;
+
+  beforeAll(async () => {
+    cases.push(...(await zipCases()));
+    const pki = await jamiPki();
+    cases.push(...(await jplCases(pki)));
+    // parent/canary-above, parent/home/canary-beside, parent/home/{storage,keys}: a write that
+    // escapes the data folder in any direction changes one of these.
+    parent = mkdtempSync(path.join(tmpdir(), 'outpost-hostile-'));
+    const home = path.join(parent, 'home');
+    mkdirSync(home);
+    writeFileSync(path.join(parent, 'canary-above'), 'canary\n');
+    writeFileSync(path.join(home, 'canary-beside'), 'canary\n');
+    mkdirSync(path.join(parent, 'canary-app'));
+    writeFileSync(path.join(parent, 'canary-app', 'update.rdf'), 'canary\n');
+    const anchor = path.join(pki.dir, 'anchor.pem');
+    writeFileSync(anchor, pki.root.pem);
+    server = await startServer({ dir: home, env: { OUTPOST_JAMI_TRUST_ANCHORS: anchor } });
+    await server.outpost.keys.create('victim');
+    const victimToken = (await server.outpost.tokens.create('victim', 'victim publisher')).token;
+    const victimXpi = await buildXpi({
+      'install.rdf': installRdf({ id: VICTIM, version: VICTIM_VERSION, name: 'Victim', targets: [{ id: FIREFOX_ID, minVersion: '60.0', maxVersion: '*' }], targetPlatforms: ['Linux'] }),
+    });
+    expect((await publish(server, victimToken, victimXpi)).status).toBe(201);
+    await server.outpost.tokens.settled();
+    target = { url: server.url, token: server.token, victimId: VICTIM, victimVersion: VICTIM_VERSION };
+    before = snapshot(parent);
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.close();
+    rmSync(parent, { recursive: true, force: true });
+  });
+
+  it('has at least 250 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(250);
+  });
+
+  // The ZIP and JPL cases need a deflated kernel and a test PKI, built in beforeAll, so cases are
+  // checked in one test per category rather than one test each; a failure lists every case.
+  const categories = ['jpl', 'zip', 'path tricks', 'ranges', 'hybrid', 'xml', 'manifest.json', 'multipart', 'routes'];
+  for (const category of categories) {
+    it(`refuses every ${category} case without changing anything`, async () => {
+      const mine = cases.filter((c) => c.category === category);
+      expect(mine.length).toBeGreaterThan(0);
+      const failures: string[] = [];
+      for (const c of mine) {
+        const answer = await c.send(target);
+        const statuses = typeof c.status === 'number' ? [c.status] : c.status;
+        let code: string | undefined;
+        try {
+          code = JSON.parse(answer.body.toString('utf8'))?.error?.code;
+        } catch {
+          code = undefined;
+        }
+        if (answer.status >= 500) failures.push(`${c.name}: ${answer.status} ${answer.body.toString('utf8').slice(0, 200)}`);
+        else if (!statuses.includes(answer.status)) failures.push(`${c.name}: status ${answer.status}, expected ${statuses.join('/')} (${code ?? answer.body.toString('utf8').slice(0, 120)})`);
+        else if (c.code !== undefined && code !== c.code) failures.push(`${c.name}: code ${code}, expected ${c.code}`);
+        if (answer.body.includes('opt_') && !c.name.includes('token')) failures.push(`${c.name}: the answer contains a token`);
+        await server.outpost.tokens.settled();
+        const after = snapshot(parent);
+        if (JSON.stringify(after) !== JSON.stringify(before)) {
+          const changed = [...new Set([...Object.keys(after), ...Object.keys(before)])].filter((k) => after[k] !== before[k]);
+          failures.push(`${c.name}: changed ${changed.join(', ')}`);
+          before = after;
+        }
+      }
+      expect(failures).toEqual([]);
+    }, 120_000);
+  }
+});
