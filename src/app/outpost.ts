@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { generatePassword } from '../auth/password.ts';
 import { AdminStore } from '../storage/admin-store.ts';
@@ -46,8 +46,23 @@ export interface FirstRun {
 
 export const FIRST_ADMIN = 'admin';
 
+/**
+ * The process logger. The HTTP log serializers (src/http/log-redaction.ts) already strip secrets;
+ * these paths catch the same headers should a request or response be logged any other way.
+ */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
+    level,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["proxy-authorization"]', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie'],
+      censor: '[redacted]',
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
 export async function openOutpost(config: Config, env: NodeJS.ProcessEnv, logger?: Logger): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
-  const log = logger ?? pino({ level: config.logLevel });
+  const log = logger ?? createLogger(config.logLevel);
   const layout = new DataLayout(config.dataDir);
   await layout.ensure();
   const firstRun: FirstRun = {};

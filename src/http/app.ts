@@ -12,6 +12,7 @@ import { releaseNotesRoutes } from './routes/release-notes.ts';
 import { jamiStoreRoutes } from './routes/jami-store.ts';
 import { UpdateQueryService } from '../app/update-queries.ts';
 import { errorHandler, notFound } from './error-handler.ts';
+import { redactRequest, redactResponse } from './log-redaction.ts';
 
 export interface AppDeps extends ApiDeps {
   publicDir: string;
@@ -29,7 +30,14 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   // Behind the shipped nginx config, client addresses arrive in X-Forwarded-For.
   app.set('trust proxy', 'loopback');
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      // Wrapped around pino's standard serializers: tokens, cookies and secret query values never reach a log line.
+      serializers: { req: redactRequest, res: redactResponse },
+    }),
+  );
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, addons: deps.catalog.size });

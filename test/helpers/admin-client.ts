@@ -1,18 +1,30 @@
 /** A cookie-keeping HTTP client that signs in to the admin interface like a browser would. */
 export class AdminClient {
-  cookie = '';
+  /** name → value; every path under one origin shares it (all admin cookies live under /admin or /). */
+  readonly cookies = new Map<string, string>();
+  /** Every Set-Cookie header this client received, in order. */
+  readonly received: string[] = [];
 
   constructor(private readonly base: string) {}
 
+  /** The Cookie header this client sends. */
+  get cookie(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
-    if (this.cookie) headers.set('cookie', this.cookie);
+    if (this.cookies.size) headers.set('cookie', this.cookie);
     const res = await fetch(`${this.base}${path}`, { ...init, headers, redirect: 'manual' });
-    const set = res.headers.getSetCookie();
-    for (const c of set) {
+    for (const c of res.headers.getSetCookie()) {
+      this.received.push(c);
       const [pair] = c.split(';');
-      // One session cookie at a time is all this client needs to track.
-      this.cookie = pair!.endsWith('=') ? '' : pair!;
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const value = pair!.slice(eq + 1);
+      // Express clears a cookie with an empty value and a date in 1970.
+      if (!value || /expires=thu, 01 jan 1970/i.test(c)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
     }
     return res;
   }

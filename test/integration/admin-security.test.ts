@@ -47,18 +47,19 @@ describe('admin interface security', () => {
     expect(details.versions[0]).toMatchObject({ version: '1.0', withdrawnAt: null });
   });
 
-  it('signs in with a fresh session id, a HttpOnly SameSite=Lax cookie, and refuses actions without the CSRF token', async () => {
+  it('signs in with a new session, a HttpOnly SameSite=Lax cookie, and refuses actions without the CSRF token', async () => {
     const client = new AdminClient(server.url);
     await client.csrf();
-    const anonymous = client.cookie;
+    // Showing the sign-in form creates no session: only its stateless form cookie.
+    expect([...client.cookies.keys()]).toEqual(['outpost_login']);
     const res = await client.signIn('admin', server.firstRun.admin!.password);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/admin/');
-    const cookie = res.headers.getSetCookie()[0]!;
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('outpost_session='))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
     expect(cookie).not.toMatch(/Secure/i);
-    expect(client.cookie).not.toBe(anonymous);
+    expect([...client.cookies.keys()]).toEqual(['outpost_session']);
 
     const withdraw = `/admin/addons/${encodeURIComponent(ID)}/versions/1.0/withdraw`;
     expect((await client.post(withdraw, {})).status).toBe(403);
@@ -118,20 +119,26 @@ describe('SessionStore', () => {
     const store = new SessionStore({ secure: true, idleMs: 1000, absoluteMs: 5000, now: () => now });
     expect(store.cookieName).toBe('__Host-outpost_session');
     const cookies: string[] = [];
-    const res = { cookie: (name: string, value: string, opts: { secure: boolean; httpOnly: boolean }) => cookies.push(`${name}=${value};secure=${opts.secure};httpOnly=${opts.httpOnly}`) };
+    const res = {
+      cookie: (name: string, value: string, opts: { secure: boolean; httpOnly: boolean }) => cookies.push(`${name}=${value};secure=${opts.secure};httpOnly=${opts.httpOnly}`),
+      clearCookie: (name: string) => cookies.push(`${name}=`),
+    };
     const mw = store.middleware();
-    const req: { cookies: Record<string, string>; session?: { id: string } } = { cookies: {} };
-    mw(req as never, res as never, () => undefined);
-    const first = req.session!.id;
-    expect(cookies[0]).toContain('secure=true;httpOnly=true');
+    const anonymous: { cookies: Record<string, string>; session?: { id: string } } = { cookies: {} };
+    mw(anonymous as never, res as never, () => undefined);
+    expect(anonymous.session).toBeUndefined();
+    expect(cookies).toEqual([]);
+    const first = store.signIn({} as never, res as never, 'admin').id;
+    expect(cookies[0]).toBe(`__Host-outpost_session=${first};secure=true;httpOnly=true`);
     const again = (at: number) => {
       now = at;
-      const r: typeof req = { cookies: { [store.cookieName]: first } };
+      const r: typeof anonymous = { cookies: { [store.cookieName]: first } };
       mw(r as never, res as never, () => undefined);
-      return r.session!.id;
+      return r.session?.id;
     };
     expect(again(900)).toBe(first);
     expect(again(1800)).toBe(first);
-    expect(again(3500)).not.toBe(first);
+    expect(again(3500)).toBeUndefined();
+    expect(store.size).toBe(0);
   });
 });

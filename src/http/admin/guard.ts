@@ -2,9 +2,12 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { csrfMatches } from './session.ts';
 import { renderPage } from './views.ts';
 
-/** Pages redirect to sign-in; actions without a session are refused outright. */
+/**
+ * Pages redirect to sign-in; actions without a session are refused outright. Neither creates a
+ * session: only a successful sign-in does.
+ */
 export const requireAdmin: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
-  if (req.session?.username) return next();
+  if (req.session) return next();
   if (req.method === 'GET' || req.method === 'HEAD') {
     const nextPath = req.originalUrl.startsWith(req.baseUrl) ? req.originalUrl : req.baseUrl;
     return res.redirect(302, `${req.baseUrl}/login?next=${encodeURIComponent(nextPath)}`);
@@ -16,7 +19,7 @@ export const requireAdmin: RequestHandler = (req: Request, res: Response, next: 
 };
 
 /**
- * Every state-changing request carries the session's CSRF token: in the form body, or (for
+ * Every state-changing request of a signed-in admin carries the session's CSRF token: in the form body, or (for
  * multipart forms, checked before the upload is read) in the query string.
  */
 export const requireCsrf: RequestHandler = (req: Request, res: Response, next: NextFunction) => {

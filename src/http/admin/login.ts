@@ -1,35 +1,22 @@
 import { rateLimit } from 'express-rate-limit';
-import type { Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { AdminStore } from '../../storage/admin-store.ts';
 import type { AuditLog } from '../../storage/audit-log.ts';
 import { requireCsrf } from './guard.ts';
+import type { LoginCsrf } from './login-csrf.ts';
 import type { SessionStore } from './session.ts';
+import { AccountThrottle, BoundedRateStore } from './throttles.ts';
 import { renderPage } from './views.ts';
 
-/** Locks an account for a while after repeated failures, whatever address they come from. */
-class AccountThrottle {
-  private readonly failures = new Map<string, { count: number; firstAt: number }>();
-  constructor(private readonly max = 5, private readonly windowMs = 15 * 60 * 1000, private readonly now = Date.now) {}
-
-  locked(user: string): boolean {
-    const f = this.failures.get(user);
-    if (!f) return false;
-    if (this.now() - f.firstAt > this.windowMs) {
-      this.failures.delete(user);
-      return false;
-    }
-    return f.count >= this.max;
-  }
-
-  fail(user: string): void {
-    const f = this.failures.get(user);
-    if (!f || this.now() - f.firstAt > this.windowMs) this.failures.set(user, { count: 1, firstAt: this.now() });
-    else f.count += 1;
-  }
-
-  clear(user: string): void {
-    this.failures.delete(user);
-  }
+export interface LoginDeps {
+  admins: AdminStore;
+  sessions: SessionStore;
+  loginCsrf: LoginCsrf;
+  audit: AuditLog;
+  loginLimitPerIp?: number;
+  /** Injected by tests to look at (or shrink) what the throttles remember. */
+  accountThrottle?: AccountThrottle;
+  ipStore?: BoundedRateStore;
 }
 
 /** Only same-site paths under the admin prefix may be redirect targets after sign-in. */
@@ -37,28 +24,33 @@ function safeNext(base: string, next: unknown): string {
   return typeof next === 'string' && next.startsWith(`${base}/`) && !next.startsWith('//') && !next.includes('\\') ? next : `${base}/`;
 }
 
-export function loginRoutes(router: Router, deps: { admins: AdminStore; sessions: SessionStore; audit: AuditLog; loginLimitPerIp?: number }): void {
-  const throttle = new AccountThrottle();
+export function loginRoutes(router: Router, deps: LoginDeps): void {
+  const throttle = deps.accountThrottle ?? new AccountThrottle();
+  const loginPage = (req: Request, res: Response, status: number, data: { error?: string; username?: string; next: string }) =>
+    renderPage(req, res, 'login', { title: 'Sign in', status }, { ...data, loginToken: deps.loginCsrf.issue(req, res) });
+
   const perIp = rateLimit({
     windowMs: 15 * 60 * 1000,
     limit: deps.loginLimitPerIp ?? 20,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     skipSuccessfulRequests: true,
-    handler: (req, res) =>
-      renderPage(req, res, 'login', { title: 'Sign in', status: 429 }, { error: 'Too many sign-in attempts from your address. Wait 15 minutes.', next: '' }),
+    store: deps.ipStore ?? new BoundedRateStore(),
+    handler: (req, res) => loginPage(req, res, 429, { error: 'Too many sign-in attempts from your address. Wait 15 minutes.', next: `${req.baseUrl}/` }),
   });
 
   router.get('/login', (req, res) => {
-    if (req.session?.username) return res.redirect(302, safeNext(req.baseUrl, req.query.next));
-    renderPage(req, res, 'login', { title: 'Sign in' }, { next: safeNext(req.baseUrl, req.query.next) });
+    if (req.session) return res.redirect(302, safeNext(req.baseUrl, req.query.next));
+    loginPage(req, res, 200, { next: safeNext(req.baseUrl, req.query.next) });
   });
 
-  router.post('/login', perIp, requireCsrf, async (req, res) => {
+  router.post('/login', perIp, async (req, res) => {
     const username = String(req.body?.username ?? '').slice(0, 64);
     const password = String(req.body?.password ?? '');
     const next = safeNext(req.baseUrl, req.body?.next);
-    const fail = (error: string, status: number) => renderPage(req, res, 'login', { title: 'Sign in', status }, { error, username, next });
+    const fail = (error: string, status: number) => loginPage(req, res, status, { error, username, next });
+    // Checked before the password, so a cross-site form cannot even probe it.
+    if (!deps.loginCsrf.verify(req, req.body?._csrf)) return fail('This sign-in form has expired. Sign in again.', 403);
     if (throttle.locked(username)) {
       await deps.audit.record({ actor: `admin:${username}`, action: 'sign-in-locked', ip: req.ip });
       return fail('Too many failed attempts for this account. Wait 15 minutes.', 429);
@@ -70,12 +62,14 @@ export function loginRoutes(router: Router, deps: { admins: AdminStore; sessions
       return fail('Wrong user name or password.', 401);
     }
     throttle.clear(username);
+    deps.loginCsrf.clear(req, res);
     deps.sessions.signIn(req, res, admin.username);
     await deps.audit.record({ actor: `admin:${admin.username}`, action: 'sign-in', ip: req.ip });
     res.redirect(303, next);
   });
 
-  router.post('/logout', requireCsrf, async (req, res) => {
+  // Without a session there is nothing to sign out of (and no token to check): just show sign-in.
+  router.post('/logout', (req, res, next) => (req.session ? requireCsrf(req, res, next) : res.redirect(303, `${req.baseUrl}/login`)), async (req, res) => {
     const user = req.session?.username;
     deps.sessions.signOut(req, res);
     if (user) await deps.audit.record({ actor: `admin:${user}`, action: 'sign-out', ip: req.ip });

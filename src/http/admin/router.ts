@@ -6,19 +6,28 @@ import type { Outpost } from '../../app/outpost.ts';
 import { catalogPages } from './catalog-pages.ts';
 import { requireAdmin } from './guard.ts';
 import { keyPages } from './key-pages.ts';
+import { LoginCsrf } from './login-csrf.ts';
 import { loginRoutes } from './login.ts';
 import { SessionStore } from './session.ts';
+import type { AccountThrottle, BoundedRateStore } from './throttles.ts';
 import { userError } from './user-error.ts';
 import { renderPage, VIEWS_DIR } from './views.ts';
 
 export interface AdminOptions {
   loginLimitPerIp?: number;
+  /** Tests inject these (with a clock, small caps) to look inside; by default each router builds its own. */
+  sessions?: SessionStore;
+  loginCsrf?: LoginCsrf;
+  accountThrottle?: AccountThrottle;
+  ipStore?: BoundedRateStore;
 }
 
 /** The admin web interface, mounted at /admin. */
 export function adminRouter(outpost: Outpost, options: AdminOptions = {}): Router {
   const router = Router();
-  const sessions = new SessionStore({ secure: outpost.config.publicUrl.startsWith('https:') });
+  const secure = outpost.config.publicUrl.startsWith('https:');
+  const sessions = options.sessions ?? new SessionStore({ secure });
+  const loginCsrf = options.loginCsrf ?? new LoginCsrf({ secure });
 
   router.use(
     helmet({
@@ -43,7 +52,7 @@ export function adminRouter(outpost: Outpost, options: AdminOptions = {}): Route
   router.use(sessions.middleware());
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
 
-  loginRoutes(router, { admins: outpost.admins, sessions, audit: outpost.audit, loginLimitPerIp: options.loginLimitPerIp });
+  loginRoutes(router, { ...options, admins: outpost.admins, sessions, loginCsrf, audit: outpost.audit });
   router.use(requireAdmin);
   const { uploadPage } = catalogPages(router, outpost);
   keyPages(router, outpost);
