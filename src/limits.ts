@@ -4,11 +4,16 @@
  * denial of service; none of them is reached by an honest package or client.
  */
 
+/** Frozen, and typed as plain numbers so callers and tests can pass other values of their own. */
+function limits<T extends Record<string, number>>(values: T): Readonly<{ [K in keyof T]: number }> {
+  return Object.freeze(values);
+}
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
 /** ZIP archives (XPI and JPL), checked against the central directory before any entry is read. */
-export const ZIP = Object.freeze({
+export const ZIP = limits({
   maxEntries: 10_000,
   maxTotalUncompressedBytes: 1024 * MiB,
   maxEntryUncompressedBytes: 512 * MiB,
@@ -25,7 +30,7 @@ export const ZIP = Object.freeze({
 });
 
 /** Jami plugins carry native libraries, so entries may be large, but nothing like a whole disk. */
-export const JPL = Object.freeze({
+export const JPL = limits({
   maxEntryUncompressedBytes: 64 * MiB,
   maxTotalUncompressedBytes: 256 * MiB,
   /** manifest.json and locale files. */
@@ -35,7 +40,7 @@ export const JPL = Object.freeze({
 });
 
 /** The msgpack `signatures` map of a JPL: entry name (str) → signature (bin). */
-export const MSGPACK = Object.freeze({
+export const MSGPACK = limits({
   maxBytes: 16 * MiB,
   /** A map of strings to binaries: nothing may nest below the top-level map. */
   maxDepth: 1,
@@ -46,7 +51,7 @@ export const MSGPACK = Object.freeze({
 });
 
 /** Certificates in a plugin's `.crt` and the path built from them to a trust anchor. */
-export const CERTIFICATES = Object.freeze({
+export const CERTIFICATES = limits({
   maxCertificatesPerFile: 16,
   /** Real plugin chains have three certificates. */
   maxPathLength: 8,
@@ -56,7 +61,7 @@ export const CERTIFICATES = Object.freeze({
 });
 
 /** XML documents read from packages (install.rdf) and from the CLI (update.rdf to sign). */
-export const XML = Object.freeze({
+export const XML = limits({
   maxBytes: MiB,
   maxDepth: 64,
   maxAttributesPerElement: 256,
@@ -64,12 +69,12 @@ export const XML = Object.freeze({
 });
 
 /** Manifests inside packages (install.rdf, manifest.json, messages.json). */
-export const MANIFEST = Object.freeze({
+export const MANIFEST = limits({
   maxBytes: MiB,
 });
 
 /** Values from packages or requests that become path segments, object keys or URL segments. */
-export const NAMES = Object.freeze({
+export const NAMES = limits({
   maxAddonIdLength: 80,
   maxVersionLength: 64,
   maxPlatformLength: 64,
@@ -78,7 +83,7 @@ export const NAMES = Object.freeze({
 });
 
 /** Admin sessions exist only after a successful sign-in. */
-export const SESSIONS = Object.freeze({
+export const SESSIONS = limits({
   idleMs: 2 * 60 * 60 * 1000,
   absoluteMs: 12 * 60 * 60 * 1000,
   maxSessions: 1_000,

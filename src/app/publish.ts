@@ -26,6 +26,7 @@ import type { ManifestService } from './manifests.ts';
 
 export type PublishErrorCode =
   | 'ADDON_OWNED_BY_OTHER_KEY'
+  | 'ADDON_ID_CASE_CONFLICT'
   | 'VERSION_EXISTS'
   | 'VERSION_WITHDRAWN'
   | 'UPDATE_KEY_MISMATCH'
@@ -150,6 +151,10 @@ export class PublishService {
     const updateInfoURL = givenInfoURL ?? (notes ? notesUrl(this.deps.publicUrl, info.id, info.version) : undefined);
     const { catalog, layout, manifests } = this.deps;
     const previous = catalog.get(info.id);
+    const twin = previous ? undefined : catalog.idIgnoringCase(info.id);
+    if (twin !== undefined) {
+      throw new PublishError('ADDON_ID_CASE_CONFLICT', `${info.id} differs from the existing add-on ${twin} only in case; on case-insensitive file systems and CDNs they are one. Use the existing id or another one.`);
+    }
     const keyName = this.ownerKey(previous, actor, info.id);
     const warnings = [...info.warnings, ...this.keyChecks(info, (await this.deps.keys.info(keyName)).updateKey)];
     // One version may have several packages, one per set of target platforms.

@@ -15,6 +15,8 @@ export interface RecordLoadProblem {
  */
 export class JsonRecordStore<T extends { id: string }> {
   private readonly records = new Map<string, T>();
+  /** Lower-cased id → id: two ids that differ only in case are one folder on many systems. */
+  private readonly folded = new Map<string, string>();
 
   protected constructor(private readonly dir: string) {}
 
@@ -25,7 +27,7 @@ export class JsonRecordStore<T extends { id: string }> {
       try {
         const value: unknown = JSON.parse(readFileSync(path.join(this.dir, name), 'utf8'));
         if (!isRecord(value) || `${value.id}.json` !== name) throw new Error('not a valid record');
-        this.records.set(value.id, value);
+        this.remember(value);
       } catch (err) {
         problems.push({ file: name, reason: (err as Error).message });
       }
@@ -38,8 +40,18 @@ export class JsonRecordStore<T extends { id: string }> {
     return path.join(this.dir, `${id}.json`);
   }
 
+  private remember(record: T): void {
+    this.records.set(record.id, record);
+    this.folded.set(record.id.toLowerCase(), record.id);
+  }
+
   get(id: string): T | undefined {
     return this.records.get(id);
+  }
+
+  /** The id of a stored record whose id equals `id` ignoring case, if any. */
+  idIgnoringCase(id: string): string | undefined {
+    return this.folded.get(id.toLowerCase());
   }
 
   list(): T[] {
@@ -52,7 +64,7 @@ export class JsonRecordStore<T extends { id: string }> {
 
   async save(record: T): Promise<void> {
     await writeFileAtomic(this.file(record.id), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-    this.records.set(record.id, record);
+    this.remember(record);
   }
 
   /** Puts a record back as it was (used to undo a publish whose later step failed). */
@@ -60,5 +72,6 @@ export class JsonRecordStore<T extends { id: string }> {
     if (previous) return this.save(previous);
     await rm(this.file(id), { force: true });
     this.records.delete(id);
+    if (this.folded.get(id.toLowerCase()) === id) this.folded.delete(id.toLowerCase());
   }
 }

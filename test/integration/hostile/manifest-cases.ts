@@ -14,8 +14,8 @@ const rawRdfXpi = (text: string | Buffer) => () => buildXpi({ 'install.rdf': tex
 const webextXpi = (manifest: string | Buffer) => () => buildXpi({ 'manifest.json': manifest });
 
 /** The victim's id only exists at run time, so these cases build their package per target. */
-function victimCase(name: string, code: string, options: (t: HostileTarget) => InstallRdfOptions): HostileCase {
-  const c = packageCase('path tricks', name, code, () => Buffer.alloc(0));
+function victimCase(name: string, code: string, options: (t: HostileTarget) => InstallRdfOptions, status = 400): HostileCase {
+  const c = packageCase('path tricks', name, code, () => Buffer.alloc(0), undefined, status);
   return { ...c, send: (t) => packageCase('', '', code, rdfXpi(options(t))).send(t) };
 }
 
@@ -36,6 +36,8 @@ export function manifestCases(): HostileCase[] {
     victimCase('targetApplication id naming the victim\'s folder', 'APPLICATION_ID_INVALID', (t) => ({ targets: [{ ...FIREFOX, id: `../${t.victimId}` }] })),
     victimCase('targetPlatform reaching the victim\'s folder', 'TARGET_PLATFORM_INVALID', (t) => ({ targetPlatforms: [`../../${t.victimId}`] })),
     victimCase('targetApplication id with the victim\'s folder and an app', 'APPLICATION_ID_INVALID', (t) => ({ targets: [{ ...FIREFOX, id: `../${t.victimId}/${FIREFOX_ID}` }] })),
+    victimCase('the victim\'s id in capitals', 'ADDON_ID_CASE_CONFLICT', (t) => ({ id: t.victimId.toUpperCase() }), 409),
+    victimCase('the victim\'s id', 'ADDON_OWNED_BY_OTHER_KEY', (t) => ({ id: t.victimId, version: '2.0' }), 403),
     packageCase('path tricks', 'em:id of 81 characters', 'ADDON_ID_INVALID', rdfXpi({ id: `${'a'.repeat(77)}@b.c` })),
     packageCase('path tricks', 'em:version of 65 characters', 'ADDON_VERSION_INVALID', rdfXpi({ version: `1.${'0'.repeat(63)}` })),
     packageCase('path tricks', '17 target platforms', 'TARGET_PLATFORM_INVALID', rdfXpi({ targetPlatforms: Array.from({ length: 17 }, (_, i) => `OS${i}`) })),
