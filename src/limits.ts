@@ -58,6 +58,11 @@ export const CERTIFICATES = limits({
   /** Signature verifications spent on building one path (each costs ~50 µs to ~1 ms). */
   maxSignatureChecks: 256,
   maxFileBytes: 256 * KiB,
+  /**
+   * The plugin key verifies one signature per entry (up to ZIP.maxEntries): at 8192 bits that is
+   * about 3 s of CPU for the largest plugin, at 16384 bits four times more. Jami's keys are 4096.
+   */
+  maxRsaBits: 8192,
 });
 
 /** XML documents read from packages (install.rdf) and from the CLI (update.rdf to sign). */

@@ -208,9 +208,15 @@ export function parseCertificate(der: Buffer, code: JamiErrorCode = 'JPL_CERT_IN
 
 /**
  * Every certificate in a PEM file (in file order), or the one certificate of a DER file.
- * An empty result means the file holds no certificate at all.
+ * An empty result means the file holds no certificate at all. More than `maxCertificates` is
+ * JPL_CERT_TOO_MANY, decided before any of them is parsed.
  */
-export function parseCertificates(bytes: Buffer | string, code: JamiErrorCode = 'JPL_CERT_INVALID', where = 'certificate file'): JamiCertificate[] {
+export function parseCertificates(
+  bytes: Buffer | string,
+  code: JamiErrorCode = 'JPL_CERT_INVALID',
+  where = 'certificate file',
+  maxCertificates = Infinity,
+): JamiCertificate[] {
   const text = typeof bytes === 'string' ? bytes : bytes.toString('latin1');
   if (text.includes('-----BEGIN')) {
     let blocks: Buffer[];
@@ -218,6 +224,9 @@ export function parseCertificates(bytes: Buffer | string, code: JamiErrorCode = 
       blocks = pemBlocks(text, 'CERTIFICATE');
     } catch (err) {
       throw new JamiError(code, `The ${where} is not valid PEM. Provide X.509 certificates in PEM form.`, { cause: err });
+    }
+    if (blocks.length > maxCertificates) {
+      throw new JamiError('JPL_CERT_TOO_MANY', `The ${where} holds ${blocks.length} certificates; at most ${maxCertificates} are accepted. Keep only the plugin certificate and its issuers.`);
     }
     return blocks.map((der, i) => parseCertificate(der, code, `certificate #${i + 1} in the ${where}`));
   }

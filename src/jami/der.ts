@@ -193,10 +193,15 @@ export function encodeUnsignedInteger(bytes: Buffer): Buffer {
 
 /** Cuts a PEM file into the DER bodies of its blocks of the given label (e.g. CERTIFICATE). */
 export function pemBlocks(text: string, label: string): Buffer[] {
-  const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g');
+  const begin = `-----BEGIN ${label}-----`;
+  const end = `-----END ${label}-----`;
   const out: Buffer[] = [];
-  for (const m of text.matchAll(re)) {
-    const body = m[1]!.replace(/\s+/g, '');
+  // indexOf, not a lazy regex: thousands of BEGIN lines without an END made that quadratic.
+  for (let start = text.indexOf(begin); start !== -1; ) {
+    const stop = text.indexOf(end, start + begin.length);
+    if (stop === -1) break;
+    const body = text.slice(start + begin.length, stop).replace(/\s+/g, '');
+    start = text.indexOf(begin, stop + end.length);
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw new DerError(`a ${label} PEM block is not base64`);
     out.push(Buffer.from(body, 'base64'));
   }

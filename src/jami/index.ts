@@ -13,11 +13,12 @@
  * Every failure is a JamiError (or a PackageError ZIP_* code for a broken archive).
  */
 export { JamiError, type JamiErrorCode } from './jami-errors.ts';
-export { inspectJpl, decodeSignatures, platformOf, DEFAULT_JPL_LIMITS, type JplImage, type JplPackage, type JplPlatform } from './jpl-inspect.ts';
-export { parseJplManifest, isValidJplId, isValidJplVersion, type JplManifest } from './jpl-manifest.ts';
+export { inspectJpl, platformOf, DEFAULT_JPL_LIMITS, type JplImage, type JplPackage, type JplPlatform } from './jpl-inspect.ts';
+export { decodeSignatures, type MsgpackLimits } from './jpl-signatures.ts';
+export { parseJplManifest, isSafeJplName, isValidJplId, isValidJplVersion, type JplManifest } from './jpl-manifest.ts';
 export { chooseLocale, localeChain, localizeManifest, parseAcceptLanguage, resolvePlaceholders, type JplLocales } from './jpl-locale.ts';
 export { verifyJpl, verifyJplSignatures, type CertificateSummary, type JplVerification, type JplVerifyOptions } from './jpl-verify.ts';
-export { parseTrustAnchors, validateChain, type ValidatedChain } from './cert-chain.ts';
+export { parseTrustAnchors, validateChain, type ChainLimits, type ChainOptions, type ValidatedChain } from './cert-chain.ts';
 export { parseCertificate, parseCertificates, type JamiCertificate } from './certificate.ts';
 export { checkRevocation, type RevocationFetchers, type RevocationOptions, type RevocationPolicy, type RevocationReport } from './revocation.ts';
 export { parseCrl, checkCrl, type JamiCrl } from './crl.ts';

@@ -27,7 +27,10 @@ export type JamiErrorCode =
   // The certificate chain
   | 'JPL_NO_CERTIFICATE'
   | 'JPL_CERT_INVALID' // unreadable PEM/DER, or a critical extension Outpost does not understand
+  | 'JPL_CERT_TOO_MANY' // `<id>.crt` holds more certificates (or bytes) than any real chain needs
+  | 'JPL_CERT_CHAIN_TOO_COMPLEX' // the path is too long, or finding it would take too many signature checks
   | 'JPL_KEY_NOT_RSA'
+  | 'JPL_KEY_TOO_LARGE' // a plugin key over CERTIFICATES.maxRsaBits (each entry costs one check)
   | 'JPL_CERT_EXPIRED'
   | 'JPL_CERT_NOT_YET_VALID'
   | 'JPL_CERT_UNTRUSTED' // no chain from the plugin certificate to a configured anchor

@@ -1,3 +1,4 @@
+import { NAMES } from '../limits.ts';
 import { JamiError } from './jami-errors.ts';
 
 /**
@@ -12,8 +13,9 @@ export type JplLocales = Readonly<Record<string, Readonly<Record<string, string>
 const FALLBACK = 'en';
 const LANG_PATTERN = /^[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*$/;
 
+/** Languages become object keys in the store record: letters and digits joined by "_" or "-" only. */
 export function isLocaleLanguage(lang: string): boolean {
-  return LANG_PATTERN.test(lang) && lang.length <= 35;
+  return lang.length <= NAMES.maxLocaleLength && LANG_PATTERN.test(lang);
 }
 
 /** Parses one locale file: a JSON object; entries whose values are not strings are ignored. */

@@ -1,9 +1,9 @@
-import { constants, verify } from 'node:crypto';
-import { parseTrustAnchors, validateChain } from './cert-chain.ts';
+import { parseTrustAnchors, validateChain, type ChainOptions } from './cert-chain.ts';
 import { formatInstant, type JamiCertificate } from './certificate.ts';
 import { JamiError } from './jami-errors.ts';
 import { SIGNATURES_ENTRY, SIGNATURES_SIG_ENTRY, type JplPackage } from './jpl-inspect.ts';
 import { checkRevocation, type CertificateRevocation, type RevocationOptions } from './revocation.ts';
+import { rsaSha512Verifies } from './rsa-sha512.ts';
 
 /**
  * The checks jami-daemon makes before installing a plugin, made at upload time so that Outpost
@@ -15,6 +15,8 @@ export interface JplVerifyOptions extends Omit<RevocationOptions, 'now'> {
   readonly trustAnchors: readonly (string | Buffer)[];
   /** The instant certificates, CRLs and OCSP answers are judged at. */
   readonly now: Date;
+  /** Limits and instrumentation of certificate path building (defaults from CERTIFICATES). */
+  readonly chain?: ChainOptions;
 }
 
 export interface CertificateSummary {
@@ -46,14 +48,6 @@ export function unsignedEntryNames(pkg: JplPackage): ReadonlySet<string> {
   return new Set([SIGNATURES_ENTRY, SIGNATURES_SIG_ENTRY, pkg.certificateEntry]);
 }
 
-function rsaSha512Verifies(data: Buffer, signature: Buffer, leaf: JamiCertificate): boolean {
-  try {
-    return verify('sha512', data, { key: leaf.publicKey, padding: constants.RSA_PKCS1_PADDING }, signature);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The daemon's signature checks, in its order. Returns the plugin (leaf) certificate; says nothing
  * yet about whether that certificate is trusted (verifyJpl does).
@@ -71,15 +65,16 @@ export function verifyJplSignatures(pkg: JplPackage): JamiCertificate {
     const type = (leaf.publicKey.asymmetricKeyType ?? 'unknown').toUpperCase();
     throw new JamiError('JPL_KEY_NOT_RSA', `The plugin certificate ${leaf.label} has a key of type ${type}; Jami verifies plugins with RSA keys only. Issue the plugin certificate for an RSA key.`);
   }
-  if (!rsaSha512Verifies(pkg.signaturesBytes, pkg.signaturesSig, leaf)) {
+  if (!rsaSha512Verifies(pkg.signaturesBytes, pkg.signaturesSig, leaf.publicKey)) {
     throw new JamiError('JPL_SIGNATURES_SIG_INVALID', `"${SIGNATURES_SIG_ENTRY}" does not verify with the key of ${leaf.label}. Sign the package again with that certificate's key.`);
   }
-  for (const [name, signature] of pkg.signatures) {
-    const content = pkg.files.get(name);
-    if (content === undefined) {
+  const present = new Set(pkg.entries);
+  for (const name of pkg.signatures.keys()) {
+    if (!present.has(name)) {
       throw new JamiError('JPL_SIGNED_ENTRY_MISSING', `${name} is listed in signatures but is not in the package. Sign the package again from the final files.`);
     }
-    if (!rsaSha512Verifies(content, signature, leaf)) {
+    // Hashed while inspectJpl streamed the entry; a package described without results fails closed.
+    if (pkg.entrySignatures?.get(name) !== true) {
       throw new JamiError('JPL_SIGNATURE_INVALID', `the signature of ${name} does not verify. The file changed after signing: sign the package again.`);
     }
   }
@@ -109,7 +104,7 @@ function summarize(cert: JamiCertificate): CertificateSummary {
  */
 export async function verifyJpl(pkg: JplPackage, options: JplVerifyOptions): Promise<JplVerification> {
   const leaf = verifyJplSignatures(pkg);
-  const chain = validateChain(pkg.certificates, parseTrustAnchors(options.trustAnchors), options.now);
+  const chain = validateChain(pkg.certificates, parseTrustAnchors(options.trustAnchors), options.now, options.chain);
   const revocation = await checkRevocation(chain, options);
   return {
     id: pkg.manifest.id,

@@ -6,6 +6,8 @@
  * yazl refuses to write (path traversal) come from raw-zip.ts.
  */
 import { constants, sign } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { encode } from '@msgpack/msgpack';
 import { ZipFile } from 'yazl';
 import { FIXED_MTIME } from './build-xpi.ts';
@@ -43,6 +45,8 @@ export interface BuildJplOptions {
   phantom?: string[];
   /** Sign `signatures.sig` with this key instead of the plugin key. */
   signaturesSigKeyPem?: string;
+  /** Store entries uncompressed (large test packages are then quick to write). */
+  store?: boolean;
 }
 
 const bytes = (v: string | Buffer): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8'));
@@ -75,13 +79,18 @@ export function jplEntries(o: BuildJplOptions = {}): [string, Buffer][] {
   return entries;
 }
 
-function zipEntries(entries: [string, Buffer][]): Promise<Buffer> {
+function zipFile(entries: [string, Buffer][], store = false): ZipFile {
   const zip = new ZipFile();
   for (const [name, content] of entries) {
     if (name.endsWith('/')) zip.addEmptyDirectory(name, { mtime: FIXED_MTIME });
-    else zip.addBuffer(content, name, { mtime: FIXED_MTIME, compress: true });
+    else zip.addBuffer(content, name, { mtime: FIXED_MTIME, compress: !store });
   }
   zip.end();
+  return zip;
+}
+
+function zipEntries(entries: [string, Buffer][], store = false): Promise<Buffer> {
+  const zip = zipFile(entries, store);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
@@ -109,7 +118,12 @@ export function signedJplEntries(o: BuildJplOptions = {}): [string, Buffer][] {
 }
 
 export function buildJpl(o: BuildJplOptions = {}): Promise<Buffer> {
-  return zipEntries(signedJplEntries(o));
+  return zipEntries(signedJplEntries(o), o.store);
+}
+
+/** buildJpl straight to a file, for packages too large to want twice in memory. */
+export async function writeJpl(file: string, o: BuildJplOptions = {}): Promise<void> {
+  await pipeline(zipFile(signedJplEntries(o), o.store).outputStream, createWriteStream(file));
 }
 
 /** The signer for a plugin certificate issued under `issuers` (nearest first). */

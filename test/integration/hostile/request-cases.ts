@@ -102,6 +102,13 @@ export function routeCases(): HostileCase[] {
     route('/admin/../api/v1/addons without a token', [302, 401, 404], () => '/admin/../api/v1/addons'),
     route('/admin/%2e%2e/private', [302, 404], () => '/admin/%2e%2e/private/tokens.json'),
     route('a request line with a full URL to another host', NOT_FOUND, () => 'http://evil.example/private/tokens.json'),
+    route('malformed percent-encoding in an add-on id', NOT_FOUND, () => '/updates/%E0%A4%A'),
+    route('malformed percent-encoding in a file name', NOT_FOUND, () => '/files/%ff%fe/%zz'),
+    route('malformed percent-encoding in the notes route', NOT_FOUND, () => '/notes/%E0%A4%A/1.0/en'),
+    route('malformed percent-encoding in a query', [200, 400, 404], (t) => `/updates/${enc(t.victimId)}?appID=%E0%A4%A&appVersion=%`),
+    route('a 20 KB request path', [400, 404, 414, 431], () => `/files/${'a'.repeat(20_000)}`),
+    route('an add-on id of 5 000 characters in the query', NOT_FOUND, () => `/update?id=${'a'.repeat(5000)}@x`),
+    route('a thousand query parameters', [200, 400, 404], (t) => `/updates/${enc(t.victimId)}?${Array.from({ length: 1000 }, (_, i) => `p${i}=${i}`).join('&')}`),
   );
   return cases;
 }

@@ -1,7 +1,7 @@
 import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
-import { decodeSignatures, DEFAULT_JPL_LIMITS, inspectJpl, platformOf } from '../../../src/jami/jpl-inspect.ts';
-import { buildJpl, fakeLibrary, jplEntries, TEST_JPEG, TEST_SVG } from '../../helpers/jami-jpl.ts';
+import { DEFAULT_JPL_LIMITS, inspectJpl, platformOf } from '../../../src/jami/jpl-inspect.ts';
+import { buildJpl, jplEntries, TEST_JPEG, TEST_SVG } from '../../helpers/jami-jpl.ts';
 import { errorCode } from '../../helpers/jami-expect.ts';
 import { rawZip } from '../../helpers/raw-zip.ts';
 
@@ -35,8 +35,9 @@ describe('inspectJpl', () => {
       'lib/x86_64-linux-gnu/libTestPlugin.so',
       'lib/arm64-v8a/libTestPlugin.so',
     ]);
-    expect(pkg.files.get('data/')).toEqual(Buffer.alloc(0));
-    expect(pkg.files.get('lib/arm64-v8a/libTestPlugin.so')).toEqual(fakeLibrary('arm64-v8a'));
+    // Only what the store keeps stays in memory; libraries and directories only stream past.
+    expect([...pkg.files.keys()].sort()).toEqual(['data/background.jpg', 'data/icon.svg', 'data/locale/TestPlugin_en.json', 'data/locale/TestPlugin_fr_CA.json', 'manifest.json']);
+    expect(pkg.entrySignatures).toBeUndefined();
     expect(pkg.abis).toEqual(['arm64-v8a', 'x86_64-linux-gnu']);
     expect(pkg.platform).toBe('desktop');
     expect(pkg.icon).toEqual({ entry: 'data/icon.svg', bytes: Buffer.from(TEST_SVG), contentType: 'image/svg+xml' });
@@ -77,6 +78,13 @@ describe('inspectJpl', () => {
     expect(pkg.abis).toEqual(['armeabi']);
   });
 
+  it('reads only locale files whose language is a plain name, whatever else data/locale/ holds', async () => {
+    const manifest = { name: 'manifest.json', data: '{"name":"P","version":"1"}' };
+    const locale = (name: string) => ({ name: `data/locale/${name}`, data: '{"description":"d"}' });
+    const pkg = await inspectJpl(rawZip([manifest, ...['P_en.json', 'P_fr-CA.json', 'P_.json', 'P_-x.json', 'P_en/evil.json', 'P_a.b.json', 'P_en.json.bak', 'Q_de.json'].map(locale)]));
+    expect(Object.keys(pkg.locales).sort()).toEqual(['en', 'fr-CA']);
+  });
+
   it('decodes the signatures map', async () => {
     const map = { 'manifest.json': new Uint8Array([1, 2, 3]), 'data/': new Uint8Array([4]) };
     const entries = jplEntries({ abis: [] });
@@ -91,6 +99,13 @@ describe('inspectJpl', () => {
     ['a manifest over 1 MiB', rawZip([{ name: 'manifest.json', data: `{"name":"P","version":"1","description":"${'x'.repeat(1024 * 1024)}"}` }]), 'JPL_MANIFEST_INVALID'],
     ['a broken manifest', rawZip([{ name: 'manifest.json', data: '{' }]), 'JPL_MANIFEST_INVALID'],
     ['an unusable ABI folder name', rawZip([{ name: 'manifest.json', data: '{"name":"P","version":"1"}' }, { name: 'lib/x 86/libP.so', data: 'x' }]), 'JPL_ABI_INVALID'],
+    ['a hidden ABI folder', rawZip([{ name: 'manifest.json', data: '{"name":"P","version":"1"}' }, { name: 'lib/.x86/libP.so', data: 'x' }]), 'JPL_ABI_INVALID'],
+    ['an ABI folder with ".."', rawZip([{ name: 'manifest.json', data: '{"name":"P","version":"1"}' }, { name: 'lib/x86..64/libP.so', data: 'x' }]), 'JPL_ABI_INVALID'],
+    ['an ABI folder starting with a dash', rawZip([{ name: 'manifest.json', data: '{"name":"P","version":"1"}' }, { name: 'lib/-x86/', data: '' }]), 'JPL_ABI_INVALID'],
+    ['an icon over 4 MiB', rawZip([{ name: 'manifest.json', data: '{"name":"P","version":"1"}' }, { name: 'data/icon.png', data: Buffer.alloc(4 * 1024 * 1024 + 1) }]), 'JPL_MANIFEST_INVALID'],
+    ['locale files over 1 MiB together', rawZip([{ name: 'manifest.json', data: '{"name":"P","version":"1"}' }, ...['en', 'fr'].map((lang) => ({ name: `data/locale/P_${lang}.json`, data: `{"a":"${'x'.repeat(600 * 1024)}"}` }))]), 'JPL_LOCALE_INVALID'],
+    ['a corrupt library (checksum)', rawZip([{ name: 'manifest.json', data: '{"name":"P","version":"1"}' }, { name: 'lib/x86/libP.so', data: Buffer.alloc(256 * 1024, 7), crc32: 0x12345678 }]), 'ZIP_INVALID'],
+    ['a corrupt deflated library (checksum)', rawZip([{ name: 'manifest.json', data: '{"name":"P","version":"1"}' }, { name: 'lib/x86/libP.so', data: 'library', method: 8, crc32: 1 }]), 'ZIP_INVALID'],
     ['a broken locale file', rawZip([{ name: 'manifest.json', data: '{"name":"P","version":"1"}' }, { name: 'data/locale/P_en.json', data: '{' }]), 'JPL_LOCALE_INVALID'],
     ['an unreadable certificate', rawZip([{ name: 'manifest.json', data: '{"name":"P","version":"1"}' }, { name: 'P.crt', data: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }]), 'JPL_CERT_INVALID'],
     ['signatures that are not msgpack', rawZip([{ name: 'manifest.json', data: '{"name":"P","version":"1"}' }, { name: 'signatures', data: Buffer.from([0xc1]) }]), 'JPL_SIGNATURES_INVALID'],
@@ -112,29 +127,5 @@ describe('inspectJpl', () => {
     // A declared size the default cap refuses, without any real data behind it.
     const liar = rawZip([{ name: 'manifest.json', data: '{"name":"P","version":"1"}' }, { name: 'lib/x86/libP.so', data: 'x', method: 8, uncompressedSize: 65 * 1024 * 1024 }]);
     expect(await errorCode(inspectJpl(liar))).toBe('ZIP_BOMB');
-  });
-});
-
-describe('decodeSignatures', () => {
-  const str = (s: string): Buffer => Buffer.concat([Buffer.from([0xa0 | s.length]), Buffer.from(s)]);
-  const bin = (b: number[]): Buffer => Buffer.from([0xc4, b.length, ...b]);
-
-  it('reads a map of str → bin written by hand (no encoder involved)', () => {
-    const bytes = Buffer.concat([Buffer.from([0x82]), str('a'), bin([1]), str('lib/'), bin([2, 3])]);
-    expect(decodeSignatures(bytes)).toEqual(new Map([['a', Buffer.from([1])], ['lib/', Buffer.from([2, 3])]]));
-  });
-
-  it.each([
-    ['an array', Buffer.from(encode([new Uint8Array([1])]))],
-    ['bin at the top level', Buffer.from(encode(new Uint8Array([1])))],
-    ['a string value', Buffer.from(encode({ a: 'sig' }))],
-    ['a numeric key', Buffer.concat([Buffer.from([0x81, 0x01]), bin([1])])],
-    ['a name listed twice', Buffer.concat([Buffer.from([0x82]), str('a'), bin([1]), str('a'), bin([2])])],
-    ['trailing bytes', Buffer.concat([Buffer.from(encode({ a: new Uint8Array([1]) })), Buffer.from([0])])],
-    ['truncated data', Buffer.from([0x81, 0xa1])],
-    // Valid msgpack, but over the 16 MiB a signatures map may take.
-    ['an oversized map', Buffer.from(encode(Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`f${i}`, new Uint8Array(60 * 1024)]))))],
-  ])('refuses %s', async (_, bytes) => {
-    expect(await errorCode(() => decodeSignatures(bytes))).toBe('JPL_SIGNATURES_INVALID');
   });
 });
