@@ -16,7 +16,7 @@ import { revocationFetchers } from '../storage/revocation-fetch.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { Actor, PublishResult, StagedUpload } from './publish.ts';
 
-export type JamiPublishErrorCode = 'JAMI_NOT_CONFIGURED' | 'JPL_KEY_CHANGED' | 'VERSION_EXISTS' | 'ADDON_OWNED_BY_OTHER_KEY';
+export type JamiPublishErrorCode = 'JAMI_NOT_CONFIGURED' | 'JPL_KEY_CHANGED' | 'VERSION_EXISTS' | 'ADDON_OWNED_BY_OTHER_KEY' | 'ADDON_ID_CASE_CONFLICT';
 export class JamiPublishError extends OutpostError<JamiPublishErrorCode> {}
 
 const IMAGE_EXT: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/svg+xml': 'svg', 'image/webp': 'webp', 'image/gif': 'gif' };
@@ -67,6 +67,10 @@ export class JamiPublishService {
     const result = await this.deps.lock.run(`jami:${id}`, async () => {
       const { plugins, layout } = this.deps;
       const previous = plugins.get(id);
+      const twin = previous ? undefined : plugins.idIgnoringCase(id);
+      if (twin !== undefined) {
+        throw new JamiPublishError('ADDON_ID_CASE_CONFLICT', `${id} differs from the existing plugin ${twin} only in case; on case-insensitive file systems and CDNs they are one. Use the existing id or another one.`);
+      }
       if (previous && previous.publisherKey !== actor.keyName && !actor.admin) {
         throw new JamiPublishError('ADDON_OWNED_BY_OTHER_KEY', `${id} belongs to another publisher key; use a token of that key.`);
       }
