@@ -87,7 +87,6 @@ describe('Jami Extension Store', () => {
       expect(res.status, name).toBeGreaterThanOrEqual(400);
       expect(res.status, name).toBeLessThan(500);
     }
-    await new Promise((r) => setTimeout(r, 100));
     await server.outpost.tokens.settled();
     expect(snapshotTree(server.outpost.config.dataDir)).toEqual(before);
   });

@@ -91,8 +91,7 @@ describe('rejected uploads change nothing', () => {
       expect({ name, status: res.status, code: res.body?.error?.code }).toEqual({ name, status, code });
       expect(typeof res.body.error.message, name).toBe('string');
     }
-    // Temp files are removed when the response closes; give the event loop a turn.
-    await new Promise((r) => setTimeout(r, 100));
+    // Temp files are removed before a refusal is answered: no waiting here.
     await server.outpost.tokens.settled();
     expect({ data: snapshotTree(server.outpost.config.dataDir), keys: snapshotTree(server.outpost.config.keysDir) }).toEqual(before);
     expect(await (await fetch(`${server.url}/updates/owned@example.org/update.rdf`)).text()).toBe(manifestBefore);
@@ -147,7 +146,6 @@ describe('concurrency and crash safety', () => {
     } finally {
       manifests.write = original;
     }
-    await new Promise((r) => setTimeout(r, 100));
     expect(snapshotTree(server.outpost.config.dataDir)).toEqual(before);
     expect(await assertManifestConsistent(server, id)).toEqual(['1.0']);
   });

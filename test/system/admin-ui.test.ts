@@ -76,7 +76,6 @@ describe.skipIf(!present)('admin interface in Chromium', () => {
     await error.waitFor();
     expect(await error.textContent()).toContain('ZIP_INVALID');
     await screenshot(page, '04-upload-error');
-    await new Promise((r) => setTimeout(r, 100));
     expect(snapshotTree(server.outpost.config.dataDir)).toEqual(before);
   });
 

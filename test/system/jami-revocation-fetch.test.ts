@@ -59,9 +59,8 @@ describe('fetchCrl', () => {
       res.end();
     });
     expect(await errorCode(fetchCrl(`${base}/missing.crl`))).toBe('JPL_REVOCATION_UNAVAILABLE');
-    const started = Date.now();
+    // The server never answers: only the fetch's own timeout can end this (else the test times out).
     expect(await errorCode(fetchCrl(`${base}/silent.crl`, { timeoutMs: 300 }))).toBe('JPL_REVOCATION_UNAVAILABLE');
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(await errorCode(fetchCrl(`${base}/huge.crl`, { maxCrlBytes: 1000 }))).toBe('JPL_REVOCATION_UNAVAILABLE');
     expect(await errorCode(fetchCrl(`${base}/huge-chunked.crl`, { maxCrlBytes: 1000 }))).toBe('JPL_REVOCATION_UNAVAILABLE');
     for (const url of ['ldap://ldap.example/cn=crl', 'file:///etc/passwd', 'not a url']) {

@@ -265,9 +265,8 @@ describe('importPrivateKey: PKCS#12', () => {
     const top = asn.parse(p12);
     const macData = (top.value as forge.asn1.Asn1[])[2]!;
     (macData.value as forge.asn1.Asn1[])[2] = asn.int(2_000_000_000);
-    const started = Date.now();
+    // Refused from the iteration count alone; doing the work would run far past the test's timeout.
     expect(codeOf(() => importPrivateKey(Buffer.from(asn.der(top), 'binary'), 'pw'))).toBe('KEY_FORMAT_UNSUPPORTED');
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
 
