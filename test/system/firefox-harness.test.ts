@@ -109,7 +109,6 @@ describe.skipIf(!firefoxPresent)('Firefox ESR harness: a real add-on update chec
     // which would race the 1.5 s limit; an open request cannot finish before the harness gives up.
     const run = await check('hang', { timeoutMs: 1500 });
     expect(run.log).toMatch(/gave up/);
-    expect(fetched('hang')).toEqual(['GET /hang/update.json']);
     // afterEach checks the group is empty; a group that never existed would prove nothing.
     expect(run.pgid).toBeGreaterThan(0);
   }, 30_000);
