@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
 import { publish, startServer, type TestServer } from '../helpers/server.ts';
@@ -19,6 +20,10 @@ import { jplCases } from './hostile/jpl-cases.ts';
 import { jamiPki } from '../helpers/jami-pki.ts';
 
 const VICTIM = 'victim@example.org';
+const MiB = 1024 * 1024;
+/** The server runs in this process: no case may block its event loop this long or grow it this much. */
+const MAX_EVENT_LOOP_DELAY_MS = 1000;
+const MAX_RSS_GROWTH = 256 * MiB;
 
 /**
  * The tree under `root` as in snapshotTree, except that a token's lastUsedAt (written at most once
@@ -44,6 +49,7 @@ describe('hostile corpus', () => {
   let server: TestServer;
   let target: HostileTarget;
   let before: Record<string, string>;
+  let delay: IntervalHistogram;
 
   beforeAll(async () => {
     cases.push(...(await zipCases()));
@@ -70,9 +76,12 @@ describe('hostile corpus', () => {
     await server.outpost.tokens.settled();
     target = { url: server.url, token: server.token, victimId: VICTIM, victimVersion: VICTIM_VERSION };
     before = snapshot(parent);
+    delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
   }, 120_000);
 
   afterAll(async () => {
+    delay?.disable();
     await server?.close();
     rmSync(parent, { recursive: true, force: true });
   });
@@ -90,7 +99,16 @@ describe('hostile corpus', () => {
       expect(mine.length).toBeGreaterThan(0);
       const failures: string[] = [];
       for (const c of mine) {
+        const rssBefore = process.memoryUsage().rss;
+        const peakBefore = process.resourceUsage().maxRSS * 1024;
+        delay.reset();
         const answer = await c.send(target);
+        // One real timer turn so the histogram has seen any block that just ended.
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        const blockedMs = delay.max / 1e6;
+        if (blockedMs > MAX_EVENT_LOOP_DELAY_MS) failures.push(`${c.name}: blocked the event loop for ${Math.round(blockedMs)} ms`);
+        const grew = Math.max(process.memoryUsage().rss - rssBefore, process.resourceUsage().maxRSS * 1024 - peakBefore);
+        if (grew > MAX_RSS_GROWTH) failures.push(`${c.name}: memory grew by ${Math.round(grew / MiB)} MiB`);
         const statuses = typeof c.status === 'number' ? [c.status] : c.status;
         let code: string | undefined;
         try {
