@@ -44,7 +44,13 @@ export class ManifestService {
       for (const listener of this.writeListeners) listener(file);
     }
     await this.removeStale(dir, new Set(docs.map((d) => this.layout.documentPath(record.id, d.path))));
-    // Remember which catalog revision is being served, for crash recovery at start-up.
+  }
+
+  /**
+   * Remembers which catalog revision is served, once everything a change does is done (documents,
+   * files, audit entry): start-up recovery redoes the documents of any record whose mark is behind.
+   */
+  async markRendered(record: AddonRecord): Promise<void> {
     await writeFileAtomic(this.layout.renderedPath(record.id), `${record.revision}\n`, { mode: 0o600 });
   }
 
@@ -75,13 +81,23 @@ export class ManifestService {
    * After a crash between saving a record and writing its documents, the served ones are the
    * previous consistent set; this brings them up to date. Returns the ids it rebuilt.
    */
-  async reconcile(catalog: CatalogStore): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
+  reconcile(catalog: CatalogStore): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
+    return this.rebuild(catalog, (record) => this.renderedRevision(record.id) !== record.revision);
+  }
+
+  /** Every add-on's documents, rendered again (after a change of public URL or hash algorithm). */
+  rebuildAll(catalog: CatalogStore): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
+    return this.rebuild(catalog, () => true);
+  }
+
+  private async rebuild(catalog: CatalogStore, needed: (record: AddonRecord) => boolean): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
     const rebuilt: string[] = [];
     const failed: { id: string; error: Error }[] = [];
     for (const record of catalog.list()) {
-      if (this.renderedRevision(record.id) === record.revision) continue;
+      if (!needed(record)) continue;
       try {
         await this.write(record, await this.render(record));
+        await this.markRendered(record);
         rebuilt.push(record.id);
       } catch (error) {
         failed.push({ id: record.id, error: error as Error });

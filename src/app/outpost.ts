@@ -14,6 +14,8 @@ import { resolvePassphrase } from './key-access.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { ManifestService } from './manifests.ts';
 import { PublishService } from './publish.ts';
+import { VersionChangeService } from './version-changes.ts';
+import { ChangeJournal } from '../storage/change-journal.ts';
 import { SignerCache } from './signer-cache.ts';
 
 export const DEFAULT_KEY_NAME = 'default';
@@ -29,6 +31,9 @@ export interface Outpost {
   catalog: CatalogStore;
   manifests: ManifestService;
   publish: PublishService;
+  /** Withdraw, restore and range edits of published versions. */
+  versions: VersionChangeService;
+  journal: ChangeJournal;
   plugins: PluginStore;
   /** Every package format through one door (XPI or Jami plugin). */
   packages: PackagePublisher;
@@ -73,32 +78,40 @@ export async function openOutpost(config: Config, env: NodeJS.ProcessEnv, logger
   const admins = new AdminStore(layout.adminsFile);
   const audit = new AuditLog(layout.auditFile);
 
+  // What the first start creates is audited like any other change (by the `first-start` actor).
+  const actor = 'first-start';
   if ((await keys.list()).length === 0) {
     const info = await keys.create(DEFAULT_KEY_NAME);
     firstRun.keyName = info.name;
     firstRun.updateKey = info.updateKey;
+    await audit.record({ actor, action: 'key-create', target: info.name });
   }
   if (await tokens.isEmpty()) {
     const keyName = firstRun.keyName ?? (await keys.list())[0]!.name;
-    firstRun.token = (await tokens.create(keyName, 'first-run')).token;
+    const created = await tokens.create(keyName, 'first-run');
+    firstRun.token = created.token;
     firstRun.keyName ??= keyName;
     firstRun.updateKey ??= (await keys.info(keyName)).updateKey;
+    await audit.record({ actor, action: 'token-create', target: created.record.id, details: { keyName, label: 'first-run' } });
   }
 
   if ((await admins.list()).length === 0) {
     const password = generatePassword();
     await admins.create(FIRST_ADMIN, password);
     firstRun.admin = { username: FIRST_ADMIN, password };
+    await audit.record({ actor, action: 'admin-create', target: FIRST_ADMIN });
   }
 
   const { catalog, problems } = await CatalogStore.open(layout);
   for (const p of problems) log.error({ file: p.file, reason: p.reason }, 'catalog record skipped');
   const manifests = new ManifestService(layout, new SignerCache(keys), config.publicUrl, config.updateHash);
   const lock = new KeyedLock();
-  const publish = new PublishService({ layout, catalog, keys, manifests, audit, lock, publicUrl: config.publicUrl, updateHash: config.updateHash });
+  const journal = new ChangeJournal(layout);
+  const publish = new PublishService({ layout, catalog, keys, manifests, audit, journal, lock, publicUrl: config.publicUrl, updateHash: config.updateHash });
+  const versions = new VersionChangeService({ layout, catalog, manifests, audit, journal, lock });
   const { plugins, problems: pluginProblems } = PluginStore.open(layout);
   for (const p of pluginProblems) log.error({ file: p.file, reason: p.reason }, 'Jami plugin record skipped');
   const jami = new JamiPublishService({ layout, plugins, lock, audit, publicUrl: config.publicUrl, jami: config.jami });
   const packages = new PackagePublisher(publish, jami);
-  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, manifests, publish, plugins, packages, logger: log }, firstRun };
+  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, manifests, publish, versions, journal, plugins, packages, logger: log }, firstRun };
 }

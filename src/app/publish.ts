@@ -1,4 +1,5 @@
 import { chmod, mkdir, rename, rm } from 'node:fs/promises';
+import { commitChange, type ChangeDeps } from './addon-changes.ts';
 import path from 'node:path';
 import {
   fileUrl,
@@ -14,15 +15,10 @@ import { OutpostError } from '../errors.ts';
 import { inspectXpi, type XpiInfo } from '../package/inspect-xpi.ts';
 import type { ZipLimits } from '../package/zip-limits.ts';
 import { fsyncDirectory } from '../storage/atomic-write.ts';
-import type { CatalogStore } from '../storage/catalog-store.ts';
-import type { DataLayout } from '../storage/data-layout.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
-import type { AuditLog } from '../storage/audit-log.ts';
 import type { KeyStore } from '../storage/key-store.ts';
-import { validateAppRange } from '../package/addon-identity.ts';
 import { checkReleaseNotes } from './release-notes.ts';
 import type { KeyedLock } from './keyed-lock.ts';
-import type { ManifestService } from './manifests.ts';
 
 export type PublishErrorCode =
   | 'ADDON_OWNED_BY_OTHER_KEY'
@@ -76,14 +72,10 @@ export interface PublishOptions {
   releaseNotes?: Record<string, string>;
 }
 
-export interface PublishDeps {
-  layout: DataLayout;
-  catalog: CatalogStore;
+export interface PublishDeps extends ChangeDeps {
   keys: KeyStore;
-  manifests: ManifestService;
   lock: KeyedLock;
   publicUrl: string;
-  audit?: AuditLog;
   updateHash?: 'sha256' | 'sha512';
   zipLimits?: Partial<ZipLimits>;
   now?: () => Date;
@@ -94,9 +86,9 @@ function compactKey(key: string): string {
 }
 
 /**
- * Publishing: inspect, check ownership and immutability, then write in the order that keeps every
- * served state consistent — the package file first, the catalog record next, the manifest last,
- * each atomically. A failure after the first write undoes what was written.
+ * Publishing: inspect, check ownership and immutability, then hand the new record to
+ * commitChange, which writes in the one order that keeps every served state consistent and
+ * recoverable (package file, record, documents, audit entry).
  */
 export class PublishService {
   private readonly now: () => Date;
@@ -111,15 +103,7 @@ export class PublishService {
     }
     const notes = checkReleaseNotes(options.releaseNotes);
     const info = await inspectXpi(await openZipFile(upload.path), this.deps.zipLimits);
-    const result = await this.deps.lock.run(info.id, () => this.store(upload, info, actor, options.updateInfoURL, notes));
-    if (result.status === 'created') {
-      await this.audit(actor, 'publish', info.id, { version: info.version, sha256: result.sha256, size: result.size });
-    }
-    return result;
-  }
-
-  private async audit(actor: Actor, action: string, target: string, details: Record<string, unknown>): Promise<void> {
-    await this.deps.audit?.record({ actor: actor.name, action, target, details, ...(actor.ip ? { ip: actor.ip } : {}) });
+    return this.deps.lock.run(info.id, () => this.store(upload, info, actor, options.updateInfoURL, notes));
   }
 
   /** The key that signs an add-on: its owner's, or for a new add-on the actor's. */
@@ -149,7 +133,7 @@ export class PublishService {
   private async store(upload: StagedUpload, info: XpiInfo, actor: Actor, givenInfoURL: string | undefined, notes: Record<string, string> | undefined): Promise<PublishResult> {
     // Hosted notes get a stable URL unless the publisher points elsewhere.
     const updateInfoURL = givenInfoURL ?? (notes ? notesUrl(this.deps.publicUrl, info.id, info.version) : undefined);
-    const { catalog, layout, manifests } = this.deps;
+    const { catalog, layout } = this.deps;
     const previous = catalog.get(info.id);
     const twin = previous ? undefined : catalog.idIgnoringCase(info.id);
     if (twin !== undefined) {
@@ -195,29 +179,20 @@ export class PublishService {
       updatedAt: at,
       revision: (previous?.revision ?? 0) + 1,
       versions: [...(previous?.versions ?? []), version],
+      lastChange: { action: 'publish', actor: actor.name, ...(actor.ip ? { ip: actor.ip } : {}), details: { version: info.version, sha256: upload.sha256, size: upload.size } },
     };
-    // Sign before writing anything: a key problem must leave the data folder untouched.
-    const docs = await manifests.render(record);
     const target = layout.filePath(info.id, version.file);
-    await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
-    // Uploads are staged private (0600); served files must be readable by a separate nginx user.
-    await chmod(upload.path, 0o644);
-    await rename(upload.path, target);
-    await fsyncDirectory(path.dirname(target));
-    try {
-      await catalog.save(record);
-      await manifests.write(record, docs);
-    } catch (err) {
-      await this.undo(info.id, previous, target);
-      throw err;
-    }
+    await commitChange(this.deps, previous, record, {
+      file: version.file,
+      beforeSave: async () => {
+        await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+        // Uploads are staged private (0600); served files must be readable by a separate nginx user.
+        await chmod(upload.path, 0o644);
+        await rename(upload.path, target);
+        await fsyncDirectory(path.dirname(target));
+      },
+    });
     return this.result('created', record, version, warnings);
-  }
-
-  private async undo(id: string, previous: AddonRecord | undefined, file: string): Promise<void> {
-    await this.deps.catalog.restore(id, previous).catch(() => undefined);
-    if (previous) await this.deps.manifests.write(previous, await this.deps.manifests.render(previous)).catch(() => undefined);
-    await rm(file, { force: true });
   }
 
   private result(status: PublishResult['status'], record: AddonRecord, version: VersionRecord, warnings: string[]): PublishResult {
@@ -231,75 +206,5 @@ export class PublishService {
       links: { download: fileUrl(this.deps.publicUrl, record.id, version.file), updateRdf: manifestUrl(this.deps.publicUrl, record.id) },
       warnings,
     };
-  }
-
-  /** Takes a version out of the manifest (re-signed) and moves its file aside, unserved. */
-  async withdraw(id: string, versionName: string, actor: Actor): Promise<AddonRecord> {
-    const updated = await this.deps.lock.run(id, async () => {
-      const { catalog, layout, manifests } = this.deps;
-      const previous = catalog.get(id);
-      if (!previous) throw new PublishError('ADDON_NOT_FOUND', `No add-on ${id}.`);
-      this.ownerKey(previous, actor, id);
-      // Every package of the version goes (a version may have one per platform).
-      const packages = previous.versions.filter((v) => v.version === versionName && !v.withdrawnAt);
-      if (packages.length === 0) throw new PublishError('VERSION_NOT_FOUND', `${id} has no published version ${versionName}.`);
-      const at = this.now().toISOString();
-      const record: AddonRecord = {
-        ...previous,
-        updatedAt: at,
-        revision: previous.revision + 1,
-        versions: previous.versions.map((v) => (packages.includes(v) ? { ...v, withdrawnAt: at } : v)),
-      };
-      const docs = await manifests.render(record);
-      await catalog.save(record);
-      await manifests.write(record, docs);
-      // Only once no manifest points at them do the files leave the public tree.
-      for (const version of packages) {
-        const aside = layout.withdrawnPath(id, version.file);
-        await mkdir(path.dirname(aside), { recursive: true, mode: 0o700 });
-        await rename(layout.filePath(id, version.file), aside).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') throw err;
-        });
-      }
-      return record;
-    });
-    await this.audit(actor, 'withdraw', id, { version: versionName });
-    return updated;
-  }
-
-  /**
-   * Changes one application's compatibility range of a published version, as addons.mozilla.org
-   * lets authors do without a new upload; the manifest is rebuilt and re-signed at once.
-   */
-  async editRange(id: string, versionName: string, appId: string, range: { minVersion: string; maxVersion: string }, actor: Actor): Promise<AddonRecord> {
-    // The same rule as on upload, so a range the editor refuses can never arrive in a package.
-    validateAppRange(range.minVersion, range.maxVersion, appId);
-    let before: { minVersion: string; maxVersion: string } | undefined;
-    const updated = await this.deps.lock.run(id, async () => {
-      const { catalog, manifests } = this.deps;
-      const previous = catalog.get(id);
-      if (!previous) throw new PublishError('ADDON_NOT_FOUND', `No add-on ${id}.`);
-      this.ownerKey(previous, actor, id);
-      // The range belongs to the version: every package of it (one per platform) follows.
-      const packages = previous.versions.filter((v) => v.version === versionName && !v.withdrawnAt);
-      if (packages.length === 0) throw new PublishError('VERSION_NOT_FOUND', `${id} has no published version ${versionName}.`);
-      const target = packages.flatMap((v) => v.targets).find((t) => t.appId === appId);
-      if (!target) throw new PublishError('TARGET_NOT_FOUND', `${id} ${versionName} does not target ${appId}.`);
-      before = { minVersion: target.minVersion, maxVersion: target.maxVersion };
-      const record: AddonRecord = {
-        ...previous,
-        updatedAt: this.now().toISOString(),
-        revision: previous.revision + 1,
-        versions: previous.versions.map((v) =>
-          packages.includes(v) ? { ...v, targets: v.targets.map((t) => (t.appId === appId ? { ...t, ...range } : t)) } : v,
-        ),
-      };
-      const docs = await manifests.render(record);
-      await catalog.save(record);
-      await manifests.write(record, docs);
-      return record;
-    });
-    await this.audit(actor, 'edit-range', id, { version: versionName, appId, before, after: range });
-    return updated;
   }
 }

@@ -35,6 +35,16 @@ export interface AddonRecord {
   /** Increases with every change; the served manifest remembers which revision it shows. */
   revision: number;
   versions: VersionRecord[];
+  /** What produced this revision, kept so recovery can write its audit entry after a crash. */
+  lastChange?: ChangeSummary;
+}
+
+export interface ChangeSummary {
+  action: 'publish' | 'withdraw' | 'restore' | 'edit-range';
+  /** `token:<id>`, `admin:<name>`. */
+  actor: string;
+  ip?: string;
+  details: Record<string, unknown>;
 }
 
 export function activeVersions(record: AddonRecord): VersionRecord[] {

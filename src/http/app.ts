@@ -64,6 +64,7 @@ export function createApp(deps: AppDeps): Express {
 export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = {}): Express {
   return createApp({
     publish: outpost.publish,
+    versions: outpost.versions,
     packages: outpost.packages,
     catalog: outpost.catalog,
     tokens: outpost.tokens,

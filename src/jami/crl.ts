@@ -18,6 +18,7 @@ import {
 } from './der.ts';
 import { JamiError } from './jami-errors.ts';
 import { verifySignedData } from './signed-data.ts';
+import { CLOCK_SKEW_MS } from './clock-skew.ts';
 
 /** A parsed X.509 CRL (RFC 5280 section 5); only complete, direct CRLs are supported. */
 export interface JamiCrl {
@@ -101,10 +102,10 @@ export function checkCrl(crl: JamiCrl, cert: JamiCertificate, issuer: JamiCertif
   }
   const revokedAt = crl.revoked.get(cert.serial.toString('hex'));
   if (revokedAt) return { status: 'revoked', revokedAt };
-  if (crl.thisUpdate.getTime() > now.getTime()) {
+  if (crl.thisUpdate.getTime() > now.getTime() + CLOCK_SKEW_MS) {
     return { status: 'stale', reason: `${source} is dated in the future (${formatInstant(crl.thisUpdate)})` };
   }
-  if (crl.nextUpdate && crl.nextUpdate.getTime() < now.getTime()) {
+  if (crl.nextUpdate && crl.nextUpdate.getTime() < now.getTime() - CLOCK_SKEW_MS) {
     return { status: 'stale', reason: `${source} is out of date (next update was due ${formatInstant(crl.nextUpdate)})` };
   }
   return { status: 'good' };

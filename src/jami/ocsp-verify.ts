@@ -3,6 +3,7 @@ import { formatInstant, isIssuedBy, OID, type JamiCertificate } from './certific
 import { JamiError } from './jami-errors.ts';
 import { ocspCertId, parseOcspResponse, sameCertId, type BasicOcspResponse } from './ocsp.ts';
 import { verifySignedData } from './signed-data.ts';
+import { CLOCK_SKEW_MS } from './clock-skew.ts';
 
 /**
  * Decides whether an OCSP response can be believed, and what it says about one certificate.
@@ -23,7 +24,6 @@ export interface OcspCheckOptions {
   expectedNonce?: Buffer;
 }
 
-const DEFAULT_SKEW_MS = 5 * 60 * 1000;
 const DEFAULT_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 function invalid(message: string): JamiError {
@@ -78,7 +78,7 @@ export function checkOcspResponse(
   const single = basic.responses.find((r) => sameCertId(r.certId, ocspCertId(cert, issuer, r.certId.hash)));
   if (!single) throw invalid(`The OCSP response says nothing about ${cert.label}.`);
 
-  const skew = options.clockSkewMs ?? DEFAULT_SKEW_MS;
+  const skew = options.clockSkewMs ?? CLOCK_SKEW_MS;
   const t = now.getTime();
   if (single.thisUpdate.getTime() > t + skew) throw invalid(`The OCSP response is dated in the future (${formatInstant(single.thisUpdate)}).`);
   if (single.nextUpdate && single.nextUpdate.getTime() < t - skew) {

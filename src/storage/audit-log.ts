@@ -9,6 +9,8 @@ export interface AuditEntry {
   target?: string;
   ip?: string;
   details?: Record<string, unknown>;
+  /** The add-on record revision a change produced, so recovery can tell whether it was logged. */
+  revision?: number;
 }
 
 /**
@@ -29,6 +31,31 @@ export class AuditLog {
     await this.opened;
     const line = `${JSON.stringify({ at: this.now().toISOString(), ...entry })}\n`;
     await appendFile(this.file, line, { mode: 0o600 });
+  }
+
+  /**
+   * Which of `targets` already have an entry for a given record revision (`<target>#<revision>`).
+   * Recovery only: it reads the whole log, once, after a crash.
+   */
+  async revisionsFor(targets: ReadonlySet<string>): Promise<Set<string>> {
+    const found = new Set<string>();
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return found;
+      throw err;
+    }
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        const entry = JSON.parse(line) as AuditEntry;
+        if (entry.target !== undefined && targets.has(entry.target) && typeof entry.revision === 'number') found.add(`${entry.target}#${entry.revision}`);
+      } catch {
+        // a torn line after a crash
+      }
+    }
+    return found;
   }
 
   /** The newest entries first; lines that cannot be parsed are skipped, never fatal. */

@@ -21,6 +21,7 @@ export class StorageError extends OutpostError<StorageErrorCode> {}
  *   private/withdrawn/<id>/<file>      packages taken out of the manifest, kept aside
  *   private/tmp/                       uploads in progress (same file system, so rename works)
  *   private/jami/<id>.json             verified Jami plugins (store metadata)
+ *   private/intents/<id>.json          a change under way; start-up recovery finishes or undoes it
  *   public/jami/<id>/…                 .jpl files, icons and backgrounds (served by the store API)
  */
 export class DataLayout {
@@ -35,6 +36,7 @@ export class DataLayout {
   readonly auditFile: string;
   readonly jamiRecordsDir: string;
   readonly jamiPublicDir: string;
+  readonly intentsDir: string;
 
   constructor(readonly root: string) {
     root = path.resolve(root);
@@ -49,13 +51,14 @@ export class DataLayout {
     this.auditFile = path.join(this.privateDir, 'audit.log');
     this.jamiRecordsDir = path.join(this.privateDir, 'jami');
     this.jamiPublicDir = path.join(this.publicDir, 'jami');
+    this.intentsDir = path.join(this.privateDir, 'intents');
   }
 
   async ensure(): Promise<void> {
     await mkdir(path.join(this.publicDir, 'updates'), { recursive: true, mode: 0o755 });
     await mkdir(path.join(this.publicDir, 'files'), { recursive: true, mode: 0o755 });
     await mkdir(this.jamiPublicDir, { recursive: true, mode: 0o755 });
-    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.renderedDir, this.withdrawnDir, this.jamiRecordsDir]) {
+    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.renderedDir, this.withdrawnDir, this.jamiRecordsDir, this.intentsDir]) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
     }
   }
@@ -89,6 +92,11 @@ export class DataLayout {
 
   recordPath(id: string): string {
     return inside(this.addonsDir, `${segment(id)}.json`);
+  }
+
+  /** A change to an add-on that is under way (see app/change-journal.ts). */
+  intentPath(id: string): string {
+    return inside(this.intentsDir, `${segment(id)}.json`);
   }
 
   renderedPath(id: string): string {

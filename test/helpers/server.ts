@@ -6,6 +6,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { openOutpost, type FirstRun, type Outpost } from '../../src/app/outpost.ts';
 import { loadConfig } from '../../src/config.ts';
+import { prepareToServe } from '../../src/app/startup.ts';
 import { createRequestListener } from '../../src/http/app.ts';
 
 export interface TestServer {
@@ -40,7 +41,7 @@ export async function startServer(options: { dir?: string; env?: NodeJS.ProcessE
   };
   const config = loadConfig(env, dir);
   const { outpost, firstRun } = await openOutpost(config, env, pino({ level: 'silent' }));
-  await outpost.manifests.reconcile(outpost.catalog);
+  await prepareToServe(outpost);
   server.on('request', createRequestListener(outpost));
   const keyName = (await outpost.keys.list())[0]!.name;
   return {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyUpdateRdf } from '../../src/manifest/update-rdf-verify.ts';
@@ -9,6 +9,7 @@ import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
 import { deflatedZeros, rawZip } from '../helpers/raw-zip.ts';
 import { publish, startServer, type TestServer } from '../helpers/server.ts';
 import { snapshotTree } from '../helpers/snapshot.ts';
+import { recoverChanges } from '../../src/app/addon-changes.ts';
 
 const FF = [{ id: FIREFOX_ID, minVersion: '3.6', maxVersion: '56.*' }];
 const xpiFor = (id: string, version: string, extra: object = {}) =>
@@ -135,8 +136,11 @@ describe('concurrency and crash safety', () => {
     const before = snapshotTree(server.outpost.config.dataDir);
     const manifests = server.outpost.manifests;
     const original = manifests.write.bind(manifests);
-    manifests.write = async () => {
-      throw Object.assign(new Error('disk full (injected)'), { code: 'ENOSPC' });
+    // The disk is full for the new documents; the undo's rewrite of the old ones goes through.
+    let failures = 1;
+    manifests.write = async (...args) => {
+      if (failures-- > 0) throw Object.assign(new Error('disk full (injected)'), { code: 'ENOSPC' });
+      return original(...args);
     };
     try {
       const res = await publish(server, server.token, await xpiFor(id, '1.1'));
@@ -146,6 +150,27 @@ describe('concurrency and crash safety', () => {
     } finally {
       manifests.write = original;
     }
+    expect(snapshotTree(server.outpost.config.dataDir)).toEqual(before);
+    expect(await assertManifestConsistent(server, id)).toEqual(['1.0']);
+  });
+
+  it('leaves an intent when even the undo fails, and recovery then restores the previous state', async () => {
+    const id = 'very-fragile@example.org';
+    expect((await publish(server, server.token, await xpiFor(id, '1.0'))).status).toBe(201);
+    const before = snapshotTree(server.outpost.config.dataDir);
+    const manifests = server.outpost.manifests;
+    const original = manifests.write.bind(manifests);
+    manifests.write = async () => {
+      throw Object.assign(new Error('disk full (injected)'), { code: 'ENOSPC' });
+    };
+    try {
+      expect((await publish(server, server.token, await xpiFor(id, '1.1'))).status).toBe(500);
+    } finally {
+      manifests.write = original;
+    }
+    expect(existsSync(server.outpost.layout.intentPath(id))).toBe(true);
+    const { undone } = await recoverChanges({ ...server.outpost });
+    expect(undone).toEqual([id]);
     expect(snapshotTree(server.outpost.config.dataDir)).toEqual(before);
     expect(await assertManifestConsistent(server, id)).toEqual(['1.0']);
   });

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../config.ts';
-import { openOutpost, type FirstRun } from '../../app/outpost.ts';
+import { openOutpost, type FirstRun, type Outpost } from '../../app/outpost.ts';
+import { prepareToServe, type StartupReport } from '../../app/startup.ts';
 import { createServer } from 'node:http';
 import { createRequestListener } from '../../http/app.ts';
 import type { CliContext, Command } from '../command.ts';
@@ -26,12 +27,21 @@ function banner(url: string, publicUrl: string, dataDir: string, keysDir: string
   return `${lines.join('\n')}\n`;
 }
 
+function logStartup({ logger }: Outpost, r: StartupReport): void {
+  if (r.leftoversRemoved) logger.warn({ files: r.leftoversRemoved }, 'removed temp files left by an interrupted run');
+  if (r.finished.length) logger.warn({ ids: r.finished }, 'finished changes interrupted by a crash');
+  if (r.undone.length) logger.warn({ ids: r.undone }, 'took back changes a crash interrupted before they were saved');
+  if (r.rerendered) logger.warn({ count: r.rebuilt.length }, 're-rendered every document: the public URL or hash algorithm changed');
+  else if (r.rebuilt.length) logger.warn({ rebuilt: r.rebuilt }, 'rebuilt documents left behind by an interrupted write');
+  for (const f of r.failed) logger.error({ id: f.id, err: f.error }, 'documents could not be rebuilt');
+  for (const p of r.problems) logger.error(p, 'unreadable change intent left as it is');
+}
+
 export async function serve(ctx: CliContext, signal?: AbortSignal): Promise<number> {
   const config = loadConfig(ctx.env, ctx.cwd);
   const { outpost, firstRun } = await openOutpost(config, ctx.env);
-  const { rebuilt, failed } = await outpost.manifests.reconcile(outpost.catalog);
-  if (rebuilt.length) outpost.logger.warn({ rebuilt }, 'rebuilt manifests left behind by an interrupted write');
-  for (const f of failed) outpost.logger.error({ id: f.id, err: f.error }, 'manifest could not be rebuilt');
+  const report = await prepareToServe(outpost);
+  logStartup(outpost, report);
 
   const server = createServer(createRequestListener(outpost)).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

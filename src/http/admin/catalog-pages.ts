@@ -16,7 +16,7 @@ export function adminActor(req: Request, keyName = ''): Actor {
 
 /** Registers the pages; returns the upload page renderer so upload errors can be shown on it. */
 export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (req: Request, res: Response, extra: Record<string, unknown>, status?: number) => Promise<void> } {
-  const { catalog, publish, packages, keys, config, layout } = outpost;
+  const { catalog, packages, keys, config, layout } = outpost;
 
   router.get('/', (req, res) => {
     const q = String(req.query.q ?? '').trim().toLowerCase();
@@ -91,12 +91,12 @@ export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (r
 
   router.post('/addons/:id/versions/:version/range', requireCsrf, addonAction(async (req) => {
     const { appId, minVersion, maxVersion } = req.body as Record<string, string>;
-    await publish.editRange(String(req.params.id), String(req.params.version), String(appId), { minVersion: String(minVersion ?? '').trim(), maxVersion: String(maxVersion ?? '').trim() }, adminActor(req));
+    await outpost.versions.editRange(String(req.params.id), String(req.params.version), String(appId), { minVersion: String(minVersion ?? '').trim(), maxVersion: String(maxVersion ?? '').trim() }, adminActor(req));
     return `${appName(String(appId))} range of ${String(req.params.version)} is now ${String(minVersion).trim()} – ${String(maxVersion).trim()}; the manifest was re-signed.`;
   }));
 
   router.post('/addons/:id/versions/:version/withdraw', requireCsrf, addonAction(async (req) => {
-    await publish.withdraw(String(req.params.id), String(req.params.version), adminActor(req));
+    await outpost.versions.withdraw(String(req.params.id), String(req.params.version), adminActor(req));
     return `Version ${String(req.params.version)} was withdrawn; the manifest was re-signed without it.`;
   }));
   return { uploadPage };

@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { activeVersions, fileUrl, manifestUrl, type AddonRecord } from '../../catalog/addon-record.ts';
 import type { Actor, PublishService } from '../../app/publish.ts';
 import type { PackagePublisher } from '../../app/package-publish.ts';
+import type { VersionChangeService } from '../../app/version-changes.ts';
 import type { CatalogStore } from '../../storage/catalog-store.ts';
 import type { TokenStore } from '../../storage/token-store.ts';
 import { ApiError } from '../api-error.ts';
@@ -11,6 +12,7 @@ import { releaseNotesFrom } from '../release-notes-fields.ts';
 
 export interface ApiDeps {
   publish: PublishService;
+  versions: VersionChangeService;
   packages: PackagePublisher;
   catalog: CatalogStore;
   tokens: TokenStore;
@@ -88,8 +90,14 @@ export function apiRoutes(deps: ApiDeps): Router {
     res.json(details(record(req), deps.publicUrl));
   });
 
+  // Both idempotent: asking again for what is already so answers 200 with the record as it is.
   router.delete('/addons/:id/versions/:version', async (req, res) => {
-    const updated = await deps.publish.withdraw(record(req).id, String(req.params.version), tokenActor(req));
+    const updated = await deps.versions.withdraw(record(req).id, String(req.params.version), tokenActor(req));
+    res.json(details(updated, deps.publicUrl));
+  });
+
+  router.post('/addons/:id/versions/:version/restore', async (req, res) => {
+    const updated = await deps.versions.restore(record(req).id, String(req.params.version), tokenActor(req));
     res.json(details(updated, deps.publicUrl));
   });
 

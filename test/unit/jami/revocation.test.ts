@@ -40,6 +40,10 @@ describe.skipIf(!hasOpenssl)('CRLs', () => {
     expect(checkCrl(crl, plugin!, org!, new Date(), 'the CRL')).toEqual({ status: 'good' });
     expect(checkCrl(crl, plugin!, org!, new Date(Date.now() + 31 * DAY), 'the CRL')).toMatchObject({ status: 'stale' });
     expect(checkCrl(crl, revoked!, org!, new Date(Date.now() + 31 * DAY), 'the CRL')).toMatchObject({ status: 'revoked' });
+    // A CA clock a minute ahead of ours is fresh; an hour ahead is not.
+    const at = (ms: number) => new Date(crl.thisUpdate.getTime() + ms);
+    expect(checkCrl(crl, plugin!, org!, at(-60_000), 'the CRL')).toEqual({ status: 'good' });
+    expect(checkCrl(crl, plugin!, org!, at(-60 * 60_000), 'the CRL')).toMatchObject({ status: 'stale' });
     // Same issuer name, another key: a forged or misconfigured CRL is never "good".
     expect(await errorCode(() => checkCrl(parseCrl(pki.impostorCrl), plugin!, org!, new Date(), 'the CRL'))).toBe('JPL_CRL_INVALID');
     expect(await errorCode(() => checkCrl(parseCrl(pki.crl(pki.root)), plugin!, org!, new Date(), 'the CRL'))).toBe('JPL_CRL_INVALID');

@@ -1,0 +1,119 @@
+import { access, mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { AddonRecord } from '../catalog/addon-record.ts';
+import type { AuditLog } from '../storage/audit-log.ts';
+import type { CatalogStore } from '../storage/catalog-store.ts';
+import type { ChangeJournal, Intent } from '../storage/change-journal.ts';
+import type { DataLayout } from '../storage/data-layout.ts';
+import { fsyncDirectory } from '../storage/atomic-write.ts';
+import type { ManifestService } from './manifests.ts';
+
+export interface ChangeDeps {
+  layout: DataLayout;
+  catalog: CatalogStore;
+  manifests: ManifestService;
+  journal: ChangeJournal;
+  audit?: AuditLog;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
+}
+
+async function move(from: string, to: string, mode: number): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true, mode });
+  await rename(from, to);
+  await fsyncDirectory(path.dirname(to));
+}
+
+/**
+ * Puts every package of `record` where its state says: active ones in the public tree, withdrawn
+ * ones aside in private/withdrawn. Idempotent, so recovery can run it whatever step a change
+ * reached.
+ */
+export async function placeFiles(layout: DataLayout, record: AddonRecord): Promise<void> {
+  for (const version of record.versions) {
+    const served = layout.filePath(record.id, version.file);
+    const aside = layout.withdrawnPath(record.id, version.file);
+    if (version.withdrawnAt) {
+      if (await exists(served)) await move(served, aside, 0o700);
+    } else if (!(await exists(served)) && (await exists(aside))) {
+      await move(aside, served, 0o755);
+    }
+  }
+}
+
+/**
+ * Every change to an add-on goes through here, in one order: intent → (files in) → record →
+ * documents → (files out) → audit entry → rendered mark → intent removed. Signing happens before
+ * anything is written, so a key problem changes nothing. A failure takes the change back; a crash
+ * is finished or taken back by recover() at the next start, decided by whether the record was saved.
+ */
+export async function commitChange(
+  deps: ChangeDeps,
+  previous: AddonRecord | undefined,
+  record: AddonRecord,
+  steps: { file?: string; beforeSave?: () => Promise<void> } = {},
+): Promise<void> {
+  const change = record.lastChange!;
+  const docs = await deps.manifests.render(record);
+  const intent: Intent = { id: record.id, revision: record.revision, action: change.action, ...(steps.file ? { file: steps.file } : {}) };
+  await deps.journal.begin(intent);
+  try {
+    await steps.beforeSave?.();
+    await deps.catalog.save(record);
+    await deps.manifests.write(record, docs);
+    // Only once no document points at them do withdrawn files leave the public tree.
+    await placeFiles(deps.layout, record);
+  } catch (err) {
+    await undo(deps, previous, intent).catch(() => undefined);
+    throw err;
+  }
+  await finish(deps, record);
+}
+
+/** The audit entry and the rendered mark: the change is then complete. */
+async function finish(deps: ChangeDeps, record: AddonRecord, logged?: ReadonlySet<string>): Promise<void> {
+  const change = record.lastChange;
+  if (change && deps.audit && !logged?.has(`${record.id}#${record.revision}`)) {
+    await deps.audit.record({ actor: change.actor, action: change.action, target: record.id, details: change.details, revision: record.revision, ...(change.ip ? { ip: change.ip } : {}) });
+  }
+  await deps.manifests.markRendered(record);
+  await deps.journal.end(record.id);
+}
+
+/** Back to `previous`: its record, its documents, its files; a new package leaves the public tree. */
+async function undo(deps: ChangeDeps, previous: AddonRecord | undefined, intent: Intent): Promise<void> {
+  await deps.catalog.restore(intent.id, previous);
+  if (previous) {
+    await deps.manifests.write(previous, await deps.manifests.render(previous));
+    await placeFiles(deps.layout, previous);
+  }
+  const keep = previous?.versions.some((v) => v.file === intent.file);
+  if (intent.file && !keep) await rm(deps.layout.filePath(intent.id, intent.file), { force: true });
+  await deps.journal.end(intent.id);
+}
+
+/**
+ * Start-up, before anything is served: every change a crash interrupted is finished (its record
+ * was saved, so it may have been acknowledged) or taken back (it was not, so it never was).
+ */
+export async function recoverChanges(deps: ChangeDeps): Promise<{ finished: string[]; undone: string[]; problems: { file: string; reason: string }[] }> {
+  const { intents, problems } = deps.journal.pending();
+  const finished: string[] = [];
+  const undone: string[] = [];
+  const logged = intents.length && deps.audit ? await deps.audit.revisionsFor(new Set(intents.map((i) => i.id))) : new Set<string>();
+  for (const intent of intents) {
+    const record = deps.catalog.get(intent.id);
+    if (record && record.revision >= intent.revision) {
+      await deps.manifests.write(record, await deps.manifests.render(record));
+      await placeFiles(deps.layout, record);
+      await finish(deps, record, logged);
+      finished.push(intent.id);
+    } else {
+      await undo(deps, record, intent);
+      undone.push(intent.id);
+    }
+  }
+  return { finished, undone, problems };
+}

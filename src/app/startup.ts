@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { isAtomicTempName, writeFileAtomic } from '../storage/atomic-write.ts';
+import type { DataLayout } from '../storage/data-layout.ts';
+import { recoverChanges } from './addon-changes.ts';
+import type { Outpost } from './outpost.ts';
+
+/**
+ * What shapes every served document besides the records themselves. When any of it differs from
+ * what the documents on disk were rendered with, all of them are rendered again at start, so nginx
+ * never serves links to an old host name. Bump RENDERER when the document format changes.
+ */
+const RENDERER = 1;
+
+function renderSettings(outpost: Outpost): string {
+  const { publicUrl, updateHash } = outpost.config;
+  return `${JSON.stringify({ renderer: RENDERER, publicUrl, updateHash })}\n`;
+}
+
+function settingsFile(layout: DataLayout): string {
+  return path.join(layout.privateDir, 'render-settings.json');
+}
+
+/** Files a crash can leave behind: staged uploads, and atomic-write temp files next to their target. */
+async function removeLeftovers(layout: DataLayout, documentIds: readonly string[]): Promise<number> {
+  let removed = 0;
+  const sweep = async (dir: string, all: boolean, deep: boolean): Promise<void> => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (deep) await sweep(full, all, deep);
+      } else if (all || isAtomicTempName(entry.name)) {
+        await rm(full, { force: true });
+        removed++;
+      }
+    }
+  };
+  await sweep(layout.tmpDir, true, false);
+  for (const dir of [layout.privateDir, layout.addonsDir, layout.renderedDir, layout.intentsDir, layout.jamiRecordsDir]) await sweep(dir, false, false);
+  // Document folders are only written under an intent or a stale mark: only those can hold temp files.
+  for (const id of documentIds) await sweep(layout.documentsDir(id), false, true);
+  return removed;
+}
+
+export interface StartupReport {
+  leftoversRemoved: number;
+  finished: string[];
+  undone: string[];
+  rebuilt: string[];
+  failed: { id: string; error: Error }[];
+  problems: { file: string; reason: string }[];
+  rerendered: boolean;
+}
+
+/**
+ * Everything a server does before it answers anyone: remove what a crash left, finish or take back
+ * interrupted changes, rebuild documents whose record moved on, and re-render everything when the
+ * public URL or hash algorithm changed.
+ */
+export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
+  const { layout, catalog, manifests } = outpost;
+  const interrupted = outpost.journal.pending().intents.map((i) => i.id);
+  const stale = catalog.list().filter((r) => manifests.renderedRevision(r.id) !== r.revision).map((r) => r.id);
+  const leftoversRemoved = await removeLeftovers(layout, [...new Set([...interrupted, ...stale])].filter((id) => catalog.get(id)));
+  const { finished, undone, problems } = await recoverChanges({ layout, catalog, manifests, journal: outpost.journal, audit: outpost.audit });
+  const settings = renderSettings(outpost);
+  let previous: string | undefined;
+  try {
+    previous = readFileSync(settingsFile(layout), 'utf8');
+  } catch {
+    previous = undefined;
+  }
+  const rerendered = previous !== settings && catalog.size > 0;
+  const { rebuilt, failed } = rerendered ? await manifests.rebuildAll(catalog) : await manifests.reconcile(catalog);
+  if (failed.length === 0) await writeFileAtomic(settingsFile(layout), settings, { mode: 0o600 });
+  return { leftoversRemoved, finished, undone, rebuilt, failed, problems, rerendered };
+}
