@@ -2,6 +2,8 @@ import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { commitChange, type ChangeDeps } from './addon-changes.ts';
 import path from 'node:path';
 import {
+  activeVersions,
+  updateJsonUrl,
   fileUrl,
   manifestUrl,
   notesUrl,
@@ -11,6 +13,8 @@ import {
   type VersionRecord,
 } from '../catalog/addon-record.ts';
 import { hashFile } from '../storage/file-hash.ts';
+import { updateUrlReachesAddon } from '../catalog/update-url-reach.ts';
+import { compareVersions } from '../version/toolkit-version.ts';
 import { OutpostError } from '../errors.ts';
 import { inspectXpi, type XpiInfo } from '../package/inspect-xpi.ts';
 import type { ZipLimits } from '../package/zip-limits.ts';
@@ -115,17 +119,30 @@ export class PublishService {
     return record.publisherKey;
   }
 
-  private keyChecks(info: XpiInfo, updateKey: string): string[] {
+  /** The name of the local key whose updateKey is `updateKey`, if any (to name it in errors). */
+  private async keyNamed(updateKey: string): Promise<string | undefined> {
+    const keys = await this.deps.keys.list().catch(() => []);
+    return keys.find((k) => compactKey(k.updateKey) === compactKey(updateKey))?.name;
+  }
+
+  private async keyChecks(info: XpiInfo, keyName: string, previous: AddonRecord | undefined): Promise<string[]> {
+    const { updateKey } = await this.deps.keys.info(keyName);
     if (info.updateKey !== undefined && compactKey(info.updateKey) !== compactKey(updateKey)) {
+      const carried = await this.keyNamed(info.updateKey);
+      const short = (k: string) => `${compactKey(k).slice(-16)}`;
       throw new PublishError(
         'UPDATE_KEY_MISMATCH',
-        `The package's em:updateKey is not this publisher's key: clients would reject every manifest Outpost signs. Run \`outpost install-key\` with the publisher key, or publish with a token of the key the add-on carries.`,
+        `The package's em:updateKey (…${short(info.updateKey)}${carried ? `, key "${carried}" here` : ', not a key of this server'}) is not the key "${keyName}" (…${short(updateKey)}) that signs ${info.id}'s manifests: clients would reject every manifest Outpost signs. Run \`outpost install-key\` with key "${keyName}", or publish with a token of ${carried ? `key "${carried}"` : 'the key the add-on carries'}.`,
       );
     }
     const warnings: string[] = [];
-    const ownManifest = manifestUrl(this.deps.publicUrl, info.id);
-    if (info.updateURL !== undefined && info.updateURL !== ownManifest) {
-      warnings.push(`The package's update URL is ${info.updateURL}, not this server's ${ownManifest}: clients will not see updates published here.`);
+    if (info.updateURL !== undefined && !updateUrlReachesAddon(info.updateURL, this.deps.publicUrl, info.id)) {
+      const own = info.format === 'webextension' ? updateJsonUrl(this.deps.publicUrl, info.id) : manifestUrl(this.deps.publicUrl, info.id);
+      warnings.push(`The package's update URL ${info.updateURL} does not lead to ${info.id} on this server (${own} does): clients will not see updates published here.`);
+    }
+    const newest = previous ? activeVersions(previous)[0] : undefined;
+    if (newest && compareVersions(info.version, newest.version) < 0) {
+      warnings.push(`${info.version} is lower than ${newest.version}, the newest version already offered: clients that have ${newest.version} will not install it.`);
     }
     return warnings;
   }
@@ -140,7 +157,7 @@ export class PublishService {
       throw new PublishError('ADDON_ID_CASE_CONFLICT', `${info.id} differs from the existing add-on ${twin} only in case; on case-insensitive file systems and CDNs they are one. Use the existing id or another one.`);
     }
     const keyName = this.ownerKey(previous, actor, info.id);
-    const warnings = [...info.warnings, ...this.keyChecks(info, (await this.deps.keys.info(keyName)).updateKey)];
+    const warnings = [...info.warnings, ...(await this.keyChecks(info, keyName, previous))];
     // One version may have several packages, one per set of target platforms.
     const existing = previous?.versions.find((v) => v.version === info.version && platformKey(v.targetPlatforms) === platformKey(info.targetPlatforms));
     if (existing) {
