@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { OutpostError } from '../errors.ts';
 import { writeFileAtomic } from './atomic-write.ts';
+import { withFileLock } from './file-lock.ts';
 
 export interface AdminAccount {
   username: string;
@@ -35,12 +36,13 @@ export class AdminStore {
   }
 
   private change<T>(fn: (admins: AdminAccount[]) => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => {
+    // `outpost admin create/passwd` writes this file while a server runs: lock across processes.
+    const run = this.queue.then(() => withFileLock(`${this.file}.lock`, async () => {
       const admins = await this.list();
       const result = await fn(admins);
       await writeFileAtomic(this.file, `${JSON.stringify({ admins }, null, 2)}\n`, { mode: 0o600 });
       return result;
-    });
+    }));
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { OutpostError } from '../errors.ts';
 import { writeFileAtomic } from './atomic-write.ts';
+import { withFileLock } from './file-lock.ts';
 
 /**
  * API tokens, stored only as SHA-256 hashes. A token reads `opt_<id>_<secret>`: the id finds the
@@ -60,15 +61,17 @@ export class TokenStore {
     return records;
   }
 
-  /** Serialises read-modify-write cycles within this process. */
+  /** Serialises read-modify-write cycles within this process, and with other processes. */
   private update<T>(change: (records: TokenRecord[]) => T): Promise<T> {
-    const run = this.writing.then(async () => {
+    // The CLI writes this file while a server runs: lock across processes and read afresh inside.
+    const run = this.writing.then(() => withFileLock(`${this.file}.lock`, async () => {
+      this.cache = undefined;
       const records = structuredClone(await this.load());
       const result = change(records);
       await writeFileAtomic(this.file, `${JSON.stringify({ tokens: records }, null, 2)}\n`, { mode: 0o600 });
       this.cache = undefined;
       return result;
-    });
+    }));
     this.writing = run.catch(() => undefined);
     return run;
   }

@@ -51,11 +51,13 @@ export async function startServer(options: { dir?: string; env?: NodeJS.ProcessE
     firstRun,
     token: firstRun.token ?? '',
     updateKey: (await outpost.keys.info(keyName)).updateKey,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await outpost.close();
+    },
   };
 }
 

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../../config.ts';
+import { ConfigError, loadConfig } from '../../config.ts';
 import { openOutpost, type FirstRun, type Outpost } from '../../app/outpost.ts';
 import { prepareToServe, type StartupReport } from '../../app/startup.ts';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createRequestListener } from '../../http/app.ts';
 import type { CliContext, Command } from '../command.ts';
 
@@ -43,23 +43,45 @@ export async function serve(ctx: CliContext, signal?: AbortSignal): Promise<numb
   const report = await prepareToServe(outpost);
   logStartup(outpost, report);
 
-  const server = createServer(createRequestListener(outpost)).listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+  const server = createServer(createRequestListener(outpost));
+  await listen(server, config.port, config.host).catch(async (err: unknown) => {
+    await outpost.close();
+    throw err;
   });
   // Uploads of large packages over slow links need more than Node's default 5-minute timeout.
   server.requestTimeout = 0;
   const { port } = server.address() as AddressInfo;
-  ctx.stdout(banner(`http://${config.host}:${port}`, config.publicUrl, config.dataDir, config.keysDir, firstRun));
-
-  await new Promise<void>((resolve) => {
-    const stop = () => server.close(() => resolve());
-    signal?.addEventListener('abort', stop, { once: true });
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  // Handlers first, banner second: whoever waits for the banner may signal at once.
+  const stopping = new Promise<string>((resolve) => {
+    signal?.addEventListener('abort', () => resolve('stop requested'), { once: true });
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  ctx.stdout(banner(`http://${config.host}:${port}`, config.publicUrl, config.dataDir, config.keysDir, firstRun));
+  const why = await stopping;
+  ctx.stdout(`Outpost is stopping (${why}): no new connections; finishing requests in progress…\n`);
+  // close() refuses new connections and drops idle keep-alive ones; requests in flight (an upload
+  // being published) run to their answer, so no acknowledged change is cut in half.
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await outpost.close();
+  ctx.stdout('Outpost stopped.\n');
   return 0;
+}
+
+async function listen(server: Server, port: number, host: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        reject(new ConfigError('CONFIG_INVALID', `Port ${port} on ${host} is already in use (another Outpost or another server?). Stop it, or choose another port with PORT=<number>.`));
+      } else if (err.code === 'EACCES') {
+        reject(new ConfigError('CONFIG_INVALID', `Port ${port} on ${host} needs privileges this process lacks. Use a port above 1023 (PORT=8080) behind nginx.`));
+      } else {
+        reject(err);
+      }
+    });
+    server.listen(port, host);
+  });
 }
 
 export const serveCommand: Command = {
