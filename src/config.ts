@@ -19,6 +19,8 @@ export interface Config {
   maxUploadBytes: number;
   /** updateHash/update_hash algorithm in manifests (sha512 costs one more read per publish). */
   updateHash: 'sha256' | 'sha512';
+  /** OUTPOST_CACHE_MB: one memory budget for everything kept to answer requests (documents, answers, records). */
+  cacheBytes: number;
   jami: {
     /** OUTPOST_JAMI_TRUST_ANCHORS: PEM files of the CAs plugin certificates must chain to. */
     trustAnchorFiles: string[];
@@ -53,6 +55,7 @@ const schema = z.object({
   OUTPOST_JAMI_OCSP_UNREACHABLE: z.enum(['reject', 'accept']).default('reject'),
   OUTPOST_JAMI_PREFIX: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /jami').default('/jami'),
   OUTPOST_UPDATE_HASH: z.enum(['sha256', 'sha512']).default('sha256'),
+  OUTPOST_CACHE_MB: z.coerce.number().min(1).max(65536).default(64),
   OUTPOST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 });
 
@@ -77,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     publicUrl: (e.OUTPOST_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     maxUploadBytes: Math.floor(e.OUTPOST_MAX_UPLOAD_MB * 1024 * 1024),
     updateHash: e.OUTPOST_UPDATE_HASH,
+    cacheBytes: Math.floor(e.OUTPOST_CACHE_MB * 1024 * 1024),
     jami: {
       trustAnchorFiles: fileList(e.OUTPOST_JAMI_TRUST_ANCHORS, cwd),
       crlFiles: fileList(e.OUTPOST_JAMI_CRLS, cwd),

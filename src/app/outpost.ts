@@ -1,3 +1,5 @@
+import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { generatePassword } from '../auth/password.ts';
@@ -8,6 +10,7 @@ import { PluginStore } from '../storage/plugin-store.ts';
 import { JamiPublishService } from './jami-publish.ts';
 import { PackagePublisher } from './package-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
+import { lockDataFolder, type HeldLock } from '../storage/file-lock.ts';
 import { KeyStore } from '../storage/key-store.ts';
 import { TokenStore } from '../storage/token-store.ts';
 import { resolvePassphrase } from './key-access.ts';
@@ -17,6 +20,9 @@ import { PublishService } from './publish.ts';
 import { VersionChangeService } from './version-changes.ts';
 import { ChangeJournal } from '../storage/change-journal.ts';
 import { SignerCache } from './signer-cache.ts';
+import { ByteLru } from '../cache/byte-lru.ts';
+import { UpdateQueryService } from './update-queries.ts';
+import { checkBeforeServing } from './startup-checks.ts';
 
 export const DEFAULT_KEY_NAME = 'default';
 
@@ -29,6 +35,9 @@ export interface Outpost {
   admins: AdminStore;
   audit: AuditLog;
   catalog: CatalogStore;
+  /** The serving memory budget (OUTPOST_CACHE_MB): documents, update-query answers, records. */
+  memory: ByteLru;
+  updateQueries: UpdateQueryService;
   manifests: ManifestService;
   publish: PublishService;
   /** Withdraw, restore and range edits of published versions. */
@@ -38,6 +47,8 @@ export interface Outpost {
   /** Every package format through one door (XPI or Jami plugin). */
   packages: PackagePublisher;
   logger: Logger;
+  /** Releases the data folder for another process; the instance is not used afterwards. */
+  close(): Promise<void>;
 }
 
 /** What a first start created and must show once: after that, no secret is printed again. */
@@ -70,9 +81,23 @@ export async function openOutpost(config: Config, env: NodeJS.ProcessEnv, logger
   const log = logger ?? createLogger(config.logLevel);
   const layout = new DataLayout(config.dataDir);
   await layout.ensure();
+  // One server per data folder: a second one (or `outpost rebuild` while one runs) refuses to start.
+  const folderLock = await lockDataFolder(path.join(layout.privateDir, 'server.lock'), config.dataDir);
+  try {
+    return await open(config, env, layout, log, folderLock);
+  } catch (err) {
+    await folderLock.release();
+    throw err;
+  }
+}
+
+async function open(config: Config, env: NodeJS.ProcessEnv, layout: DataLayout, log: Logger, folderLock: HeldLock): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
   const firstRun: FirstRun = {};
   const { passphrase, notice } = await resolvePassphrase(env, config.keysDir, true);
   if (notice) firstRun.passphraseNotice = notice;
+  // A clone brings keys/ as 0755; private keys are encrypted, but their folder is nobody else's.
+  await mkdir(config.keysDir, { recursive: true, mode: 0o700 });
+  await chmod(config.keysDir, 0o700);
   const keys = new KeyStore(config.keysDir, passphrase!);
   const tokens = new TokenStore(layout.tokensFile);
   const admins = new AdminStore(layout.adminsFile);
@@ -102,9 +127,13 @@ export async function openOutpost(config: Config, env: NodeJS.ProcessEnv, logger
     await audit.record({ actor, action: 'admin-create', target: FIRST_ADMIN });
   }
 
-  const { catalog, problems } = await CatalogStore.open(layout);
+  const signers = new SignerCache(keys);
+  await checkBeforeServing(config, keys, signers);
+
+  const memory = new ByteLru(config.cacheBytes);
+  const { catalog, problems } = await CatalogStore.open(layout, { cache: memory });
   for (const p of problems) log.error({ file: p.file, reason: p.reason }, 'catalog record skipped');
-  const manifests = new ManifestService(layout, new SignerCache(keys), config.publicUrl, config.updateHash);
+  const manifests = new ManifestService(layout, signers, config.publicUrl, config.updateHash);
   const lock = new KeyedLock();
   const journal = new ChangeJournal(layout);
   const publish = new PublishService({ layout, catalog, keys, manifests, audit, journal, lock, publicUrl: config.publicUrl, updateHash: config.updateHash });
@@ -113,5 +142,7 @@ export async function openOutpost(config: Config, env: NodeJS.ProcessEnv, logger
   for (const p of pluginProblems) log.error({ file: p.file, reason: p.reason }, 'Jami plugin record skipped');
   const jami = new JamiPublishService({ layout, plugins, lock, audit, publicUrl: config.publicUrl, jami: config.jami });
   const packages = new PackagePublisher(publish, jami);
-  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, manifests, publish, versions, journal, plugins, packages, logger: log }, firstRun };
+  const close = () => folderLock.release();
+  const updateQueries = new UpdateQueryService(catalog, manifests, memory);
+  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, packages, logger: log, close }, firstRun };
 }

@@ -1,10 +1,11 @@
-import { renderUpdateJson, type JsonUpdateEntry } from '../manifest/update-json.ts';
-import { renderUpdateRdf } from '../manifest/update-rdf.ts';
+import { renderUpdateJson, type JsonAddonUpdates, type JsonRangeStyle, type JsonUpdateEntry } from '../manifest/update-json.ts';
+import { renderUpdateRdf, type AddonUpdates } from '../manifest/update-rdf.ts';
 import {
   APP,
   platformKeys,
   platformRequest,
   selectUpdates,
+  type Candidate,
   type ClientFormat,
   type Selected,
   type UpdateRequest,
@@ -43,6 +44,15 @@ export interface RenderedDocument {
   body: string;
 }
 
+/**
+ * What a document says, before it is rendered and signed. Rendering is a pure function of the
+ * model (and the signer), so equal models give equal bytes: that is what lets one rendering serve
+ * every document and every client query that shows the same thing.
+ */
+export type DocumentModel =
+  | { format: 'rdf'; model: AddonUpdates }
+  | { format: 'json'; addon: JsonAddonUpdates; style: JsonRangeStyle };
+
 function jsonEntries(record: AddonRecord, selected: readonly Selected<VersionRecord>[], options: DocumentOptions): JsonUpdateEntry[] {
   return selected.map(({ version, target, item }) => ({
     version,
@@ -54,14 +64,20 @@ function jsonEntries(record: AddonRecord, selected: readonly Selected<VersionRec
   }));
 }
 
+/** The model of the document showing `selected` to a client of `appId` in `format`. */
+export function selectionModel(record: AddonRecord, selected: readonly Selected<VersionRecord>[], format: ClientFormat, appId: string, options: DocumentOptions): DocumentModel {
+  if (format === 'rdf') return { format: 'rdf', model: selectedUpdateModel(record, selected, options.publicUrl, options.hash) };
+  const style: JsonRangeStyle = format === 'json-uxp' ? { kind: 'guid', appId } : { kind: 'gecko' };
+  return { format: 'json', addon: { id: record.id, entries: jsonEntries(record, selected, options) }, style };
+}
+
+export function renderModel(doc: DocumentModel, options: DocumentOptions): string {
+  return doc.format === 'rdf' ? renderUpdateRdf([doc.model], { signer: options.signer }) : renderUpdateJson([doc.addon], doc.style);
+}
+
 /** The document for one request in one format. */
-export function renderForRequest(record: AddonRecord, request: UpdateRequest, format: ClientFormat, options: DocumentOptions): string {
-  const selected = selectUpdates(candidates(record), request);
-  if (format === 'rdf') {
-    return renderUpdateRdf([selectedUpdateModel(record, selected, options.publicUrl, options.hash)], { signer: options.signer });
-  }
-  const style = format === 'json-uxp' ? { kind: 'guid' as const, appId: request.appId } : { kind: 'gecko' as const };
-  return renderUpdateJson([{ id: record.id, entries: jsonEntries(record, selected, options) }], style);
+export function renderForRequest(record: AddonRecord, request: UpdateRequest, format: ClientFormat, options: DocumentOptions, from: readonly Candidate<VersionRecord>[] = candidates(record)): string {
+  return renderModel(selectionModel(record, selectUpdates(from, request), format, request.appId, options), options);
 }
 
 /** The application whose ranges the plain update.json carries: Firefox, else the first targeted. */
@@ -70,21 +86,46 @@ export function defaultJsonApp(record: AddonRecord): string {
   return apps.includes(APP.firefox) ? APP.firefox : (apps[0] ?? APP.firefox);
 }
 
-export function renderAllDocuments(record: AddonRecord, options: DocumentOptions): RenderedDocument[] {
-  const docs: RenderedDocument[] = [
-    { path: 'update.rdf', body: renderUpdateRdf([toUpdateModel(record, options.publicUrl, options.hash)], { signer: options.signer }) },
-    { path: 'update.json', body: renderForRequest(record, { appId: defaultJsonApp(record) }, 'json', options) },
-  ];
-  const keys = platformKeys(candidates(record));
+/** The request each static document answers, by its path: what the dynamic route looks up too. */
+export function staticRequests(record: AddonRecord, from: readonly Candidate<VersionRecord>[] = candidates(record)): { dir: string; request: UpdateRequest; json: ClientFormat }[] {
+  const keys = platformKeys(from);
+  const out: { dir: string; request: UpdateRequest; json: ClientFormat }[] = [];
   // Only known applications become folders: an id from a package never names a path by itself.
   for (const appId of targetedApps(record).filter(isKnownApplication)) {
     const json = appId === APP.paleMoon ? 'json-uxp' : 'json';
     for (const key of [undefined, ...keys]) {
-      const request = { appId, ...(key ? platformRequest(key) : {}) };
-      const dir = key ? `${appId}/${key}` : appId;
-      docs.push({ path: `${dir}/update.rdf`, body: renderForRequest(record, request, 'rdf', options) });
-      docs.push({ path: `${dir}/update.json`, body: renderForRequest(record, request, json, options) });
+      out.push({ dir: key ? `${appId}/${key}` : appId, request: { appId, ...(key ? platformRequest(key) : {}) }, json });
     }
+  }
+  return out;
+}
+
+/**
+ * Every served document of an add-on. Documents that say the same thing (a one-application
+ * add-on's update.rdf and <app>/update.rdf, update.json and <app>/update.json, platform folders
+ * with no package of their own) are rendered and signed once: with a long history, rendering is
+ * most of what a publish costs.
+ */
+export function renderAllDocuments(record: AddonRecord, options: DocumentOptions): RenderedDocument[] {
+  const from = candidates(record);
+  const bodies = new Map<string, string>();
+  const render = (doc: DocumentModel): string => {
+    const key = JSON.stringify(doc);
+    let body = bodies.get(key);
+    if (body === undefined) {
+      body = renderModel(doc, options);
+      bodies.set(key, body);
+    }
+    return body;
+  };
+  const forRequest = (request: UpdateRequest, format: ClientFormat) => render(selectionModel(record, selectUpdates(from, request), format, request.appId, options));
+  const docs: RenderedDocument[] = [
+    { path: 'update.rdf', body: render({ format: 'rdf', model: toUpdateModel(record, options.publicUrl, options.hash) }) },
+    { path: 'update.json', body: forRequest({ appId: defaultJsonApp(record) }, 'json') },
+  ];
+  for (const { dir, request, json } of staticRequests(record, from)) {
+    docs.push({ path: `${dir}/update.rdf`, body: forRequest(request, 'rdf') });
+    docs.push({ path: `${dir}/update.json`, body: forRequest(request, json) });
   }
   return docs;
 }

@@ -10,7 +10,7 @@ import { servedFiles } from './routes/served-files.ts';
 import { updateQueryRoutes } from './routes/update-queries.ts';
 import { releaseNotesRoutes } from './routes/release-notes.ts';
 import { jamiStoreRoutes } from './routes/jami-store.ts';
-import { UpdateQueryService } from '../app/update-queries.ts';
+import type { UpdateQueryService } from '../app/update-queries.ts';
 import { errorHandler, notFound } from './error-handler.ts';
 import { redactRequest, redactResponse } from './log-redaction.ts';
 
@@ -72,7 +72,7 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     maxUploadBytes: outpost.config.maxUploadBytes,
     publicUrl: outpost.config.publicUrl,
     publicDir: outpost.layout.publicDir,
-    updateQueries: new UpdateQueryService(outpost.catalog, outpost.layout, outpost.manifests),
+    updateQueries: outpost.updateQueries,
     jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(outpost.plugins, outpost.layout) },
     logger: outpost.logger,
     admin: adminRouter(outpost, adminOptions),
@@ -81,7 +81,7 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
 
 /** What a server listens with: the manifest fast path in front of the full app. */
 export function createRequestListener(outpost: Outpost, adminOptions: AdminOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
-  const cache = new ManifestCache(outpost.layout.publicDir);
+  const cache = new ManifestCache(outpost.layout.publicDir, outpost.memory);
   outpost.manifests.onWrite((file) => cache.invalidate(file));
-  return withManifestFastPath(cache, createOutpostApp(outpost, adminOptions));
+  return withManifestFastPath(cache, createOutpostApp(outpost, adminOptions), outpost.updateQueries);
 }

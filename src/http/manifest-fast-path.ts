@@ -1,13 +1,19 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { parse as parseQuery } from 'node:querystring';
+import type { ByteLru } from '../cache/byte-lru.ts';
+import type { UpdateAnswer, UpdateQueryService } from '../app/update-queries.ts';
 import { CACHE_MANIFESTS, SERVED_TYPES } from './routes/served-files.ts';
+import { updateQueryFrom } from './routes/update-queries.ts';
 
 /**
- * Update checks are by far the most frequent request, so manifests are answered before Express
- * (no router, no per-request log line) from an in-memory copy that the manifest writer
- * invalidates. Anything unusual — a Range header, a method other than GET/HEAD, a file that does
- * not exist — falls through to the Express app, which answers exactly as before.
+ * Update checks are by far the most frequent request, so manifests and ready update-query answers
+ * are served before Express (no router, no per-request log line) from memory: static documents
+ * from an in-memory copy that the manifest writer invalidates, adaptive answers from the answer
+ * cache. Anything unusual — a Range header, a method other than GET/HEAD, a file that does not
+ * exist, an answer not built yet — falls through to the Express app, which answers exactly as
+ * before (and builds the answer for the next request).
  */
 interface Entry {
   body: Buffer;
@@ -20,45 +26,35 @@ interface Entry {
 }
 
 const MANIFEST_PATH = /^\/updates\/((?:[^/]+\/){1,3})(update\.(?:rdf|json))$/;
+const ADAPTIVE_PATH = /^\/updates\/([^/]+)$/;
+const DOC = 'doc:';
+/** Header arrays, timestamps and the entry itself, on top of the body. */
+const ENTRY_OVERHEAD = 512;
 
 export class ManifestCache {
-  private readonly entries = new Map<string, Entry>();
-  /** Request path → file, so repeated polls skip parsing and decoding. */
-  private readonly paths = new Map<string, string | null>();
-  private bytes = 0;
   /** Bumped by every invalidation: a read that raced a write must not be cached. */
   private generation = 0;
 
   constructor(
     private readonly publicDir: string,
-    private readonly maxBytes = 64 * 1024 * 1024,
+    /** The process-wide serving budget (shared with update-query answers and records). */
+    private readonly memory: ByteLru,
   ) {}
 
   /** Called by the manifest writer after every write. */
   invalidate(file: string): void {
     this.generation += 1;
-    const entry = this.entries.get(file);
-    if (!entry) return;
-    this.entries.delete(file);
-    this.bytes -= entry.body.length;
+    this.memory.delete(DOC + file);
   }
 
   /** The file a request path names inside the public tree, or undefined if it names none. */
   resolve(pathname: string): string | undefined {
-    const known = this.paths.get(pathname);
-    if (known !== undefined) return known ?? undefined;
-    const file = this.parse(pathname);
-    if (this.paths.size >= 100_000) this.paths.clear();
-    this.paths.set(pathname, file ?? null);
-    return file;
-  }
-
-  private parse(pathname: string): string | undefined {
     const m = MANIFEST_PATH.exec(pathname);
     if (!m) return undefined;
     let segments: string[];
     try {
-      segments = m[1]!.slice(0, -1).split('/').map(decodeURIComponent);
+      segments = m[1]!.slice(0, -1).split('/');
+      if (pathname.includes('%')) segments = segments.map(decodeURIComponent);
     } catch {
       return undefined;
     }
@@ -67,7 +63,7 @@ export class ManifestCache {
   }
 
   cached(file: string): Entry | undefined {
-    return this.entries.get(file);
+    return this.memory.get<Entry>(DOC + file);
   }
 
   async load(file: string): Promise<Entry | undefined> {
@@ -84,16 +80,7 @@ export class ManifestCache {
         ok: ['Content-Type', contentType, ...common, 'Content-Length', String(body.length)],
         notModified: common,
       };
-      if (generation === this.generation && body.length <= this.maxBytes / 16) {
-        this.entries.set(file, entry);
-        this.bytes += body.length;
-        // Oldest first: a manifest that keeps being polled is simply loaded again.
-        while (this.bytes > this.maxBytes) {
-          const [oldest, old] = this.entries.entries().next().value!;
-          this.entries.delete(oldest);
-          this.bytes -= old.body.length;
-        }
-      }
+      if (generation === this.generation) this.memory.set(DOC + file, entry, body.length + ENTRY_OVERHEAD);
       return entry;
     } catch {
       return undefined;
@@ -122,17 +109,54 @@ function send(req: IncomingMessage, res: ServerResponse, entry: Entry): void {
   res.end(req.method === 'HEAD' ? undefined : entry.body);
 }
 
+/** The headers the Express update-query route sends, built once per answer. */
+const answerHeaders = new WeakMap<UpdateAnswer, string[]>();
+
+function sendAnswer(req: IncomingMessage, res: ServerResponse, answer: UpdateAnswer): void {
+  let headers = answerHeaders.get(answer);
+  if (!headers) {
+    headers = ['Content-Type', SERVED_TYPES[`.${answer.format}`]!, 'Cache-Control', CACHE_MANIFESTS, 'X-Content-Type-Options', 'nosniff', 'Content-Length', String(answer.body.length)];
+    answerHeaders.set(answer, headers);
+  }
+  res.writeHead(200, headers);
+  res.end(req.method === 'HEAD' ? undefined : answer.body);
+}
+
+/** A ready answer for `/updates/<id>?…` or `/update?id=…`, parsed as Express would (querystring). */
+function readyAnswer(answers: UpdateQueryService, pathname: string, search: string): UpdateAnswer | undefined {
+  const params = parseQuery(search);
+  let id: string | undefined;
+  if (pathname === '/update') {
+    id = typeof params.id === 'string' && params.id !== '' ? params.id : undefined;
+  } else {
+    const m = ADAPTIVE_PATH.exec(pathname);
+    if (!m) return undefined;
+    try {
+      id = decodeURIComponent(m[1]!);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!id) return undefined;
+  return answers.cached(updateQueryFrom(params as Record<string, unknown>, id));
+}
+
 /** A request listener: the fast path where it applies, the Express app otherwise. */
 export function withManifestFastPath(
   cache: ManifestCache,
   app: (req: IncomingMessage, res: ServerResponse) => void,
+  answers?: UpdateQueryService,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.range !== undefined) return app(req, res);
     const url = req.url ?? '';
     const q = url.indexOf('?');
-    const file = cache.resolve(q < 0 ? url : url.slice(0, q));
-    if (!file) return app(req, res);
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const file = cache.resolve(pathname);
+    if (!file) {
+      const answer = answers && (pathname === '/update' || pathname.startsWith('/updates/')) ? readyAnswer(answers, pathname, q < 0 ? '' : url.slice(q + 1)) : undefined;
+      return answer ? sendAnswer(req, res, answer) : app(req, res);
+    }
     const entry = cache.cached(file);
     if (entry) return send(req, res, entry);
     void cache.load(file).then((loaded) => (loaded ? send(req, res, loaded) : app(req, res)));

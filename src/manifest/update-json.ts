@@ -1,4 +1,4 @@
-import { sortNewestFirst } from '../version/toolkit-version.ts';
+import { newestFirst } from './version-order.ts';
 import { checkUpdateHash } from './update-rdf.ts';
 
 /**
@@ -47,7 +47,7 @@ export function buildUpdateJson(addons: readonly JsonAddonUpdates[], style: Json
   const out: Record<string, { updates: unknown[] }> = {};
   for (const addon of addons) {
     out[addon.id] = {
-      updates: sortNewestFirst(addon.entries, (e) => e.version).map((e) => {
+      updates: newestFirst(addon.entries, (e) => e.version).map((e) => {
         checkUpdateHash(e.updateHash);
         const apps = applications(e.range, style);
         return {

@@ -1,8 +1,8 @@
 import { OutpostError } from '../errors.ts';
-import { EM_NS, RdfGraph } from '../rdf/graph.ts';
+import { EM_NS, RDF_NS, RdfGraph } from '../rdf/graph.ts';
 import { writeRdfXml } from '../rdf/rdf-xml-writer.ts';
 import type { SignatureDigest, Signer } from '../signing/signer.ts';
-import { sortNewestFirst } from '../version/toolkit-version.ts';
+import { newestFirst } from './version-order.ts';
 import { addonResourceUri, type AddonResourceType } from './addon-roots.ts';
 import { signAddonResources } from './update-rdf-sign.ts';
 
@@ -67,9 +67,12 @@ export function buildUpdateGraph(addons: readonly AddonUpdates[]): { graph: RdfG
     const seq = graph.newAnonymous();
     graph.makeContainer(seq, 'Seq');
     graph.add(root, em('updates'), { kind: 'resource', uri: seq });
-    for (const entry of sortNewestFirst(addon.entries, (e) => e.version)) {
+    let ordinal = 0;
+    for (const entry of newestFirst(addon.entries, (e) => e.version)) {
       const item = graph.newAnonymous();
-      graph.appendMember(seq, { kind: 'resource', uri: item });
+      // What appendMember does, without it looking up every earlier member again: the Seq is new,
+      // so its ordinals are simply 1..n (appendMember made long histories cost O(n²) lookups).
+      graph.add(seq, `${RDF_NS}_${++ordinal}`, { kind: 'resource', uri: item });
       graph.add(item, em('version'), literal(asciiValue('Version', entry.version)));
       for (const target of entry.targets) {
         // Each targetApplication gets its own node: a shared one makes the client's serializer throw.

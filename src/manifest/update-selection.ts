@@ -1,4 +1,5 @@
-import { compareVersions, sortNewestFirst } from '../version/toolkit-version.ts';
+import { compareVersions } from '../version/toolkit-version.ts';
+import { newestFirst } from './version-order.ts';
 
 /**
  * Which versions (and which file of each) a requesting client is offered. The same function
@@ -101,7 +102,7 @@ export function selectUpdates<T>(candidates: readonly Candidate<T>[], request: U
       best.set(c.version, { fit, selected: { version: c.version, target, item: c.item } });
     }
   }
-  return sortNewestFirst([...best.values()].map((b) => b.selected), (s) => s.version);
+  return newestFirst([...best.values()].map((b) => b.selected), (s) => s.version);
 }
 
 /** Every platform key a static document should exist for: the distinct targetPlatform values. */

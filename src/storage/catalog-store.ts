@@ -1,18 +1,64 @@
-import type { AddonRecord } from '../catalog/addon-record.ts';
+import path from 'node:path';
+import { activeVersions, type AddonRecord } from '../catalog/addon-record.ts';
+import type { ByteLru } from '../cache/byte-lru.ts';
 import type { DataLayout } from './data-layout.ts';
-import { JsonRecordStore, type RecordLoadProblem } from './json-record-store.ts';
+import { IndexedRecordStore } from './indexed-record-store.ts';
+import type { RecordLoadProblem } from './json-record-store.ts';
 
 export type CatalogLoadProblem = RecordLoadProblem;
+
+/** What listings show of an add-on, kept in memory for every add-on (the full record is read on demand). */
+export interface AddonSummary {
+  id: string;
+  type: AddonRecord['type'];
+  name: string;
+  publisherKey: string;
+  createdAt: string;
+  updatedAt: string;
+  revision: number;
+  /** Newest active version, if any. */
+  latestVersion?: string;
+  /** Active versions. */
+  versionCount: number;
+}
 
 function isAddonRecord(value: unknown): value is AddonRecord {
   const r = value as AddonRecord;
   return typeof r?.id === 'string' && Array.isArray(r.versions) && typeof r.publisherKey === 'string';
 }
 
-/** The add-on catalog: private/addons/<id>.json. */
-export class CatalogStore extends JsonRecordStore<AddonRecord> {
-  static async open(layout: DataLayout): Promise<{ catalog: CatalogStore; problems: CatalogLoadProblem[] }> {
-    const catalog = new CatalogStore(layout.addonsDir);
-    return { catalog, problems: catalog.load(isAddonRecord) };
+function isAddonSummary(value: unknown): value is AddonSummary {
+  const s = value as AddonSummary;
+  return typeof s?.id === 'string' && typeof s.revision === 'number' && typeof s.publisherKey === 'string' && typeof s.versionCount === 'number';
+}
+
+export function summarizeAddon(record: AddonRecord): AddonSummary {
+  const active = activeVersions(record);
+  return {
+    id: record.id,
+    type: record.type,
+    name: record.name,
+    publisherKey: record.publisherKey,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    revision: record.revision,
+    ...(active[0] ? { latestVersion: active[0].version } : {}),
+    versionCount: active.length,
+  };
+}
+
+/** The add-on catalog: private/addons/<id>.json, indexed by private/addons.index. */
+export class CatalogStore extends IndexedRecordStore<AddonRecord, AddonSummary> {
+  static async open(layout: DataLayout, options: { cache?: ByteLru } = {}): Promise<{ catalog: CatalogStore; problems: CatalogLoadProblem[] }> {
+    const catalog = new CatalogStore({
+      dir: layout.addonsDir,
+      indexFile: path.join(path.dirname(layout.addonsDir), `${path.basename(layout.addonsDir)}.index`),
+      isRecord: isAddonRecord,
+      isSummary: isAddonSummary,
+      summarize: summarizeAddon,
+      ...(options.cache ? { cache: options.cache } : {}),
+      cachePrefix: 'addon:',
+    });
+    return { catalog, problems: await catalog.openIndex() };
   }
 }

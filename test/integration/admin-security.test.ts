@@ -32,9 +32,16 @@ describe('admin interface security', () => {
   it('answers every admin route without a session with a redirect to sign-in (pages) or 403 (actions)', async () => {
     const routes = adminRoutes(server).filter(([, p]) => p !== '/login' && p !== '/logout');
     expect(routes.length).toBeGreaterThanOrEqual(10);
+    // The version actions, each walked below like every other route.
+    expect(routes).toEqual(expect.arrayContaining([
+      ['POST', '/addons/:id/versions/:version/range'],
+      ['GET', '/addons/:id/versions/:version/withdraw'],
+      ['POST', '/addons/:id/versions/:version/withdraw'],
+      ['POST', '/addons/:id/versions/:version/restore'],
+    ]));
     for (const [method, route] of routes) {
       const path = `/admin${route.replace(':id', encodeURIComponent(ID)).replace(':version', '1.0')}`;
-      const res = await fetch(`${server.url}${path}`, { method, redirect: 'manual', body: method === 'GET' ? undefined : new URLSearchParams({ a: 'b' }) });
+      const res = await fetch(`${server.url}${path}`, { method, redirect: 'manual', body: method === 'GET' ? undefined : new URLSearchParams({ a: 'b', confirm: 'yes' }) });
       if (method === 'GET') {
         expect({ route, status: res.status }).toEqual({ route, status: 302 });
         expect(res.headers.get('location')).toBe(`/admin/login?next=${encodeURIComponent(path)}`);
@@ -62,8 +69,11 @@ describe('admin interface security', () => {
     expect([...client.cookies.keys()]).toEqual(['outpost_session']);
 
     const withdraw = `/admin/addons/${encodeURIComponent(ID)}/versions/1.0/withdraw`;
-    expect((await client.post(withdraw, {})).status).toBe(403);
-    expect((await client.post(withdraw, { _csrf: 'forged' })).status).toBe(403);
+    expect((await client.post(withdraw, { confirm: 'yes' })).status).toBe(403);
+    expect((await client.post(withdraw, { _csrf: 'forged', confirm: 'yes' })).status).toBe(403);
+    const restore = `/admin/addons/${encodeURIComponent(ID)}/versions/1.0/restore`;
+    expect((await client.post(restore, {})).status).toBe(403);
+    expect((await client.post(restore, { _csrf: 'forged' })).status).toBe(403);
     expect((await client.post('/admin/tokens', { key: 'default', label: 'x' })).status).toBe(403);
     const upload = await client.request('/admin/upload', { method: 'POST', body: new FormData() });
     expect(upload.status).toBe(403);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyUpdateRdf } from '../../src/manifest/update-rdf-verify.ts';
-import { launchChromium, screenshot } from '../helpers/browser.ts';
+import { launchChromium, phoneLayoutProblems, readmeScreenshot, screenshot, TEST_HOST } from '../helpers/browser.ts';
 import { buildXpi, FIREFOX_ID, installRdf, SEAMONKEY_ID } from '../helpers/build-xpi.ts';
 import { publish, startServer, type TestServer } from '../helpers/server.ts';
 import { snapshotTree } from '../helpers/snapshot.ts';
@@ -11,6 +11,8 @@ import { findTool, requireTool } from '../helpers/system-tools.ts';
 
 const present = requireTool('chromium') && Boolean(findTool('chromium'));
 const ID = 'ui-demo@example.org';
+/** Ids as long as real ones get, for the phone layout. */
+const LONG_IDS = ['{5c2b0a64-7f3e-4d61-9a8b-2e1f0c3d4b5a}', 'a-rather-long-extension-identifier@addons.example.org'];
 
 describe.skipIf(!present)('admin interface in Chromium', () => {
   let server: TestServer;
@@ -23,6 +25,10 @@ describe.skipIf(!present)('admin interface in Chromium', () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
     page.setDefaultTimeout(10_000);
+    for (const id of LONG_IDS) {
+      const xpi = await buildXpi({ 'install.rdf': installRdf({ id, version: '2.0.1', name: `Long id ${id.length}`, targets: [{ id: FIREFOX_ID, minVersion: '52.0', maxVersion: '56.*' }] }) });
+      expect((await publish(server, server.token, xpi)).status).toBe(201);
+    }
   });
   afterAll(async () => {
     await browser?.close();
@@ -41,6 +47,23 @@ describe.skipIf(!present)('admin interface in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(admin('/'));
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Add-ons');
+  });
+
+  it('works over plain http on a host name other than localhost: no request is sent to https', async () => {
+    const context = await browser.newContext();
+    const lan = await context.newPage();
+    const requested: string[] = [];
+    lan.on('request', (r) => requested.push(r.url()));
+    const origin = server.url.replace('127.0.0.1', TEST_HOST);
+    await lan.goto(`${origin}/admin/login`);
+    // The stylesheet arrived (the page background is the admin one, not the browser default).
+    expect(await lan.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(245, 247, 250)');
+    await lan.getByLabel('User name').fill('admin');
+    await lan.getByLabel('Password').fill(server.firstRun.admin!.password);
+    await lan.getByRole('button', { name: 'Sign in' }).click();
+    await lan.waitForURL(`${origin}/admin/`);
+    expect(requested.filter((url) => !url.startsWith(`${origin}/`))).toEqual([]);
+    await context.close();
   });
 
   it('uploads a valid XPI and shows what was read from it', async () => {
@@ -98,8 +121,42 @@ describe.skipIf(!present)('admin interface in Chromium', () => {
     expect(xml).toContain('<em:maxVersion>60.*</em:maxVersion>');
     expect(xml).not.toContain('<em:maxVersion>56.*</em:maxVersion>');
     expect(verifyUpdateRdf(xml, server.updateKey, { id: ID })[0]!.ok).toBe(true);
-    expect(await page.locator('pre.preview').textContent()).toContain('60.*');
+    expect(await page.locator('#preview-update-rdf').textContent()).toContain('60.*');
+    expect(await page.locator('#snippet-install-rdf').textContent()).toContain(`<em:updateKey>${server.updateKey}</em:updateKey>`);
     await screenshot(page, '05-addon');
+    await readmeScreenshot(page, 'admin-addon', 1500);
+  });
+
+  it('keeps a refused range edit in its form, with the reason next to the field', async () => {
+    const max = page.getByLabel('Max version for SeaMonkey');
+    await max.fill('60 or later');
+    await page.locator('form.range').filter({ has: max }).getByRole('button', { name: 'Save range' }).click();
+    const error = page.locator('form.range .field-error');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('maxVersion for SeaMonkey "60 or later" is not a valid application version');
+    expect(await page.getByLabel('Max version for SeaMonkey').inputValue()).toBe('60 or later');
+    expect(await page.getByLabel('Max version for SeaMonkey').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('Min version for SeaMonkey').getAttribute('aria-invalid')).toBeNull();
+    await screenshot(page, '05b-addon-range-refused');
+    expect(await (await fetch(`${server.url}/updates/${ID}/update.rdf`)).text()).toContain('<em:maxVersion>2.49.*</em:maxVersion>');
+  });
+
+  it('asks before withdrawing a version, and restores it', async () => {
+    const served = async () => (await fetch(`${server.url}/updates/${ID}/update.rdf`)).text();
+    await page.goto(admin(`/addons/${encodeURIComponent(ID)}`));
+    await page.getByRole('link', { name: 'Withdraw 1.0…' }).click();
+    await page.getByRole('heading', { name: 'Withdraw UI Demo 1.0?' }).waitFor();
+    await screenshot(page, '05c-withdraw-confirm');
+    expect(await served()).toContain('<em:version>1.0</em:version>');
+    await page.getByRole('button', { name: 'Withdraw 1.0' }).click();
+    await page.getByRole('status').filter({ hasText: 'was withdrawn' }).waitFor();
+    expect(await served()).not.toContain('<em:version>1.0</em:version>');
+    await screenshot(page, '05d-addon-withdrawn');
+    await page.getByRole('button', { name: 'Restore 1.0' }).click();
+    await page.getByRole('status').filter({ hasText: 'served again' }).waitFor();
+    const xml = await served();
+    expect(xml).toContain('<em:version>1.0</em:version>');
+    expect(verifyUpdateRdf(xml, server.updateKey, { id: ID })[0]!.ok).toBe(true);
   });
 
   it('creates a token that the API accepts, then revokes it so the API refuses it', async () => {
@@ -127,18 +184,33 @@ describe.skipIf(!present)('admin interface in Chromium', () => {
     await screenshot(page, '07-keys');
     await page.getByRole('link', { name: 'Activity' }).click();
     const log = (await page.locator('table').textContent())!;
-    for (const action of ['sign-in', 'sign-in-failed', 'publish', 'edit-range', 'token-create', 'token-revoke']) expect(log).toContain(action);
+    for (const action of ['sign-in', 'sign-in-failed', 'publish', 'edit-range', 'withdraw', 'restore', 'token-create', 'token-revoke']) expect(log).toContain(action);
+    expect(log).toContain('Firefox range of 1.0: 3.6 – 56.* → 3.6 – 60.*');
     await screenshot(page, '08-activity');
+    await page.getByLabel('What').selectOption('withdraw');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/action=withdraw/);
+    const rows = page.locator('tbody tr');
+    expect(await rows.count()).toBe(1);
+    expect(await rows.textContent()).toContain('Withdrew 1.0');
   });
 
-  it('is readable on a phone', async () => {
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
-    await phone.context().addCookies(await page.context().cookies());
-    await phone.goto(admin(`/addons/${encodeURIComponent(ID)}`));
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
-    await screenshot(phone, '09-phone-addon');
-    await phone.close();
+  it('is usable on a phone: nothing scrolls sideways and ids wrap sensibly, on every page', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const phone = await context.newPage();
+    const check = async (path: string, name: string) => {
+      await phone.goto(admin(path));
+      expect({ path, problems: await phoneLayoutProblems(phone) }).toEqual({ path, problems: [] });
+      await screenshot(phone, `10-phone-${name}`);
+    };
+    await check('/login', 'login');
+    await context.addCookies(await page.context().cookies());
+    const addon = `/addons/${encodeURIComponent(ID)}`;
+    for (const [path, name] of [
+      ['/', 'dashboard'], ['/upload', 'upload'], [addon, 'addon'], [`/addons/${encodeURIComponent(LONG_IDS[0]!)}`, 'addon-guid'],
+      [`${addon}/versions/1.0/withdraw`, 'withdraw'], ['/keys', 'keys'], ['/tokens', 'tokens'], ['/activity', 'activity'],
+    ] as const) await check(path, name);
+    await context.close();
   });
 
   it('signs out', async () => {

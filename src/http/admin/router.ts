@@ -3,6 +3,8 @@ import cookieParser from 'cookie-parser';
 import express, { Router, type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Outpost } from '../../app/outpost.ts';
+import { activityPage } from './activity-page.ts';
+import { addonPages } from './addon-pages.ts';
 import { catalogPages } from './catalog-pages.ts';
 import { requireAdmin } from './guard.ts';
 import { keyPages } from './key-pages.ts';
@@ -41,6 +43,10 @@ export function adminRouter(outpost: Outpost, options: AdminOptions = {}): Route
           frameAncestors: ["'none'"],
           baseUri: ["'none'"],
           objectSrc: ["'none'"],
+          // helmet adds upgrade-insecure-requests by default: over plain http on any host name but
+          // localhost it sends the stylesheet, the script and every form to https, where nothing
+          // answers. Only a deployment whose public URL is https asks for the upgrade.
+          upgradeInsecureRequests: secure ? [] : null,
         },
       },
       frameguard: { action: 'deny' },
@@ -55,10 +61,9 @@ export function adminRouter(outpost: Outpost, options: AdminOptions = {}): Route
   loginRoutes(router, { ...options, admins: outpost.admins, sessions, loginCsrf, audit: outpost.audit });
   router.use(requireAdmin);
   const { uploadPage } = catalogPages(router, outpost);
+  addonPages(router, outpost);
   keyPages(router, outpost);
-  router.get('/activity', async (req, res) => {
-    renderPage(req, res, 'activity', { title: 'Activity', nav: 'activity' }, { entries: await outpost.audit.recent(500) });
-  });
+  activityPage(router, outpost.audit);
   router.use((req, res) => {
     renderPage(req, res, 'error', { title: 'Not found', status: 404 }, { heading: 'Page not found', message: `There is no page at ${req.originalUrl}.` });
   });

@@ -86,9 +86,10 @@ const RECORD: AddonRecord = {
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
 const signer = signerFromPrivateKey(privateKey);
 // Every id finds the add-on, so mutations of the other fields are not cut short by ADDON_NOT_FOUND.
-const catalog = { get: () => RECORD } as unknown as CatalogStore;
+const catalog = { get: () => RECORD, summary: () => RECORD, load: async () => RECORD } as unknown as CatalogStore;
 const manifests = { documentOptions: async () => ({ signer, publicUrl: 'https://updates.example.org' }) } as unknown as ManifestService;
-const service = new UpdateQueryService(catalog, layout, manifests);
+// Answers come from the record alone now (no disk reads); the canaries stay as a tripwire.
+const service = new UpdateQueryService(catalog, manifests);
 
 export async function fuzz(data: Buffer): Promise<void> {
   const q = parseQueryString(data.toString('utf8'));
