@@ -124,7 +124,7 @@ describe.skipIf(!present)('admin interface in Chromium', () => {
     expect(await page.locator('#preview-update-rdf').textContent()).toContain('60.*');
     expect(await page.locator('#snippet-install-rdf').textContent()).toContain(`<em:updateKey>${server.updateKey}</em:updateKey>`);
     await screenshot(page, '05-addon');
-    await readmeScreenshot(page, 'admin-addon', 1500);
+    await readmeScreenshot(page, 'admin-addon', 1445);
   });
 
   it('keeps a refused range edit in its form, with the reason next to the field', async () => {

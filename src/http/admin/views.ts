@@ -22,6 +22,16 @@ export function appName(id: string): string {
   return APP_NAMES[id] ? `${APP_NAMES[id]}` : id;
 }
 
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * Escaped text with a break opportunity after each `@ . / ? & =`: ids and URLs then wrap between
+ * their parts on a phone instead of mid-word. Copying the text is unchanged (<wbr> adds nothing).
+ */
+export function breakable(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!).replace(/(@|\.|\/|\?|&amp;|=)/g, '$1<wbr>');
+}
+
 export interface PageOptions {
   title: string;
   nav?: string;
@@ -41,6 +51,7 @@ export function renderPage(req: Request, res: Response, view: string, page: Page
     user: session?.username,
     csrf: session?.csrf ?? '',
     flash,
+    wbr: breakable,
   });
   res.status(page.status ?? 200).type('html').set('Cache-Control', 'no-store').send(html);
 }
