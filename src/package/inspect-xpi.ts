@@ -20,6 +20,10 @@ export interface XpiInfo {
 }
 
 export const FIREFOX_APP_ID = '{ec8030f7-c20a-464f-9b0e-13a3a9e97384}';
+export const FIREFOX_ANDROID_APP_ID = '{aa3c5121-dab2-40e2-81ca-7ea25febc110}';
+export const THUNDERBIRD_APP_ID = '{3550f703-e582-4d05-9a08-453d09bdfdc6}';
+/** The applications a WebExtension is offered to, Firefox first (the plain update.json's ranges). */
+export const WEBEXTENSION_APPS = [FIREFOX_APP_ID, FIREFOX_ANDROID_APP_ID, THUNDERBIRD_APP_ID] as const;
 /**
  * strict_min_version when a WebExtension gives none: 42.0, the first Firefox release that ran
  * WebExtensions (Firefox itself uses 42.0a1 internally, which no installed client still runs).
@@ -133,13 +137,14 @@ async function fromWebExtension(zip: ZipArchive): Promise<XpiInfo> {
     version: manifest.version,
     name: await displayName(zip, manifest, warnings),
     type: manifest.kind === 'extension' ? 'extension' : manifest.kind === 'theme' ? 'theme' : 'other',
-    targetApplications: [
-      {
-        id: FIREFOX_APP_ID,
-        minVersion: manifest.gecko.strictMinVersion ?? WEBEXT_DEFAULT_MIN_VERSION,
-        maxVersion: manifest.gecko.strictMaxVersion ?? WEBEXT_DEFAULT_MAX_VERSION,
-      },
-    ],
+    // Every Gecko application that runs WebExtensions reads browser_specific_settings.gecko and
+    // applies its range to its own version (Thunderbird 128 for strict_min_version 128.0), so the
+    // one range is offered to each; SeaMonkey and Pale Moon cannot run WebExtensions.
+    targetApplications: WEBEXTENSION_APPS.map((id) => ({
+      id,
+      minVersion: manifest.gecko.strictMinVersion ?? WEBEXT_DEFAULT_MIN_VERSION,
+      maxVersion: manifest.gecko.strictMaxVersion ?? WEBEXT_DEFAULT_MAX_VERSION,
+    })),
     targetPlatforms: [],
     ...(updateURL !== undefined && { updateURL }),
     warnings,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FIREFOX_APP_ID, inspectXpi, WEBEXT_DEFAULT_MIN_VERSION } from '../../../src/package/inspect-xpi.ts';
+import { FIREFOX_APP_ID, inspectXpi, WEBEXT_DEFAULT_MIN_VERSION, WEBEXTENSION_APPS } from '../../../src/package/inspect-xpi.ts';
 import { buildXpi, FIREFOX_ID, installRdf, webextManifest } from '../../helpers/build-xpi.ts';
 import { rawZip } from '../../helpers/raw-zip.ts';
 import { codeOf } from './expect-code.ts';
@@ -69,7 +69,7 @@ describe('inspectXpi: install.rdf add-ons', () => {
 });
 
 describe('inspectXpi: WebExtensions', () => {
-  it('targets Firefox with the documented defaults', async () => {
+  it('targets every Gecko application that runs WebExtensions, with the documented defaults', async () => {
     const info = await inspectXpi(await buildXpi({ 'manifest.json': webextManifest({ id: 'we@example.org', version: '1.5', update_url: 'https://u.example/updates.json' }) }));
     expect(info).toEqual({
       format: 'webextension',
@@ -77,7 +77,7 @@ describe('inspectXpi: WebExtensions', () => {
       version: '1.5',
       name: 'Test add-on',
       type: 'extension',
-      targetApplications: [{ id: FIREFOX_APP_ID, minVersion: WEBEXT_DEFAULT_MIN_VERSION, maxVersion: '*' }],
+      targetApplications: WEBEXTENSION_APPS.map((id) => ({ id, minVersion: WEBEXT_DEFAULT_MIN_VERSION, maxVersion: '*' })),
       targetPlatforms: [],
       updateURL: 'https://u.example/updates.json',
       warnings: [],
@@ -88,7 +88,9 @@ describe('inspectXpi: WebExtensions', () => {
   it('uses strict_min_version / strict_max_version and reports themes', async () => {
     const manifest = webextManifest({ id: 'we@example.org', strict_min_version: '115.0', strict_max_version: '128.*', update_url: 'https://u/x', extra: { theme: {} } });
     const info = await inspectXpi(await buildXpi({ 'manifest.json': manifest }));
-    expect(info.targetApplications).toEqual([{ id: FIREFOX_APP_ID, minVersion: '115.0', maxVersion: '128.*' }]);
+    // Thunderbird applies the gecko range to its own version: the same numbers for every application.
+    expect(info.targetApplications).toEqual(WEBEXTENSION_APPS.map((id) => ({ id, minVersion: '115.0', maxVersion: '128.*' })));
+    expect(info.targetApplications.map((t) => t.id)).toEqual([FIREFOX_APP_ID, '{aa3c5121-dab2-40e2-81ca-7ea25febc110}', '{3550f703-e582-4d05-9a08-453d09bdfdc6}']);
     expect(info.type).toBe('theme');
   });
 
