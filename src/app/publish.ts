@@ -54,7 +54,8 @@ export interface PublishResult {
   type: string;
   sha256: string;
   size: number;
-  links: { download: string; updateRdf?: string; storeVersions?: string };
+  /** updateJson for WebExtensions: what their clients poll (gecko.update_url). */
+  links: { download: string; updateRdf?: string; updateJson?: string; storeVersions?: string };
   warnings: string[];
 }
 
@@ -220,7 +221,11 @@ export class PublishService {
       type: record.type,
       sha256: version.sha256,
       size: version.size,
-      links: { download: fileUrl(this.deps.publicUrl, record.id, version.file), updateRdf: manifestUrl(this.deps.publicUrl, record.id) },
+      links: {
+        download: fileUrl(this.deps.publicUrl, record.id, version.file),
+        updateRdf: manifestUrl(this.deps.publicUrl, record.id),
+        ...(version.format === 'webextension' ? { updateJson: updateJsonUrl(this.deps.publicUrl, record.id) } : {}),
+      },
       warnings,
     };
   }

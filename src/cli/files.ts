@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CliError, type CliContext } from './command.ts';
+import { CliError, type CliContext, type OptionValues } from './command.ts';
 
 export function resolvePath(ctx: CliContext, file: string): string {
   return path.resolve(ctx.cwd, file);
@@ -22,7 +22,7 @@ export async function readInputFile(ctx: CliContext, file: string, maxBytes = 51
   }
 }
 
-export function optionString(values: Record<string, string | boolean | undefined>, name: string): string | undefined {
+export function optionString(values: OptionValues, name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
 }

@@ -1,30 +1,14 @@
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { isOutpostError } from '../errors.ts';
+import { parseCommandArgs } from './args.ts';
 import { CliError, type CliContext, type Command } from './command.ts';
 import { commands } from './commands/index.ts';
+import { commandHelp, groupHelp, helpWidth, overview } from './help.ts';
 
-const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
-
-function overview(): string {
-  const width = Math.max(...commands.map((c) => c.usage.length));
-  const lines = commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
-  return [
-    'Usage: outpost <command> [options]',
-    '',
-    'Outpost keeps extension packages and serves their signed update manifests.',
-    '',
-    'Commands:',
-    ...lines,
-    '',
-    'Run `outpost <command> --help` for the options of one command.',
-    'Environment: OUTPOST_KEYS (key folder, default ./keys), OUTPOST_KEY_PASSPHRASE or',
-    'OUTPOST_KEY_PASSPHRASE_FILE (passphrase that encrypts private keys at rest).',
-    '',
-  ].join('\n');
-}
-
-function commandHelp(cmd: Command): string {
-  return `Usage: outpost ${cmd.usage}\n\n${cmd.summary}\n\n${cmd.help.trimEnd()}\n`;
+/** Both src/cli/main.ts and dist/cli/main.js sit two folders below package.json. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 /** The longest command path that the arguments start with. */
@@ -44,19 +28,24 @@ export function defaultContext(): CliContext {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     isTTY: Boolean(process.stdout.isTTY),
+    columns: process.stdout.columns,
   };
 }
 
 export async function main(argv: string[], ctx: CliContext = defaultContext()): Promise<number> {
+  const width = helpWidth(ctx);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    ctx.stdout(overview());
+    ctx.stdout(overview(commands, width));
     return argv.length === 0 ? 2 : 0;
+  }
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    ctx.stdout(`${packageVersion()}\n`);
+    return 0;
   }
   const { cmd, rest, group } = findCommand(argv);
   if (!cmd) {
     if (group) {
-      const sub = commands.filter((c) => c.path[0] === group);
-      const text = `Usage: outpost ${group} <subcommand>\n\n${sub.map((c) => `  ${c.usage}  ${c.summary}`).join('\n')}\n`;
+      const text = groupHelp(group, commands.filter((c) => c.path[0] === group), width);
       if (argv.length === 2 && (argv[1] === '--help' || argv[1] === '-h')) {
         ctx.stdout(text);
         return 0;
@@ -72,21 +61,16 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
     return 2;
   }
   try {
-    const parsed = parseArgs({
-      args: rest,
-      options: { ...HELP_OPTION, ...cmd.options },
-      allowPositionals: true,
-      strict: true,
-    });
+    const parsed = parseCommandArgs(cmd, rest);
     if (parsed.values.help) {
-      ctx.stdout(commandHelp(cmd));
+      ctx.stdout(commandHelp(cmd, width));
       return 0;
     }
     const [min, max] = cmd.positionals;
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
       throw new CliError('CLI_USAGE', `expected: outpost ${cmd.usage}`);
     }
-    return await cmd.run(parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] }, ctx);
+    return await cmd.run(parsed, ctx);
   } catch (err) {
     return report(err, cmd, ctx);
   }
@@ -98,15 +82,13 @@ function report(err: unknown, cmd: Command, ctx: CliContext): number {
     ctx.stderr(`${name}: ${err.message} (see \`${name} --help\`)\n`);
     return 2;
   }
+  if (err instanceof CliError && err.code === 'CLI_BAD_OPTION') {
+    ctx.stderr(`${name}: ${err.message}\nUsage: outpost ${cmd.usage}  (\`${name} --help\` lists the options)\n`);
+    return 2;
+  }
   if (isOutpostError(err)) {
     ctx.stderr(`${name}: ${err.message} [${err.code}]\n`);
     return 1;
-  }
-  // parseArgs reports unknown or malformed options with ERR_PARSE_ARGS_* codes.
-  const code = (err as { code?: string }).code;
-  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-    ctx.stderr(`${name}: ${(err as Error).message} (see \`${name} --help\`)\n`);
-    return 2;
   }
   ctx.stderr(`${name}: internal error: ${(err as Error)?.message ?? String(err)}\n`);
   if (ctx.env.OUTPOST_DEBUG) ctx.stderr(`${(err as Error)?.stack ?? ''}\n`);

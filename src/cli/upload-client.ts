@@ -39,7 +39,7 @@ export interface UploadResponse {
 }
 
 /** Keep at most this much of an answer: a publish result is small, and a hostile server must not fill memory. */
-const MAX_ANSWER_BYTES = 1024 * 1024;
+export const MAX_ANSWER_BYTES = 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
 
 /** The server's base address; anything that cannot be a plain http(s) base is refused up front. */
@@ -54,10 +54,14 @@ export function parseServerUrl(text: string): URL {
 }
 
 /** `https://h/outpost` and `https://h/outpost/` both mean the prefix /outpost/. */
-export function publishEndpoint(server: URL): URL {
+export function apiEndpoint(server: URL, relative: string): URL {
   const base = new URL(server.href);
   if (!base.pathname.endsWith('/')) base.pathname += '/';
-  return new URL(PUBLISH_PATH, base);
+  return new URL(relative, base);
+}
+
+export function publishEndpoint(server: URL): URL {
+  return apiEndpoint(server, PUBLISH_PATH);
 }
 
 /** RFC 7578 framing. Unusual file names also get RFC 5987 `filename*`, which busboy (multer) decodes as UTF-8. */
@@ -230,7 +234,7 @@ function writeChunk(request: ClientRequest, chunk: Buffer): Promise<void> {
 }
 
 /** Collects up to MAX_ANSWER_BYTES; a connection cut mid-answer still yields what arrived (the status is what matters). */
-function readAnswer(res: IncomingMessage): Promise<string> {
+export function readAnswer(res: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let kept = 0;
@@ -243,7 +247,7 @@ function readAnswer(res: IncomingMessage): Promise<string> {
   });
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

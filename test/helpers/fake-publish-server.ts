@@ -24,9 +24,10 @@ export interface FakeServer {
 
 /**
  * A local publishing endpoint: multer hashes the `package` part as it streams in (nothing is
- * buffered, so memory tests measure the client), then `respond` answers.
+ * buffered, so memory tests measure the client), then `respond` answers. `other` answers every
+ * other request (withdraw, restore, …); without it they get a plain-text 404.
  */
-export async function startFakeServer(respond: Responder, options: { prefix?: string } = {}): Promise<FakeServer> {
+export async function startFakeServer(respond: Responder, options: { prefix?: string; other?: Responder } = {}): Promise<FakeServer> {
   const prefix = options.prefix ?? '/';
   const received: ReceivedUpload[] = [];
   const hashes = new WeakMap<object, { size: number; sha256: string }>();
@@ -55,7 +56,9 @@ export async function startFakeServer(respond: Responder, options: { prefix?: st
     const got: ReceivedUpload = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, fields: {} };
     received.push(got);
     if (req.method !== 'POST' || req.url !== `${prefix}api/v1/packages`) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found\n');
+      // Other API calls (withdraw, restore) carry no body worth parsing.
+      if (options.other) req.resume().on('end', () => options.other!(got, res));
+      else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found\n');
       return;
     }
     parse(req, res, (err) => {

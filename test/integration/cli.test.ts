@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -116,7 +117,6 @@ describe('outpost CLI', () => {
       ['verify', 'bad.rdf'],
       ['install-key', 'junk.xpi', '--key', 'nokey'],
       ['key', 'import', 'k2', 'junk.xpi'],
-      ['inspect', 'junk.xpi', '--no-such-option'],
     ];
     for (const argv of cases) {
       const r = await run(...argv);
@@ -143,5 +143,16 @@ describe('outpost CLI', () => {
     const { stdout } = await promisify(execFile)(process.execPath, [BIN, '--help']);
     expect(stdout).toContain('Usage: outpost <command>');
     expect(statSync(BIN).mode & 0o111).not.toBe(0);
+  });
+
+  it('runs through a symlink from another folder, as `npm install -g <checkout>` installs it', async () => {
+    // npm links <prefix>/bin/outpost to the checkout's bin and runs it from wherever the user is.
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'outpost-elsewhere-'));
+    symlinkSync(BIN, path.join(elsewhere, 'outpost'));
+    const { version } = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    const run = (...args: string[]) => promisify(execFile)(path.join(elsewhere, 'outpost'), args, { cwd: elsewhere, env: { PATH: process.env.PATH } });
+    expect((await run('--version')).stdout).toBe(`${version}\n`);
+    const noKeys = await run('key', 'list').catch((err: { code: number; stderr: string }) => err);
+    expect(noKeys).toMatchObject({ code: 1, stderr: `outpost key list: no keys folder at ${path.join(realpathSync(elsewhere), 'keys')}; set OUTPOST_KEYS to the folder that holds the publisher keys [CLI_NO_KEYS_FOLDER]\n` });
   });
 });

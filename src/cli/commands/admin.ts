@@ -3,7 +3,7 @@ import { loadConfig } from '../../config.ts';
 import { AdminStore } from '../../storage/admin-store.ts';
 import { AuditLog } from '../../storage/audit-log.ts';
 import { DataLayout } from '../../storage/data-layout.ts';
-import type { CliContext, Command } from '../command.ts';
+import type { CliContext, Command, OptionValues } from '../command.ts';
 import { optionString, readInputFile } from '../files.ts';
 
 async function stores(ctx: CliContext): Promise<{ admins: AdminStore; audit: AuditLog }> {
@@ -13,7 +13,7 @@ async function stores(ctx: CliContext): Promise<{ admins: AdminStore; audit: Aud
 }
 
 /** From --password-file (`-` is standard input), else a generated one that is printed once. */
-async function choosePassword(values: Record<string, string | boolean | undefined>, ctx: CliContext): Promise<{ password: string; generated: boolean }> {
+async function choosePassword(values: OptionValues, ctx: CliContext): Promise<{ password: string; generated: boolean }> {
   const file = optionString(values, 'password-file');
   if (file === undefined) return { password: generatePassword(), generated: true };
   const text = file === '-' ? await readStdin() : (await readInputFile(ctx, file, 4096)).toString('utf8');
@@ -27,8 +27,7 @@ async function readStdin(): Promise<string> {
 }
 
 const PASSWORD_HELP = `Options:
-  --password-file F  read the password from F (\`-\` for standard input; a final newline is ignored).
-                     Without it a strong password is generated and printed once.`;
+  --password-file F  read the password from F (\`-\` for standard input; a final newline is ignored). Without it a strong password is generated and printed once.`;
 
 export const adminCreateCommand: Command = {
   path: ['admin', 'create'],

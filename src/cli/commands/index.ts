@@ -4,15 +4,18 @@ import { hashCommand } from './hash.ts';
 import { inspectCommand } from './inspect.ts';
 import { installKeyCommand } from './install-key.ts';
 import { publishCommand } from './publish.ts';
+import { rebuildCommand } from './rebuild.ts';
 import { keyCreateCommand, keyImportCommand, keyListCommand, keyShowCommand } from './key.ts';
 import { serveCommand } from './serve.ts';
 import { signCommand } from './sign.ts';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.ts';
 import { verifyCommand } from './verify.ts';
+import { restoreCommand, withdrawCommand } from './versions.ts';
 
 /** Every `outpost` command, in the order `outpost --help` lists them. */
 export const commands: readonly Command[] = [
   serveCommand,
+  rebuildCommand,
   keyCreateCommand,
   keyListCommand,
   keyShowCommand,
@@ -23,6 +26,8 @@ export const commands: readonly Command[] = [
   verifyCommand,
   installKeyCommand,
   publishCommand,
+  withdrawCommand,
+  restoreCommand,
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,

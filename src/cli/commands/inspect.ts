@@ -7,9 +7,7 @@ export const inspectCommand: Command = {
   path: ['inspect'],
   usage: 'inspect <file.xpi>',
   summary: 'Read a package safely and print what Outpost sees in it, as JSON.',
-  help: `Prints id, version, name, type, manifest format, target applications with min/max versions,
-target platforms, updateURL, updateKey, warnings, size and sha256. The package is checked for zip
-bombs, unsafe paths and encrypted entries; it is never extracted to disk.
+  help: `Prints id, version, name, type, manifest format, target applications with min/max versions, target platforms, updateURL, updateKey, warnings, size and sha256. The package is checked for zip bombs, unsafe paths and encrypted entries; it is never extracted to disk.
 
 Example:
   outpost inspect my-addon-1.2.xpi`,

@@ -20,7 +20,8 @@ function banner(url: string, publicUrl: string, dataDir: string, keysDir: string
     if (first.passphraseNotice) lines.push(first.passphraseNotice);
     lines.push(
       'Publish a package:',
-      `  npx outpost publish my-addon.xpi --server ${publicUrl} --token ${first.token ?? '<token>'}`,
+      `  outpost publish my-addon.xpi --server ${publicUrl} --token ${first.token ?? '<token>'}`,
+      '  (in this checkout: npm run outpost -- publish …; elsewhere install the command first, see README)',
       '================================================================',
     );
   }
@@ -89,12 +90,9 @@ export const serveCommand: Command = {
   usage: 'serve',
   summary: 'Run the update server (what `npm start` does).',
   help: `Configuration comes from the environment:
-  PORT (8080), HOST (127.0.0.1), OUTPOST_DATA (./storage), OUTPOST_KEYS (./keys),
-  OUTPOST_PUBLIC_URL (http://localhost:$PORT; written into update links),
-  OUTPOST_KEY_PASSPHRASE / OUTPOST_KEY_PASSPHRASE_FILE, OUTPOST_MAX_UPLOAD_MB (256),
-  OUTPOST_LOG_LEVEL (info).
-The first start on an empty data folder creates a publisher key and an API token and prints them
-once.`,
+  PORT (8080), HOST (127.0.0.1), OUTPOST_DATA (./storage), OUTPOST_KEYS (./keys), OUTPOST_PUBLIC_URL (http://localhost:$PORT; written into update links), OUTPOST_KEY_PASSPHRASE / OUTPOST_KEY_PASSPHRASE_FILE, OUTPOST_MAX_UPLOAD_MB (256), OUTPOST_LOG_LEVEL (info).
+
+The first start on an empty data folder creates a publisher key, an API token and an admin account and prints them once.`,
   positionals: [0, 0],
   run: (_args, ctx) => serve(ctx),
 };

@@ -4,16 +4,15 @@ import { signAddonResources } from '../../manifest/update-rdf-sign.ts';
 import { parseRdfXmlDocument } from '../../rdf/rdf-xml-parser.ts';
 import { writeRdfXml } from '../../rdf/rdf-xml-writer.ts';
 import type { SignatureDigest } from '../../signing/signer.ts';
-import { openKeyStore } from '../../app/key-access.ts';
 import { CliError, type Command } from '../command.ts';
 import { optionString, readInputFile, resolvePath } from '../files.ts';
+import { cliKeyStore } from '../local-state.ts';
 
 export const signCommand: Command = {
   path: ['sign'],
   usage: 'sign <update.rdf> --key <name> [--id ID] [-o out]',
   summary: 'Sign an update manifest like McCoy\'s "Sign Update Manifest" (works on any update.rdf).',
-  help: `Every add-on in the file is signed with the key (McCoy does the same) unless --id picks one.
-The manifest is rewritten from its RDF graph; clients verify the graph, not the formatting.
+  help: `Every add-on in the file is signed with the key (McCoy does the same) unless --id picks one. The manifest is rewritten from its RDF graph; clients verify the graph, not the formatting.
 
 Options:
   --key, -k     publisher key name (see \`outpost key list\`)
@@ -53,7 +52,7 @@ Example:
       roots = listAddonRoots(graph).map((r) => r.uri);
       if (roots.length === 0) throw new CliError('CLI_USAGE', `${input} describes no add-on (no urn:mozilla:extension:… resource)`);
     }
-    const { store } = await openKeyStore(ctx.env, ctx.cwd, 'sign');
+    const { store } = await cliKeyStore(ctx, 'sign');
     const signer = await store.signer(keyName);
     signAddonResources(graph, roots, signer, digest as SignatureDigest);
     const out = resolvePath(ctx, optionString(values, 'out') ?? input);

@@ -1,12 +1,10 @@
-import { loadConfig } from '../../config.ts';
-import { DataLayout } from '../../storage/data-layout.ts';
 import { TokenStore } from '../../storage/token-store.ts';
-import { openKeyStore } from '../../app/key-access.ts';
 import { CliError, type CliContext, type Command } from '../command.ts';
 import { optionString } from '../files.ts';
+import { auditCliChange, cliKeyStore, existingDataLayout } from '../local-state.ts';
 
 async function tokenStore(ctx: CliContext): Promise<TokenStore> {
-  const layout = new DataLayout(loadConfig(ctx.env, ctx.cwd).dataDir);
+  const layout = await existingDataLayout(ctx);
   await layout.ensure();
   return new TokenStore(layout.tokensFile);
 }
@@ -17,7 +15,7 @@ export const tokenCreateCommand: Command = {
   summary: 'Create an API token that publishes with a publisher key (printed once).',
   help: `The token is printed alone on the last line, so scripts can take it:
   TOKEN=$(outpost token create --key mykey --label ci | tail -n 1)
-Only its hash is stored. A running server sees new and revoked tokens at once.
+Only its hash is stored. A running server sees new and revoked tokens at once. The creation is recorded in $OUTPOST_DATA/private/audit.log (id, key and label; never the token).
 
 Options:
   --key, -k  the publisher key the token publishes with (see \`outpost key list\`)
@@ -27,9 +25,11 @@ Options:
   async run({ values }, ctx) {
     const keyName = optionString(values, 'key');
     if (!keyName) throw new CliError('CLI_USAGE', '--key <name> is required');
-    const { store: keys } = await openKeyStore(ctx.env, ctx.cwd, 'read');
+    const { store: keys } = await cliKeyStore(ctx, 'read');
     await keys.info(keyName);
     const { token, record } = await (await tokenStore(ctx)).create(keyName, optionString(values, 'label') ?? '');
+    // The id and label only: the token itself is a secret, stored nowhere but as a hash.
+    await auditCliChange(ctx, { action: 'token-create', target: record.id, details: { key: keyName, label: record.label } }, `created token ${record.id}`);
     ctx.stdout(`Created token ${record.id} for key ${keyName}${record.label ? ` (${record.label})` : ''}. It is shown only now:\n${token}\n`);
     return 0;
   },
@@ -56,10 +56,11 @@ export const tokenRevokeCommand: Command = {
   path: ['token', 'revoke'],
   usage: 'token revoke <id>',
   summary: 'Revoke an API token (the id from `outpost token list`).',
-  help: 'The token stops working immediately, also in a running server.',
+  help: 'The token stops working immediately, also in a running server. The revocation is recorded in $OUTPOST_DATA/private/audit.log.',
   positionals: [1, 1],
   async run({ positionals }, ctx) {
     const record = await (await tokenStore(ctx)).revoke(positionals[0]!);
+    await auditCliChange(ctx, { action: 'token-revoke', target: record.id, details: { key: record.keyName } }, `revoked token ${record.id}`);
     ctx.stdout(`Revoked token ${record.id} (key ${record.keyName}).\n`);
     return 0;
   },

@@ -102,7 +102,10 @@ describe('outpost publish', () => {
 
     const teapot = await server((_got, res) => res.writeHead(418, { 'Content-Type': 'text/html' }).end('<title>I\x1b[31m am a teapot</title>'));
     const other = await run('publish', 'addon.xpi', '--server', teapot.url);
-    expect(other.stderr).toBe('outpost publish: the server refused the upload: I [31m am a teapot (HTTP 418)\n');
+    expect(other.stderr).toBe(
+      `outpost publish: ${teapot.url}api/v1/packages is not an Outpost API: it answered with an HTML page ("I [31m am a teapot"); ` +
+        "--server must be Outpost's base address (the public URL, with its path prefix) (HTTP 418)\n",
+    );
   });
 
   it('suggests the address a redirect points to (a POST body cannot be replayed, so it is not followed)', async () => {
