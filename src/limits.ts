@@ -65,6 +65,23 @@ export const CERTIFICATES = limits({
   maxRsaBits: 8192,
 });
 
+/** Chromium CRX3 packages and gupdate update checks. */
+export const CRX = limits({
+  /** The CrxFileHeader, held in memory: Omaha's CRX3 parser refuses more than 1 << 18 bytes too. */
+  maxHeaderBytes: 256 * KiB,
+  /** Proofs in one header (Chromium writes one, the Web Store two); each costs a hash of the ZIP. */
+  maxProofs: 8,
+  /** Chromium generated 1024-bit keys for years and an extension's id is its key: keep them usable. */
+  minRsaBits: 1024,
+  maxRsaBits: 8192,
+  /** Chromium splits its update checks to keep URLs near 8 KiB. */
+  maxUpdateQueryBytes: 16 * KiB,
+  /** `x=` parameters in one update check. */
+  maxUpdateApps: 256,
+  /** One decoded `x=` value: id, version, install source, ping data. */
+  maxUpdateAppParamBytes: 1 * KiB,
+});
+
 /** XML documents read from packages (install.rdf) and from the CLI (update.rdf to sign). */
 export const XML = limits({
   maxBytes: MiB,

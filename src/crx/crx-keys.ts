@@ -1,6 +1,6 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import { CrxError } from './crx-errors.ts';
-import { CRX } from './crx-limits.ts';
+import { CRX } from '../limits.ts';
 import type { ProofAlgorithm } from './crx3-proto.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { CrxError } from './crx-errors.ts';
-import { CRX } from './crx-limits.ts';
+import { CRX } from '../limits.ts';
 import { encodeProtoFields, lenField, readProtoFields, WIRE, type ProtoField } from './protobuf.ts';
 
 /**

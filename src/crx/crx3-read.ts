@@ -1,7 +1,7 @@
 import { forEachChunk, type ChunkSource } from './chunk-source.ts';
 import { CrxError } from './crx-errors.ts';
 import { importProofKey, startVerification } from './crx-keys.ts';
-import { CRX } from './crx-limits.ts';
+import { CRX } from '../limits.ts';
 import { CRX3_MAGIC, CRX3_PREAMBLE_BYTES, CRX3_VERSION, signedPrefix } from './crx3-format.ts';
 import { decodeCrxFileHeader, decodeSignedData, type KeyProof } from './crx3-proto.ts';
 import { extensionIdFromCrxId, extensionIdOf } from './extension-id.ts';

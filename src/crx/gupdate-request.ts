@@ -1,6 +1,6 @@
 import { isChromiumVersion } from './chromium-version.ts';
 import { CrxError } from './crx-errors.ts';
-import { CRX } from './crx-limits.ts';
+import { CRX } from '../limits.ts';
 import { isExtensionId } from './extension-id.ts';
 
 /**

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CRX } from '../../../src/crx/crx-limits.ts';
+import { CRX } from '../../../src/limits.ts';
 import { readCrx3, readCrx3Header, readCrx3Preamble, verifyCrx3Stream, verifyCrx3Zip } from '../../../src/crx/crx3-read.ts';
 import {
   buildExtensionZip,

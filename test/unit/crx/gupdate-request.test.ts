@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CRX } from '../../../src/crx/crx-limits.ts';
+import { CRX } from '../../../src/limits.ts';
 import { parseGupdateQuery } from '../../../src/crx/gupdate-request.ts';
 import { crxCodeOfSync } from '../../helpers/crx-expect.ts';
 
