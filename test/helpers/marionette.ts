@@ -1,6 +1,7 @@
 /**
- * A minimal Marionette client (Firefox's remote-control protocol), just enough for system tests to
- * run privileged JavaScript in a test Firefox, plus the few chrome-context calls they make. Written
+ * A minimal Marionette client (Gecko's remote-control protocol), just enough for system tests to
+ * run privileged JavaScript in a test Firefox or Thunderbird (the same protocol and add-on manager
+ * in both), plus the few chrome-context calls they make. Written
  * here rather than pulling in a WebDriver stack: the protocol is a TCP stream of
  * `<byte length>:<JSON>` frames. The server speaks first (a hello object); each command is
  * `[0, id, name, params]` and its answer `[1, id, error, result]`.
@@ -100,9 +101,10 @@ export class MarionetteClient {
   }
 
   /**
-   * For a Firefox started with `--marionette` and `marionette.port=0`: waits for the port it writes
-   * to `<profile>/MarionetteActivePort`, connects and opens a chrome-context session, all before
-   * `giveUpAt` (opening the session waits for the first browser window, which can take seconds).
+   * For a Firefox or Thunderbird started with `--marionette` and `marionette.port=0`: waits for
+   * the port it writes to `<profile>/MarionetteActivePort`, connects and opens a chrome-context
+   * session, all before `giveUpAt` (opening the session waits for the first window, which can take
+   * seconds).
    */
   static async fromProfile(profileDir: string, opts: { giveUpAt: number; scriptTimeoutMs: number; stop?: () => boolean }): Promise<MarionetteClient> {
     const portFile = path.join(profileDir, 'MarionetteActivePort');
@@ -110,7 +112,7 @@ export class MarionetteClient {
     // The file can exist briefly before its content is written.
     while (!(port > 0)) {
       await sleep(100);
-      if (opts.stop?.() || Date.now() > opts.giveUpAt) throw new MarionetteError('Firefox never wrote MarionetteActivePort');
+      if (opts.stop?.() || Date.now() > opts.giveUpAt) throw new MarionetteError('the application never wrote MarionetteActivePort');
       port = Number((await readFile(portFile, 'utf8').catch(() => '')).trim());
     }
     const left = (): number => Math.max(1, opts.giveUpAt - Date.now());
