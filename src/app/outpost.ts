@@ -8,6 +8,8 @@ import { AuditLog } from '../storage/audit-log.ts';
 import { CatalogStore } from '../storage/catalog-store.ts';
 import { PluginStore } from '../storage/plugin-store.ts';
 import { JamiPublishService } from './jami-publish.ts';
+import { ChromiumPublishService } from './chromium-publish.ts';
+import { ChromiumStore } from '../storage/chromium-store.ts';
 import { PackagePublisher } from './package-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import { lockDataFolder, type HeldLock } from '../storage/file-lock.ts';
@@ -44,7 +46,8 @@ export interface Outpost {
   versions: VersionChangeService;
   journal: ChangeJournal;
   plugins: PluginStore;
-  /** Every package format through one door (XPI or Jami plugin). */
+  chromium: ChromiumPublishService;
+  /** Every package format through one door (XPI, Jami plugin or Chromium extension). */
   packages: PackagePublisher;
   logger: Logger;
   /** Releases the data folder for another process; the instance is not used afterwards. */
@@ -141,8 +144,11 @@ async function open(config: Config, env: NodeJS.ProcessEnv, layout: DataLayout, 
   const { plugins, problems: pluginProblems } = PluginStore.open(layout);
   for (const p of pluginProblems) log.error({ file: p.file, reason: p.reason }, 'Jami plugin record skipped');
   const jami = new JamiPublishService({ layout, plugins, lock, audit, publicUrl: config.publicUrl, jami: config.jami });
-  const packages = new PackagePublisher(publish, jami);
+  const { chromium: chromiumRecords, problems: chromiumProblems } = ChromiumStore.open(layout);
+  for (const p of chromiumProblems) log.error({ file: p.file, reason: p.reason }, 'Chromium extension record skipped');
+  const chromium = new ChromiumPublishService({ layout, records: chromiumRecords, crxSigner: (name) => keys.crxSigner(name), lock, audit, publicUrl: config.publicUrl });
+  const packages = new PackagePublisher(publish, jami, chromium);
   const close = () => folderLock.release();
   const updateQueries = new UpdateQueryService(catalog, manifests, memory);
-  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, packages, logger: log, close }, firstRun };
+  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, packages, logger: log, close }, firstRun };
 }

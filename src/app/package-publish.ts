@@ -1,5 +1,7 @@
+import { open } from 'node:fs/promises';
 import { openZip } from '../package/zip-reader.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
+import type { ChromiumPublishService } from './chromium-publish.ts';
 import type { JamiPublishService } from './jami-publish.ts';
 import type { Actor, PublishOptions, PublishResult, PublishService, StagedUpload } from './publish.ts';
 
@@ -22,13 +24,39 @@ export async function isJamiPlugin(upload: StagedUpload): Promise<boolean> {
   }
 }
 
+async function firstBytes(file: string, length: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A Chromium extension: a CRX3 (starts with "Cr24", whatever its name), or a plain ZIP to pack,
+ * named .zip or sent with the field kind=chromium (a browser's ZIP is otherwise an XPI).
+ */
+export async function chromiumKind(upload: StagedUpload, kind: string | undefined): Promise<'crx' | 'zip' | undefined> {
+  const head = await firstBytes(upload.path, 4);
+  if (head.toString('latin1') === 'Cr24') return 'crx';
+  if (kind === 'chromium') return 'zip';
+  if (upload.originalName && /\.zip$/i.test(upload.originalName) && head.toString('latin1') === 'PK\x03\x04') return 'zip';
+  return undefined;
+}
+
 export class PackagePublisher {
   constructor(
     private readonly xpi: PublishService,
     private readonly jami: JamiPublishService,
+    private readonly chromium: ChromiumPublishService,
   ) {}
 
-  async publish(upload: StagedUpload, actor: Actor, options: PublishOptions & { allowKeyChange?: boolean } = {}): Promise<PublishResult> {
+  /** `kind`: the multipart field; "chromium" asks for a plain ZIP to be packed as a CRX. */
+  async publish(upload: StagedUpload, actor: Actor, options: PublishOptions & { allowKeyChange?: boolean; kind?: string } = {}): Promise<PublishResult> {
+    const chromium = await chromiumKind(upload, options.kind);
+    if (chromium) return this.chromium.publish(upload, actor, { pack: chromium === 'zip' });
     if (await isJamiPlugin(upload)) return this.jami.publish(upload, actor, { allowKeyChange: options.allowKeyChange });
     return this.xpi.publish(upload, actor, options);
   }

@@ -55,7 +55,7 @@ export interface PublishResult {
   sha256: string;
   size: number;
   /** updateJson for WebExtensions: what their clients poll (gecko.update_url). */
-  links: { download: string; updateRdf?: string; updateJson?: string; storeVersions?: string };
+  links: { download: string; updateRdf?: string; updateJson?: string; storeVersions?: string; updateXml?: string };
   warnings: string[];
 }
 

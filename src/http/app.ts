@@ -10,6 +10,7 @@ import { servedFiles } from './routes/served-files.ts';
 import { updateQueryRoutes } from './routes/update-queries.ts';
 import { releaseNotesRoutes } from './routes/release-notes.ts';
 import { jamiStoreRoutes } from './routes/jami-store.ts';
+import { chromiumUpdateRoutes } from './routes/chromium-updates.ts';
 import type { UpdateQueryService } from '../app/update-queries.ts';
 import { errorHandler, notFound } from './error-handler.ts';
 import { redactRequest, redactResponse } from './log-redaction.ts';
@@ -18,6 +19,8 @@ export interface AppDeps extends ApiDeps {
   publicDir: string;
   /** The Jami Extension Store API, mounted at its prefix. */
   jamiStore?: { prefix: string; router: Router };
+  /** GET /chromium/updates.xml, Chromium's update check. */
+  chromiumUpdates?: Router;
   updateQueries: UpdateQueryService;
   logger: Logger;
   /** The admin interface needs the whole instance; without it only API and files are served. */
@@ -46,6 +49,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(updateQueryRoutes(deps.updateQueries));
   app.use(releaseNotesRoutes(deps.catalog));
   if (deps.jamiStore) app.use(deps.jamiStore.prefix, deps.jamiStore.router);
+  if (deps.chromiumUpdates) app.use(deps.chromiumUpdates);
   app.use('/api/v1', apiRoutes(deps));
   if (deps.admin) {
     app.use('/admin', deps.admin);
@@ -74,6 +78,7 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     publicDir: outpost.layout.publicDir,
     updateQueries: outpost.updateQueries,
     jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(outpost.plugins, outpost.layout) },
+    chromiumUpdates: chromiumUpdateRoutes(outpost.chromium),
     logger: outpost.logger,
     admin: adminRouter(outpost, adminOptions),
   });

@@ -40,7 +40,7 @@ const CLIENT_CODES = new Set([
 ]);
 
 /** Everything a package can be wrong with is the uploader's to fix: 400. */
-const CLIENT_PREFIXES = ['ZIP_', 'XPI_', 'WEBEXT_', 'INSTALL_RDF_', 'ADDON_ID_', 'ADDON_VERSION_', 'APPLICATION_ID_', 'TARGET_PLATFORM_', 'RDF_', 'XML_', 'MANIFEST_', 'JPL_'];
+const CLIENT_PREFIXES = ['ZIP_', 'XPI_', 'WEBEXT_', 'INSTALL_RDF_', 'ADDON_ID_', 'ADDON_VERSION_', 'APPLICATION_ID_', 'TARGET_PLATFORM_', 'RDF_', 'XML_', 'MANIFEST_', 'JPL_', 'CRX_'];
 
 export function statusForCode(code: string): number {
   if (code in STATUS) return STATUS[code]!;

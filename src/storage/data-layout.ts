@@ -23,6 +23,8 @@ export class StorageError extends OutpostError<StorageErrorCode> {}
  *   private/jami/<id>.json             verified Jami plugins (store metadata)
  *   private/intents/<id>.json          a change under way; start-up recovery finishes or undoes it
  *   public/jami/<id>/…                 .jpl files, icons and backgrounds (served by the store API)
+ *   private/chromium/<id>.json         Chromium extensions (packages in public/files/<id>/, updates.xml
+ *                                      in public/updates/<id>/)
  */
 export class DataLayout {
   readonly publicDir: string;
@@ -37,6 +39,7 @@ export class DataLayout {
   readonly jamiRecordsDir: string;
   readonly jamiPublicDir: string;
   readonly intentsDir: string;
+  readonly chromiumRecordsDir: string;
 
   constructor(readonly root: string) {
     root = path.resolve(root);
@@ -52,13 +55,14 @@ export class DataLayout {
     this.jamiRecordsDir = path.join(this.privateDir, 'jami');
     this.jamiPublicDir = path.join(this.publicDir, 'jami');
     this.intentsDir = path.join(this.privateDir, 'intents');
+    this.chromiumRecordsDir = path.join(this.privateDir, 'chromium');
   }
 
   async ensure(): Promise<void> {
     await mkdir(path.join(this.publicDir, 'updates'), { recursive: true, mode: 0o755 });
     await mkdir(path.join(this.publicDir, 'files'), { recursive: true, mode: 0o755 });
     await mkdir(this.jamiPublicDir, { recursive: true, mode: 0o755 });
-    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.renderedDir, this.withdrawnDir, this.jamiRecordsDir, this.intentsDir]) {
+    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.renderedDir, this.withdrawnDir, this.jamiRecordsDir, this.intentsDir, this.chromiumRecordsDir]) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
     }
   }

@@ -10,13 +10,18 @@ const CHUNK = 64 * 1024;
  * FileHandle with explicit positions (fs.ReadStream on a shared descriptor closed it early).
  */
 class FileHandleReader extends yauzl.RandomAccessReader {
-  constructor(private readonly handle: FileHandle) {
+  /** `offset`: where the ZIP starts in the file (after a CRX header); positions are relative to it. */
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly offset = 0,
+  ) {
     super();
   }
 
   override _readStreamForRange(start: number, end: number): Readable {
     const handle = this.handle;
-    let position = start;
+    let position = start + this.offset;
+    end += this.offset;
     return new Readable({
       async read() {
         if (position >= end) return void this.push(null);
@@ -42,4 +47,17 @@ export async function openZipFile(path: string): Promise<{ reader: yauzl.RandomA
   const handle = await open(path, 'r');
   const { size } = await handle.stat();
   return { reader: new FileHandleReader(handle), size };
+}
+
+/** The ZIP that starts `offset` bytes into a file, e.g. the archive inside a CRX3 package. */
+export async function openZipFileAt(path: string, offset: number): Promise<{ reader: yauzl.RandomAccessReader; size: number }> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) throw new RangeError(`offset ${offset} is outside the file`);
+    return { reader: new FileHandleReader(handle, offset), size: size - offset };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
 }

@@ -9,6 +9,7 @@ import {
 import { signerFromPrivateKey, type Signer } from '../signing/signer.ts';
 import { fsyncDirectory, writeFileAtomic } from './atomic-write.ts';
 import type { KeyObject } from 'node:crypto';
+import { crxSignerFromPrivateKey, type CrxSigner } from '../crx/crx3-sign.ts';
 
 export type KeyStoreErrorCode =
   | 'KEY_NAME_INVALID'
@@ -119,6 +120,15 @@ export class KeyStore {
   }
 
   async signer(name: string): Promise<Signer> {
+    return (await this.#unlock(name)).signer;
+  }
+
+  /** The same key as a CRX3 packer: the private key stays inside the returned closure. */
+  async crxSigner(name: string): Promise<CrxSigner> {
+    return crxSignerFromPrivateKey((await this.#unlock(name)).key);
+  }
+
+  async #unlock(name: string): Promise<{ key: KeyObject; signer: Signer }> {
     const info = await this.info(name);
     let pem: string;
     try {
@@ -131,12 +141,13 @@ export class KeyStore {
       }
       throw err;
     }
-    const signer = signerFromPrivateKey(decryptPrivateKeyPem(pem, this.#passphrase));
+    const key = decryptPrivateKeyPem(pem, this.#passphrase);
+    const signer = signerFromPrivateKey(key);
     // A swapped or restored-from-elsewhere key file would otherwise sign with a key no add-on trusts.
     if (signer.updateKey !== info.updateKey) {
       throw new KeyStoreError('KEY_STORE_CORRUPT', `The key file of "${name}" does not match its recorded public key.`);
     }
-    return signer;
+    return { key, signer };
   }
 
   #keyPath(name: string): string {

@@ -102,6 +102,8 @@ describe('rejected uploads change nothing', () => {
     const dir = server.dir;
     const damaged = path.join(server.outpost.layout.addonsDir, 'broken@example.org.json');
     writeFileSync(damaged, '{ not json');
+    // A restart: one server per data folder, so the first one stops.
+    await server.close();
     const restarted = await startServer({ dir, maxUploadMb: 1 });
     try {
       const res = await fetch(`${restarted.url}/api/v1/addons`, { headers: { authorization: `Bearer ${server.token}` } });
@@ -186,6 +188,7 @@ describe('concurrency and crash safety', () => {
     writeFileSync(server.outpost.layout.manifestPath(id), staleManifest);
     writeFileSync(server.outpost.layout.renderedPath(id), renderedBefore);
     expect(await assertManifestConsistent(server, id)).toEqual(['1.0']);
+    await server.close();
     const restarted = await startServer({ dir: server.dir });
     try {
       expect(await assertManifestConsistent(restarted, id)).toEqual(['1.1', '1.0']);

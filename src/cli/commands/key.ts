@@ -1,3 +1,4 @@
+import { extensionIdOf } from '../../crx/extension-id.ts';
 import { CliError, type Command } from '../command.ts';
 import { optionString, readInputFile } from '../files.ts';
 import { auditCliChange, cliKeyStore } from '../local-state.ts';
@@ -50,15 +51,20 @@ export const keyListCommand: Command = {
 
 export const keyShowCommand: Command = {
   path: ['key', 'show'],
-  usage: 'key show <name>',
-  summary: 'Print a key\'s updateKey (for em:updateKey in install.rdf).',
+  usage: 'key show <name> [--chromium-id]',
+  summary: 'Print a key\'s updateKey (for em:updateKey in install.rdf) or its Chromium extension id.',
   help: `Prints the base64 SubjectPublicKeyInfo on one line, nothing else, so scripts can use it:
-  outpost verify update.rdf --update-key "$(outpost key show mykey)"`,
+  outpost verify update.rdf --update-key "$(outpost key show mykey)"
+
+Options:
+  --chromium-id  print instead the id (32 letters a-p) that Chromium extensions packed with this key get`,
+  options: { 'chromium-id': { type: 'boolean' } },
   positionals: [1, 1],
-  async run({ positionals }, ctx) {
+  async run({ values, positionals }, ctx) {
     const { store } = await cliKeyStore(ctx, 'read');
     const info = await store.info(positionals[0]!);
-    ctx.stdout(`${info.updateKey}\n`);
+    // The id is a hash of the same SPKI DER the updateKey spells in base64 (crx/extension-id.ts).
+    ctx.stdout(`${values['chromium-id'] ? extensionIdOf(Buffer.from(info.updateKey, 'base64')) : info.updateKey}\n`);
     return 0;
   },
 };

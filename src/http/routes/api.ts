@@ -3,7 +3,7 @@ import { activeVersions, fileUrl, manifestUrl, type AddonRecord } from '../../ca
 import type { Actor, PublishService } from '../../app/publish.ts';
 import type { PackagePublisher } from '../../app/package-publish.ts';
 import type { VersionChangeService } from '../../app/version-changes.ts';
-import type { CatalogStore } from '../../storage/catalog-store.ts';
+import { summarizeAddon, type AddonSummary, type CatalogStore } from '../../storage/catalog-store.ts';
 import type { TokenStore } from '../../storage/token-store.ts';
 import { ApiError } from '../api-error.ts';
 import { requireToken } from '../auth.ts';
@@ -25,24 +25,24 @@ function tokenActor(req: Request): Actor {
   return { name: `token:${req.token!.id}`, keyName: req.token!.keyName, ...(req.ip ? { ip: req.ip } : {}) };
 }
 
-function summary(record: AddonRecord, publicUrl: string) {
-  const latest = activeVersions(record)[0];
+/** One add-on as listings show it: from the catalog index, so a listing reads no record. */
+function summary(s: AddonSummary, publicUrl: string) {
   return {
-    id: record.id,
-    name: record.name,
-    type: record.type,
-    publisherKey: record.publisherKey,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    latestVersion: latest?.version ?? null,
-    versionCount: activeVersions(record).length,
-    links: { updateRdf: manifestUrl(publicUrl, record.id) },
+    id: s.id,
+    name: s.name,
+    type: s.type,
+    publisherKey: s.publisherKey,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    latestVersion: s.latestVersion ?? null,
+    versionCount: s.versionCount,
+    links: { updateRdf: manifestUrl(publicUrl, s.id) },
   };
 }
 
 function details(record: AddonRecord, publicUrl: string) {
   return {
-    ...summary(record, publicUrl),
+    ...summary(summarizeAddon(record), publicUrl),
     versions: [...activeVersions(record), ...record.versions.filter((v) => v.withdrawnAt)].map((v) => ({
       version: v.version,
       format: v.format,
@@ -74,15 +74,16 @@ export function apiRoutes(deps: ApiDeps): Router {
     try {
       const updateInfoURL = typeof req.body?.updateInfoURL === 'string' && req.body.updateInfoURL !== '' ? req.body.updateInfoURL : undefined;
       const releaseNotes = releaseNotesFrom(req.body);
-      const { status, ...result } = await deps.packages.publish(req.staged!, tokenActor(req), { updateInfoURL, releaseNotes });
+      const kind = typeof req.body?.kind === 'string' && req.body.kind !== '' ? req.body.kind : undefined;
+      const { status, ...result } = await deps.packages.publish(req.staged!, tokenActor(req), { updateInfoURL, releaseNotes, kind });
       res.status(status === 'created' ? 201 : 200).json(result);
     } finally {
       await discardStaged(req);
     }
   });
 
-  router.get('/addons', (_req, res) => {
-    const list = deps.catalog.list().sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  router.get('/addons', async (_req, res) => {
+    const list = (await deps.catalog.summaries()).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
     res.json({ addons: list.map((r) => summary(r, deps.publicUrl)) });
   });
 

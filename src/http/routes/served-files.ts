@@ -5,6 +5,7 @@ import express, { Router, type Response } from 'express';
 export const SERVED_TYPES: Record<string, string> = {
   '.xpi': 'application/x-xpinstall',
   '.rdf': 'text/xml; charset=utf-8',
+  '.xml': 'text/xml; charset=utf-8',
   '.json': 'application/json',
   '.jpl': 'application/octet-stream',
   '.crx': 'application/x-chrome-extension',

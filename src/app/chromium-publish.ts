@@ -1,0 +1,255 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, mkdir, rename, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { fileUrl } from '../catalog/addon-record.ts';
+import { checkManifestKey, parseChromiumManifest, type ChromiumManifest } from '../crx/chromium-manifest.ts';
+import { compareChromiumVersions } from '../crx/chromium-version.ts';
+import { CrxError } from '../crx/crx-errors.ts';
+import { verifyCrx3Stream } from '../crx/crx3-read.ts';
+import { signCrx3Header, type CrxSigner } from '../crx/crx3-sign.ts';
+import { chooseGupdateUpdate, answerGupdateQuery, renderGupdateResponse, type GupdateCandidate } from '../crx/gupdate-response.ts';
+import { parseGupdateQuery } from '../crx/gupdate-request.ts';
+import { OutpostError } from '../errors.ts';
+import { MANIFEST } from '../limits.ts';
+import { openZip, type ZipSource } from '../package/zip-reader.ts';
+import { fsyncDirectory, writeFileAtomic } from '../storage/atomic-write.ts';
+import type { AuditLog } from '../storage/audit-log.ts';
+import type { ChromiumRecord, ChromiumStore, ChromiumVersion } from '../storage/chromium-store.ts';
+import type { DataLayout } from '../storage/data-layout.ts';
+import { openZipFile, openZipFileAt } from '../storage/file-zip-source.ts';
+import type { KeyedLock } from './keyed-lock.ts';
+import type { Actor, PublishResult, StagedUpload } from './publish.ts';
+
+export type ChromiumPublishErrorCode = 'ADDON_OWNED_BY_OTHER_KEY' | 'VERSION_EXISTS';
+export class ChromiumPublishError extends OutpostError<ChromiumPublishErrorCode> {}
+
+/** Keys Outpost generates are 2048 bits; packing refuses the 1024-bit keys Chromium still reads. */
+const MIN_PACKING_BITS = 2048;
+/** The per-extension document nginx can serve from disk: public/updates/<id>/updates.xml. */
+export const CHROMIUM_UPDATE_DOCUMENT = 'updates.xml';
+
+export interface ChromiumPublishDeps {
+  layout: DataLayout;
+  records: ChromiumStore;
+  /** The publisher key of a token as a CRX packer (KeyStore.crxSigner). */
+  crxSigner: (keyName: string) => Promise<CrxSigner>;
+  lock: KeyedLock;
+  audit?: AuditLog;
+  publicUrl: string;
+  now?: () => Date;
+}
+
+/** A package ready to place: a verified .crx on disk and what was read from it. */
+interface Prepared {
+  path: string;
+  size: number;
+  sha256: string;
+  id: string;
+  developerKeySpki: Buffer;
+  manifest: ChromiumManifest;
+  packedBy: ChromiumVersion['packedBy'];
+}
+
+async function readManifest(source: ZipSource): Promise<ChromiumManifest> {
+  const zip = await openZip(source);
+  try {
+    if (!zip.has('manifest.json')) throw new CrxError('CRX_MANIFEST_INVALID', 'The extension has no manifest.json at the top of its ZIP.');
+    return parseChromiumManifest(await zip.read('manifest.json', MANIFEST.maxBytes));
+  } finally {
+    zip.close();
+  }
+}
+
+/** Hashes and counts the bytes going past, for a .crx written here. */
+function tap(hash: ReturnType<typeof createHash>, count: { bytes: number }): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      count.bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+}
+
+/**
+ * Publishing Chromium extensions (chromium-extensions.md): a CRX3 whose every proof verifies, or a
+ * plain ZIP that Outpost packs with the token's publisher key. The id is the developer key's hash.
+ * Writes go file → record → updates.xml → audit entry; a failure takes back what was written.
+ */
+export class ChromiumPublishService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ChromiumPublishDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** `pack`: the upload is a plain extension ZIP to sign with the actor's key; otherwise a CRX3. */
+  async publish(upload: StagedUpload, actor: Actor, options: { pack: boolean }): Promise<PublishResult> {
+    const prepared = options.pack ? await this.pack(upload, actor) : await this.verifyCrx(upload);
+    try {
+      return await this.place(prepared, actor);
+    } finally {
+      // A packed .crx is ours to remove; a placed one has been renamed away already.
+      if (prepared.path !== upload.path) await rm(prepared.path, { force: true });
+    }
+  }
+
+  private async verifyCrx(upload: StagedUpload): Promise<Prepared> {
+    // Every proof over the whole file as it streams from disk; only the header is held.
+    const crx = await verifyCrx3Stream(createReadStream(upload.path, { highWaterMark: 1 << 20 }));
+    const manifest = await readManifest(await openZipFileAt(upload.path, crx.zipOffset));
+    checkManifestKey(manifest, crx.developerKeySpki);
+    return { ...upload, id: crx.id, developerKeySpki: crx.developerKeySpki, manifest, packedBy: 'upload' };
+  }
+
+  private async pack(upload: StagedUpload, actor: Actor): Promise<Prepared> {
+    const manifest = await readManifest(await openZipFile(upload.path));
+    const signer = await this.deps.crxSigner(actor.keyName);
+    if (signer.bits < MIN_PACKING_BITS) {
+      throw new CrxError('CRX_SIGNING_KEY_UNSUPPORTED', `The publisher key "${actor.keyName}" has ${signer.bits} bits; Outpost packs Chromium extensions only with keys of ${MIN_PACKING_BITS} bits or more.`);
+    }
+    checkManifestKey(manifest, signer.publicKeySpki);
+    const header = await signCrx3Header(createReadStream(upload.path, { highWaterMark: 1 << 20 }), signer);
+    const target = path.join(this.deps.layout.tmpDir, `crx-${randomBytes(12).toString('hex')}`);
+    const hash = createHash('sha256').update(header);
+    const count = { bytes: header.length };
+    try {
+      const out = createWriteStream(target, { flags: 'wx', mode: 0o600 });
+      out.write(header);
+      await pipeline(createReadStream(upload.path, { highWaterMark: 1 << 20 }), tap(hash, count), out);
+    } catch (err) {
+      await rm(target, { force: true });
+      throw err;
+    }
+    return { path: target, size: count.bytes, sha256: hash.digest('hex'), id: signer.extensionId, developerKeySpki: signer.publicKeySpki, manifest, packedBy: 'server' };
+  }
+
+  private async place(p: Prepared, actor: Actor): Promise<PublishResult> {
+    const { layout, records, lock } = this.deps;
+    const version = p.manifest.version;
+    const outcome = await lock.run(`chromium:${p.id}`, async () => {
+      const previous = records.get(p.id);
+      if (previous && previous.publisherKey !== actor.keyName && !actor.admin) {
+        throw new ChromiumPublishError('ADDON_OWNED_BY_OTHER_KEY', `${p.id} belongs to another publisher key; use a token of that key.`);
+      }
+      const existing = previous?.versions.find((v) => compareChromiumVersions(v.version, version) === 0);
+      if (existing) {
+        if (existing.sha256 !== p.sha256) {
+          throw new ChromiumPublishError('VERSION_EXISTS', `${p.id} ${version} is already published with different content. Publish a new version number.`);
+        }
+        return { status: 'unchanged' as const, record: previous!, entry: existing, warnings: [] };
+      }
+      const warnings: string[] = [];
+      const latest = previous && newest(previous);
+      if (latest && compareChromiumVersions(version, latest.version) < 0) {
+        warnings.push(`${version} is lower than the newest published version ${latest.version}: browsers that have ${latest.version} will not take it.`);
+      }
+      const at = this.now().toISOString();
+      const entry: ChromiumVersion = {
+        version,
+        name: p.manifest.name,
+        file: `${p.id}-${version}.crx`,
+        size: p.size,
+        sha256: p.sha256,
+        ...(p.manifest.minimumChromeVersion ? { minimumChromeVersion: p.manifest.minimumChromeVersion } : {}),
+        packedBy: p.packedBy,
+        publishedAt: at,
+      };
+      const record: ChromiumRecord = {
+        id: p.id,
+        publisherKey: previous?.publisherKey ?? actor.keyName,
+        developerKey: p.developerKeySpki.toString('base64'),
+        createdAt: previous?.createdAt ?? at,
+        updatedAt: at,
+        revision: (previous?.revision ?? 0) + 1,
+        versions: [...(previous?.versions ?? []), entry],
+      };
+      const served = layout.filePath(p.id, entry.file);
+      const document = layout.documentPath(p.id, CHROMIUM_UPDATE_DOCUMENT);
+      try {
+        await mkdir(path.dirname(served), { recursive: true, mode: 0o755 });
+        await chmod(p.path, 0o644);
+        await rename(p.path, served);
+        await fsyncDirectory(path.dirname(served));
+        await records.save(record);
+        await mkdir(path.dirname(document), { recursive: true, mode: 0o755 });
+        await writeFileAtomic(document, this.staticDocument(record), { mode: 0o644 });
+      } catch (err) {
+        await this.undo(previous, record.id, served, document).catch(() => undefined);
+        throw err;
+      }
+      return { status: 'created' as const, record, entry, warnings };
+    });
+    if (outcome.status === 'created') {
+      const { record, entry } = outcome;
+      await this.deps.audit?.record({
+        actor: actor.name,
+        action: 'publish',
+        target: record.id,
+        revision: record.revision,
+        details: { type: 'chromium-extension', version: entry.version, sha256: entry.sha256, packedBy: entry.packedBy },
+        ...(actor.ip ? { ip: actor.ip } : {}),
+      });
+    }
+    return this.result(outcome.status, outcome.record, outcome.entry, outcome.warnings);
+  }
+
+  /** Every step is tried even when one fails: a record left behind must not keep a file served. */
+  private async undo(previous: ChromiumRecord | undefined, id: string, served: string, document: string): Promise<void> {
+    const steps = [
+      () => (previous ? writeFileAtomic(document, this.staticDocument(previous), { mode: 0o644 }) : rm(document, { force: true })),
+      () => this.deps.records.restore(id, previous),
+      () => rm(served, { force: true }),
+      // Folders made for a new id go too (rmdir: only when empty, never anything else's).
+      ...(previous ? [] : [document, served].map((f) => () => rmdir(path.dirname(f)))),
+    ];
+    for (const step of steps) await step().catch(() => undefined);
+  }
+
+  private candidates(record: ChromiumRecord): GupdateCandidate[] {
+    return record.versions.map((v) => ({
+      version: v.version,
+      codebase: fileUrl(this.deps.publicUrl, record.id, v.file),
+      sha256: v.sha256,
+      size: v.size,
+      minimumChromeVersion: v.minimumChromeVersion,
+    }));
+  }
+
+  /** The newest version whatever the browser (it reads prodversionmin itself): what nginx serves. */
+  staticDocument(record: ChromiumRecord): string {
+    const update = chooseGupdateUpdate({ id: record.id, installedVersion: undefined, installSource: undefined }, this.candidates(record), undefined);
+    return renderGupdateResponse([{ appId: record.id, update }]);
+  }
+
+  /** The answer to `GET /chromium/updates.xml?x=…`; `query` is the raw query string. */
+  answerUpdateCheck(query: string): string {
+    const parsed = parseGupdateQuery(query);
+    const byId = new Map<string, GupdateCandidate[]>();
+    for (const app of parsed.apps) {
+      const record = this.deps.records.get(app.id);
+      if (record) byId.set(app.id, this.candidates(record));
+    }
+    return renderGupdateResponse(answerGupdateQuery(parsed, byId));
+  }
+
+  private result(status: PublishResult['status'], record: ChromiumRecord, v: ChromiumVersion, warnings: string[]): PublishResult {
+    return {
+      status,
+      id: record.id,
+      version: v.version,
+      type: 'chromium-extension',
+      sha256: v.sha256,
+      size: v.size,
+      links: { download: fileUrl(this.deps.publicUrl, record.id, v.file), updateXml: `${this.deps.publicUrl}/chromium/updates.xml` },
+      warnings,
+    };
+  }
+}
+
+function newest(record: ChromiumRecord): ChromiumVersion | undefined {
+  return record.versions.reduce<ChromiumVersion | undefined>((best, v) => (best === undefined || compareChromiumVersions(v.version, best.version) > 0 ? v : best), undefined);
+}

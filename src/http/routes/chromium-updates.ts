@@ -1,0 +1,21 @@
+import { Router } from 'express';
+import type { ChromiumPublishService } from '../../app/chromium-publish.ts';
+import { CACHE_MANIFESTS } from './served-files.ts';
+
+/**
+ * Chromium's GET gupdate check (chromium-extensions.md): one shared update URL for every extension,
+ * `?x=id%3D…%26v%3D…&x=…&prodversion=…`, each x= answered from the stored records. A malformed
+ * check is a CRX_UPDATE_QUERY_* error: 400 with the JSON error body.
+ */
+export function chromiumUpdateRoutes(chromium: ChromiumPublishService): Router {
+  const router = Router();
+  router.get('/chromium/updates.xml', (req, res) => {
+    const q = req.originalUrl.indexOf('?');
+    const body = chromium.answerUpdateCheck(q < 0 ? '' : req.originalUrl.slice(q + 1));
+    res.setHeader('Content-Type', 'text/xml; charset=utf-8');
+    res.setHeader('Cache-Control', CACHE_MANIFESTS);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.send(body);
+  });
+  return router;
+}

@@ -1,0 +1,46 @@
+import type { DataLayout } from './data-layout.ts';
+import { JsonRecordStore, type RecordLoadProblem } from './json-record-store.ts';
+
+/** One published package of a Chromium extension, served at public/files/<id>/<file>. */
+export interface ChromiumVersion {
+  version: string;
+  name: string;
+  file: string;
+  /** Of the served .crx (what gupdate's hash_sha256 names). */
+  size: number;
+  sha256: string;
+  minimumChromeVersion?: string;
+  /** `upload`: the publisher sent a CRX; `server`: Outpost packed a ZIP with the publisher key. */
+  packedBy: 'upload' | 'server';
+  publishedAt: string;
+}
+
+export interface ChromiumRecord {
+  /** The extension id: a hash of the developer key, so one key per id for ever. */
+  id: string;
+  /** The Outpost key whose tokens may publish this id (the first publisher's). */
+  publisherKey: string;
+  /** base64 SPKI DER of the developer key that signs every package. */
+  developerKey: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Counts changes; the audit entry of a publish carries it. */
+  revision: number;
+  versions: ChromiumVersion[];
+}
+
+function isChromiumRecord(value: unknown): value is ChromiumRecord {
+  const r = value as ChromiumRecord;
+  return (
+    typeof r?.id === 'string' && typeof r.publisherKey === 'string' && typeof r.developerKey === 'string' && typeof r.revision === 'number' &&
+    Array.isArray(r.versions) && r.versions.every((v) => typeof v?.version === 'string' && typeof v.file === 'string' && typeof v.sha256 === 'string')
+  );
+}
+
+/** Published Chromium extensions: private/chromium/<id>.json (gupdate answers come from these). */
+export class ChromiumStore extends JsonRecordStore<ChromiumRecord> {
+  static open(layout: DataLayout): { chromium: ChromiumStore; problems: RecordLoadProblem[] } {
+    const chromium = new ChromiumStore(layout.chromiumRecordsDir);
+    return { chromium, problems: chromium.load(isChromiumRecord) };
+  }
+}
