@@ -1,7 +1,7 @@
 import { ByteLru } from '../cache/byte-lru.ts';
 import type { PlannedQuery } from '../catalog/answer-plan.ts';
 import type { CompatMode } from '../manifest/update-selection.ts';
-import { AnswerCache, type AnswerSigner, type AnswerSource, type CachedAnswer } from './answer-cache.ts';
+import { AnswerCache, planKey, type AnswerSigner, type AnswerSource, type CachedAnswer } from './answer-cache.ts';
 import { PublishError } from './publish.ts';
 
 /** What clients put in an update URL (update-protocols.md §2), already URL-decoded. */
@@ -16,6 +16,13 @@ export interface UpdateQuery {
 
 export type UpdateAnswer = CachedAnswer;
 
+/** A query checked once: keep it to ask again for the same URL at the lowest cost. */
+export interface PreparedQuery {
+  id: string;
+  planned: PlannedQuery;
+  planKey: string;
+}
+
 /** appOS and appABI each stand for one half of a target platform (`WINNT`, `x86-msvc`). */
 const PLATFORM_PART = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const COMPAT_MODES: readonly string[] = ['strict', 'normal', 'ignore'];
@@ -25,11 +32,11 @@ const OWN_CACHE_BYTES = 16 * 1024 * 1024;
 
 function planned(query: UpdateQuery): PlannedQuery {
   return {
-    ...(query.appID ? { appId: query.appID } : {}),
-    ...(query.appVersion ? { appVersion: query.appVersion } : {}),
+    appId: query.appID || undefined,
+    appVersion: query.appVersion || undefined,
     compatMode: COMPAT_MODES.includes(query.compatMode ?? '') ? (query.compatMode as CompatMode) : 'normal',
-    ...(query.appOS && PLATFORM_PART.test(query.appOS) ? { os: query.appOS } : {}),
-    ...(query.appABI && PLATFORM_PART.test(query.appABI) ? { abi: query.appABI } : {}),
+    os: query.appOS && PLATFORM_PART.test(query.appOS) ? query.appOS : undefined,
+    abi: query.appABI && PLATFORM_PART.test(query.appABI) ? query.appABI : undefined,
   };
 }
 
@@ -47,13 +54,19 @@ export class UpdateQueryService {
   }
 
   /** The answer when it is ready in memory, else undefined (then answer() builds it). */
-  cached(query: UpdateQuery): UpdateAnswer | undefined {
-    return this.answers.peek(query.id, planned(query));
+  cached(query: UpdateQuery | PreparedQuery): UpdateAnswer | undefined {
+    const p = 'planned' in query ? query : this.prepare(query);
+    return this.answers.peek(p.id, p.planned, p.planKey);
   }
 
-  async answer(query: UpdateQuery): Promise<UpdateAnswer> {
-    const answer = await this.answers.get(query.id, planned(query));
-    if (!answer) throw new PublishError('ADDON_NOT_FOUND', `No add-on ${query.id}.`);
+  prepare(query: UpdateQuery): PreparedQuery {
+    return { id: query.id, planned: planned(query), planKey: planKey(query.id) };
+  }
+
+  async answer(query: UpdateQuery | PreparedQuery): Promise<UpdateAnswer> {
+    const p = 'planned' in query ? query : this.prepare(query);
+    const answer = await this.answers.get(p.id, p.planned);
+    if (!answer) throw new PublishError('ADDON_NOT_FOUND', `No add-on ${p.id}.`);
     return answer;
   }
 }

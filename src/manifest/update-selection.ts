@@ -1,4 +1,5 @@
 import { compareVersions } from '../version/toolkit-version.ts';
+import { numericVersion } from './numeric-version.ts';
 import { newestFirst } from './version-order.ts';
 
 /**
@@ -51,19 +52,29 @@ export interface Selected<T> {
  * (without a version we assume a current one); SeaMonkey and Pale Moon read update.rdf.
  */
 export function clientFormat(appId: string, appVersion?: string): ClientFormat {
-  const atLeast = (v: string) => appVersion === undefined || compareVersions(appVersion, v) >= 0;
   switch (appId) {
     case APP.firefox:
     case APP.firefoxAndroid:
-      return atLeast('57.0a1') ? 'json' : 'rdf';
+      return atLeastAlpha1(appVersion, 57) ? 'json' : 'rdf';
     case APP.thunderbird:
-      return atLeast('60.0a1') ? 'json' : 'rdf';
+      return atLeastAlpha1(appVersion, 60) ? 'json' : 'rdf';
     case APP.seamonkey:
     case APP.paleMoon:
       return 'rdf';
     default:
       return 'json';
   }
+}
+
+/**
+ * appVersion >= `<major>.0a1`. A plain dotted number is at least that exactly when its first part
+ * is at least `major` (`57` and `57.0` are above `57.0a1`: a missing string part sorts after
+ * any present one); this runs for every update query, so it skips the full comparator then.
+ */
+function atLeastAlpha1(appVersion: string | undefined, major: number): boolean {
+  if (appVersion === undefined) return true;
+  const numeric = numericVersion(appVersion);
+  return numeric ? numeric[0]! >= major : compareVersions(appVersion, `${major}.0a1`) >= 0;
 }
 
 /** How well a file's platforms fit a client: `specific` beats `neutral`; false = not offered. */

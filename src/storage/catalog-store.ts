@@ -7,7 +7,7 @@ import type { RecordLoadProblem } from './json-record-store.ts';
 
 export type CatalogLoadProblem = RecordLoadProblem;
 
-/** What listings show of an add-on, kept in memory for every add-on (the full record is read on demand). */
+/** What listings show of an add-on, from the catalog index (the full record is read on demand). */
 export interface AddonSummary {
   id: string;
   type: AddonRecord['type'];
@@ -56,6 +56,7 @@ export class CatalogStore extends IndexedRecordStore<AddonRecord, AddonSummary> 
       isRecord: isAddonRecord,
       isSummary: isAddonSummary,
       summarize: summarizeAddon,
+      revisionOf: (item) => item.revision,
       ...(options.cache ? { cache: options.cache } : {}),
       cachePrefix: 'addon:',
     });

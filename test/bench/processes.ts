@@ -121,6 +121,14 @@ export interface OutpostEnv {
   passphrase: string;
   maxUploadMb?: number;
   logLevel?: string;
+  /**
+   * OUTPOST_PUBLIC_URL. Defaults to the server's own address; data folders reused across server
+   * runs pass a fixed one, since a changed public URL makes start-up re-render every document.
+   */
+  publicUrl?: string;
+  cacheMb?: number;
+  /** A given port (e.g. the upstream an nginx already points at); a free one otherwise. */
+  port?: number;
 }
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -131,7 +139,7 @@ const REPO = path.resolve(import.meta.dirname, '../..');
  * chatty request log cannot block on a pipe or cost the bench process CPU.
  */
 export async function startOutpost(scratch: Scratch, env: OutpostEnv, logDir: string): Promise<OutpostProcess> {
-  const port = await freePort();
+  const port = env.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OUTPOST_') && k !== 'PORT' && k !== 'HOST'));
   const logFile = path.join(logDir, `outpost-${port}.log`);
@@ -147,9 +155,10 @@ export async function startOutpost(scratch: Scratch, env: OutpostEnv, logDir: st
       OUTPOST_DATA: env.dataDir,
       OUTPOST_KEYS: env.keysDir,
       OUTPOST_KEY_PASSPHRASE: env.passphrase,
-      OUTPOST_PUBLIC_URL: url,
+      OUTPOST_PUBLIC_URL: env.publicUrl ?? url,
       OUTPOST_MAX_UPLOAD_MB: String(env.maxUploadMb ?? 256),
       ...(env.logLevel ? { OUTPOST_LOG_LEVEL: env.logLevel } : {}),
+      ...(env.cacheMb ? { OUTPOST_CACHE_MB: String(env.cacheMb) } : {}),
     },
   });
   closeSync(fd);

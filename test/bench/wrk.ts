@@ -29,8 +29,9 @@ export function parseWrk(output: string): WrkResult {
   return { requestsPerSec: Number(rps[1]), p50Ms: latencyMs(output, '50'), p99Ms: latencyMs(output, '99'), requests: Number(total[1]), errors };
 }
 
-export async function runWrk(scratch: Scratch, url: string, opts: { seconds: number; connections: number; threads: number }): Promise<WrkResult> {
-  const r = await timedCommand(scratch, 'wrk', [`-t${opts.threads}`, `-c${opts.connections}`, `-d${opts.seconds}s`, '--timeout', '5s', '--latency', url]);
+export async function runWrk(scratch: Scratch, url: string, opts: { seconds: number; connections: number; threads: number; script?: string }): Promise<WrkResult> {
+  const script = opts.script ? ['-s', opts.script] : [];
+  const r = await timedCommand(scratch, 'wrk', [`-t${opts.threads}`, `-c${opts.connections}`, `-d${opts.seconds}s`, '--timeout', '5s', '--latency', ...script, url]);
   if (r.code !== 0) throw new Error(`wrk failed (exit ${r.code}): ${r.stderr}${r.stdout}`);
   return parseWrk(r.stdout);
 }

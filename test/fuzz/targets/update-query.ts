@@ -86,7 +86,7 @@ const RECORD: AddonRecord = {
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
 const signer = signerFromPrivateKey(privateKey);
 // Every id finds the add-on, so mutations of the other fields are not cut short by ADDON_NOT_FOUND.
-const catalog = { get: () => RECORD, summary: () => RECORD, load: async () => RECORD } as unknown as CatalogStore;
+const catalog = { get: () => RECORD, revision: () => RECORD.revision, load: async () => RECORD } as unknown as CatalogStore;
 const manifests = { documentOptions: async () => ({ signer, publicUrl: 'https://updates.example.org' }) } as unknown as ManifestService;
 // Answers come from the record alone now (no disk reads); the canaries stay as a tripwire.
 const service = new UpdateQueryService(catalog, manifests);
