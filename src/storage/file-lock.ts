@@ -17,7 +17,8 @@ interface Owner {
   host: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this machine still exists (EPERM: it does, but belongs to someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -47,7 +48,7 @@ async function tryLock(file: string): Promise<Owner | undefined> {
   }
   const holder = await owner(file);
   // Only a lock of this machine can be judged; a half-written one (no pid yet) is being created.
-  if (holder && Number.isInteger(holder.pid) && holder.pid > 0 && holder.host === hostname() && !alive(holder.pid)) {
+  if (holder && Number.isInteger(holder.pid) && holder.pid > 0 && holder.host === hostname() && !processAlive(holder.pid)) {
     await rm(file, { force: true });
     return tryLock(file);
   }

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateJamiPki, pkiTools, type JamiPkiData, type JamiTestPki } from './jami-pki-make.ts';
+import { processAlive as isAlive } from '../../src/storage/file-lock.ts';
 
 export type { CaOptions, IssueOptions, JamiPkiData, JamiTestPki, KeySpec, PkiTools, Profile, TestCa, TestCert } from './jami-pki-make.ts';
 
@@ -28,15 +29,6 @@ const jsonPath = (dir: string): string => JSON.stringify(dir).slice(1, -1);
 function reviveBuffers(_key: string, value: unknown): unknown {
   const v = value as { type?: unknown; data?: unknown } | null;
   return v && v.type === 'Buffer' && Array.isArray(v.data) ? Buffer.from(v.data as number[]) : value;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

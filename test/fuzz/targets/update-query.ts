@@ -12,6 +12,7 @@ import { signerFromPrivateKey } from '../../../src/signing/signer.ts';
 import type { CatalogStore } from '../../../src/storage/catalog-store.ts';
 import { DataLayout } from '../../../src/storage/data-layout.ts';
 import { expectOnlyOutpostErrors } from '../expected-errors.ts';
+import { processAlive as isAlive } from '../../../src/storage/file-lock.ts';
 
 /**
  * `GET /update?<query>`: the query string as Express 5 parses it (its default "simple" parser is
@@ -25,15 +26,6 @@ import { expectOnlyOutpostErrors } from '../expected-errors.ts';
 const ID = 'fuzz@example.org';
 const CANARY = 'CANARY: served from outside the add-on folder';
 const PREFIX = 'outpost-fuzz-update-query-';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // Test workers and killed fuzz workers often end without an 'exit' event, so each folder is named
 // after its process and removed by a later load once that process is gone.
