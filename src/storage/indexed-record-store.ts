@@ -1,9 +1,10 @@
-import { readFile as readFileCallback, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ByteLru, estimateJsonBytes } from '../cache/byte-lru.ts';
-import { isAtomicTempName, writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 import type { RecordLoadProblem } from './json-record-store.ts';
+import { folderChangedSince, markChecked, readText, RECORD_SUFFIX, recordIds } from './record-files.ts';
 import { RecordIndexLog, type LogMark } from './record-index-log.ts';
 
 export interface IndexedStoreOptions<T, S> {
@@ -20,14 +21,8 @@ export interface IndexedStoreOptions<T, S> {
   cachePrefix?: string;
 }
 
-/** fs.readFile with a callback: about half the overhead of fs/promises' FileHandle-based one. */
-function readText(file: string): Promise<string> {
-  return new Promise((resolve, reject) => readFileCallback(file, 'utf8', (err, text) => (err ? reject(err) : resolve(text))));
-}
-
 /** Without a shared budget, a store keeps a few megabytes of records of its own. */
 const OWN_CACHE_BYTES = 8 * 1024 * 1024;
-const JSON_SUFFIX = '.json';
 
 /**
  * One JSON record per item (`<dir>/<id>.json`), and in memory only each id with its revision
@@ -58,27 +53,14 @@ export class IndexedRecordStore<T extends { id: string }, S extends { id: string
   }
 
   /**
-   * Whether the records folder may have changed since the index was last written: every change
-   * renames a record file (the folder's mtime) before it appends to the index (the index's mtime),
-   * so a folder at least as new as the index had files added or removed behind the index's back.
-   * "At least": timestamps are coarse, and an unneeded check costs only one folder listing.
-   */
-  private folderChangedSinceIndex(): boolean {
-    try {
-      return statSync(this.options.dir).mtimeMs >= statSync(this.log.file).mtimeMs;
-    } catch {
-      return true;
-    }
-  }
-
-  /**
    * Start-up, before anything is served: the index, with interrupted writes re-read, and checked
    * against the folder listing when the folder changed after it. Without a usable index every
    * record is read once and the index written.
    */
   protected async openIndex(): Promise<RecordLoadProblem[]> {
-    const listed = this.folderChangedSinceIndex();
-    const onDisk = listed ? this.listRecords() : undefined;
+    const { dir } = this.options;
+    const listed = folderChangedSince(dir, this.log.file);
+    const onDisk = listed ? recordIds(dir) : undefined;
     const pending = new Set<string>();
     const replayed = this.log.replay((entry) => {
       if ('w' in entry) return void pending.add(entry.w);
@@ -87,7 +69,7 @@ export class IndexedRecordStore<T extends { id: string }, S extends { id: string
       if ('s' in entry) this.remember(id, this.options.revisionOf(entry.s));
       else this.forget(id);
     });
-    const reread = replayed ? pending : (onDisk ?? this.listRecords());
+    const reread = replayed ? pending : (onDisk ?? recordIds(dir));
     if (replayed && onDisk) {
       for (const id of this.revisions.keys()) if (!onDisk.has(id)) reread.add(id);
       for (const id of onDisk) if (!this.revisions.has(id)) reread.add(id);
@@ -103,7 +85,7 @@ export class IndexedRecordStore<T extends { id: string }, S extends { id: string
         this.remember(id, this.options.revisionOf(record));
         repaired.set(id, this.options.summarize(record));
       } catch (err) {
-        problems.push({ file: `${id}${JSON_SUFFIX}`, reason: (err as Error).message });
+        problems.push({ file: `${id}${RECORD_SUFFIX}`, reason: (err as Error).message });
       }
     }
     // Rewritten when anything was repaired or superseded lines outnumber live ones.
@@ -117,20 +99,14 @@ export class IndexedRecordStore<T extends { id: string }, S extends { id: string
         return [...merged.values()].filter((s) => this.revisions.has(s.id));
       });
     } else if (listed) {
-      // Checked and found complete: mark the index newer than the folder, so the next start trusts it.
-      const folder = statSync(this.options.dir).mtime;
-      utimesSync(this.log.file, new Date(), new Date(folder.getTime() + 1));
+      markChecked(dir, this.log.file);
     }
     return problems;
   }
 
-  private listRecords(): Set<string> {
-    return new Set(readdirSync(this.options.dir).filter((n) => n.endsWith(JSON_SUFFIX) && !isAtomicTempName(n)).map((n) => n.slice(0, -JSON_SUFFIX.length)));
-  }
-
   private file(id: string): string {
     if (!id || id.startsWith('.') || /[/\\\0]/.test(id)) throw new Error(`refusing unsafe record id ${JSON.stringify(id)}`);
-    return path.join(this.options.dir, `${id}${JSON_SUFFIX}`);
+    return path.join(this.options.dir, `${id}${RECORD_SUFFIX}`);
   }
 
   private remember(id: string, revision: number): void {

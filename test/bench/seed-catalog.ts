@@ -36,13 +36,14 @@ function templateRecord(versions: number): AddonRecord {
 }
 
 /**
- * Fills a data folder with `count` add-ons of one to three versions each, as the app leaves them:
- * catalog record, every served document, rendered-revision mark. Documents are rendered and
- * signed by the app's own ManifestService once per shape (1, 2, 3 versions) for a placeholder id
- * that each add-on's id then replaces (same length, so every byte but the id is what the app
- * writes): signing 100 000 × 2 documents for real would take minutes on 2 cores, and no
- * benchmark verifies the signatures of seeded add-ons (publishes during the benchmarks are signed
- * for real). Package files are not written: no benchmark downloads them.
+ * Fills a data folder with `count` add-ons of one to three versions each: catalog record,
+ * update.rdf, rendered-revision mark. The documents are rendered and signed by the app's own
+ * ManifestService once per shape (1, 2, 3 versions) for a placeholder id that each add-on's id
+ * then replaces (same length, so every byte but the id is what the app writes): signing 100 000
+ * documents for real would take minutes on 2 cores, and no benchmark verifies the signatures of
+ * seeded add-ons (publishes during the benchmarks are signed for real). Only update.rdf of the
+ * served documents is written, and no package file: nothing asks for the others, and every file
+ * less is time saved creating and removing the folder.
  *
  * Files are written without the app's fsyncs; the app's own loaders then open the result (see
  * verifySeed), so a drift in the on-disk format cannot go unnoticed.
@@ -57,7 +58,7 @@ export async function seedCatalog(storage: string, keysDir: string, count: numbe
     await prepareToServe(outpost);
     for (let versions = 1; versions <= 3; versions++) {
       const record = templateRecord(versions);
-      const docs = await manifests.render(record);
+      const docs = (await manifests.render(record)).filter((d) => d.path === 'update.rdf');
       shapes.push({ record: `${JSON.stringify(record, null, 2)}\n`, revision: `${record.revision}\n`, docs });
     }
   } finally {
@@ -71,7 +72,7 @@ export async function seedCatalog(storage: string, keysDir: string, count: numbe
       const shape = shapes[i % 3]!;
       const fill = (text: string) => text.replaceAll(PLACEHOLDER, digits);
       const dir = path.dirname(layout.manifestPath(id));
-      for (const sub of new Set(shape.docs.map((d) => path.dirname(d.path)))) await mkdir(path.join(dir, sub), { recursive: true, mode: 0o755 });
+      await mkdir(dir, { mode: 0o755 });
       await Promise.all([
         writeFile(layout.recordPath(id), fill(shape.record), { mode: 0o600 }),
         writeFile(layout.renderedPath(id), shape.revision, { mode: 0o600 }),
