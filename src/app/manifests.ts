@@ -82,7 +82,7 @@ export class ManifestService {
    * previous consistent set; this brings them up to date. Returns the ids it rebuilt.
    */
   reconcile(catalog: CatalogStore): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
-    return this.rebuild(catalog, (record) => this.renderedRevision(record.id) !== record.revision);
+    return this.rebuild(catalog, (entry) => this.renderedRevision(entry.id) !== entry.revision);
   }
 
   /** Every add-on's documents, rendered again (after a change of public URL or hash algorithm). */
@@ -90,11 +90,14 @@ export class ManifestService {
     return this.rebuild(catalog, () => true);
   }
 
-  private async rebuild(catalog: CatalogStore, needed: (record: AddonRecord) => boolean): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
+  /** Walks the catalog index; a record is read only when its documents must be rebuilt. */
+  private async rebuild(catalog: CatalogStore, needed: (entry: { id: string; revision: number }) => boolean): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
     const rebuilt: string[] = [];
     const failed: { id: string; error: Error }[] = [];
-    for (const record of catalog.list()) {
-      if (!needed(record)) continue;
+    for (const entry of catalog.revisionList()) {
+      if (!needed(entry)) continue;
+      const record = catalog.get(entry.id);
+      if (!record) continue;
       try {
         await this.write(record, await this.render(record));
         await this.markRendered(record);

@@ -67,8 +67,9 @@ export interface StartupReport {
 export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const { layout, catalog, manifests } = outpost;
   const interrupted = outpost.journal.pending().intents.map((i) => i.id);
-  const stale = catalog.list().filter((r) => manifests.renderedRevision(r.id) !== r.revision).map((r) => r.id);
-  const leftoversRemoved = await removeLeftovers(layout, [...new Set([...interrupted, ...stale])].filter((id) => catalog.get(id)));
+  // Revisions come from the catalog index: no record is read unless its documents are behind.
+  const stale = catalog.revisionList().filter((r) => manifests.renderedRevision(r.id) !== r.revision).map((r) => r.id);
+  const leftoversRemoved = await removeLeftovers(layout, [...new Set([...interrupted, ...stale])].filter((id) => catalog.revision(id) !== undefined));
   const { finished, undone, problems } = await recoverChanges({ layout, catalog, manifests, journal: outpost.journal, audit: outpost.audit });
   const settings = renderSettings(outpost);
   let previous: string | undefined;
