@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildXpi, webextManifest } from './build-xpi.ts';
-import { MarionetteClient } from './marionette.ts';
+import { installsSettled, MarionetteClient } from './marionette.ts';
 import { findTool } from './system-tools.ts';
 
 export type GeckoApp = 'firefox' | 'thunderbird';
@@ -257,7 +257,7 @@ async function waitForOutcome(
     if (marionette && state) {
       const live = await marionette.addonState(opts.addonId).catch(() => undefined);
       // Over once no install for the add-on is in flight and extensions.json has caught up.
-      if (live && !live.installs.some((i) => i.busy) && state.version === live.version && state.active === live.active) {
+      if (live && installsSettled(live) && state.version === live.version && state.active === live.active) {
         note(`the add-on manager is done with the check: ${JSON.stringify(live)}`);
         return state;
       }
@@ -308,7 +308,7 @@ export async function runGeckoUpdateCheck(opts: GeckoUpdateCheckOptions): Promis
         .catch((err: Error) => void note(`no Marionette: ${err.message}`));
       if (marionette) note('Marionette session open');
       const left = deadline - Date.now();
-      const result = left > 0 ? await marionette?.backgroundUpdateCheck(left).catch((err: Error) => `failed: ${err.message}`) : undefined;
+      const result = left > 0 ? await marionette?.backgroundUpdateCheck(left, opts.addonId).catch((err: Error) => `failed: ${err.message}`) : undefined;
       if (result !== undefined) note(`backgroundUpdateCheck: ${result}`);
       triggered = result === 'done';
     }

@@ -24,15 +24,41 @@ export interface AddonManagerState {
   version: string | undefined;
   active: boolean;
   installs: { state: number; busy: boolean; error: number; version?: string }[];
+  /** The last event of every install the triggered check started (see TRIGGER_SCRIPT). */
+  started: string[];
+}
+
+const INSTALL_EVENTS_PREF = 'outpost.harness.installEvents';
+const STARTED_EVENTS = ['onNewInstall', 'onDownloadStarted', 'onDownloadEnded', 'onInstallStarted'];
+const ENDED_EVENTS = ['onDownloadFailed', 'onDownloadCancelled', 'onInstallEnded', 'onInstallFailed', 'onInstallCancelled', 'onInstallPostponed'];
+
+/** True once every install the triggered check started has reached an end event. */
+export function installsSettled(state: AddonManagerState): boolean {
+  return !state.installs.some((i) => i.busy) && state.started.every((e) => ENDED_EVENTS.includes(e));
 }
 
 // Chrome-context scripts: Marionette passes args as `arguments` and awaits a returned promise.
 const TRIGGER_SCRIPT = `
+  const [id] = arguments;
   const TIMER_PREF = 'app.update.lastUpdateTime.addon-background-update-timer';
   const { AddonManager, AddonManagerPrivate } = ChromeUtils.importESModule('resource://gre/modules/AddonManager.sys.mjs');
   return (async () => {
     // Marionette can be up before the add-on manager; backgroundUpdateCheck() throws until it is.
     for (let i = 0; !AddonManager.isReady && i < 200; i++) await new Promise((r) => setTimeout(r, 100));
+    // Every install this check starts, with the last event it reached, kept in a pref so later
+    // scripts can read it: the manager's own install list has gaps around the moment an upgrade
+    // swaps files, where a poll would see "nothing busy" and the old version still active.
+    const seen = new WeakMap();
+    const events = [];
+    const record = (name) => (install) => {
+      if (install.existingAddon?.id !== id && install.addon?.id !== id) return;
+      if (!seen.has(install)) { seen.set(install, events.length); events.push(null); }
+      events[seen.get(install)] = name;
+      Services.prefs.setStringPref(${JSON.stringify(INSTALL_EVENTS_PREF)}, JSON.stringify(events));
+    };
+    const listener = {};
+    for (const name of ${JSON.stringify([...STARTED_EVENTS, ...ENDED_EVENTS])}) listener[name] = record(name);
+    AddonManager.addInstallListener(listener);
     // Mark the timer's check as just done so it does not start a second, overlapping one.
     Services.prefs.setIntPref(TIMER_PREF, Math.floor(Date.now() / 1000));
     await AddonManagerPrivate.backgroundUpdateCheck();
@@ -54,7 +80,8 @@ const STATE_SCRIPT = `
       .filter((i) => i.existingAddon?.id === id || i.addon?.id === id)
       .map((i) => ({ state: i.state, busy: !settled.has(i.state), error: i.error, version: i.version }));
     const addon = await AddonManager.getAddonByID(id);
-    return { installs, version: addon?.version, active: addon?.isActive ?? false };
+    const started = JSON.parse(Services.prefs.getStringPref(${JSON.stringify(INSTALL_EVENTS_PREF)}, '[]'));
+    return { installs, started, version: addon?.version, active: addon?.isActive ?? false };
   })();
 `;
 
@@ -162,10 +189,11 @@ export class MarionetteClient {
 
   /**
    * Runs the add-on manager's background update check now (what its daily timer does) and resolves
-   * with 'done' once every update check has answered; installs it started may still be running.
+   * with 'done' once every update check has answered; installs it started may still be running
+   * (those for `addonId` are recorded for addonState's `started`).
    */
-  backgroundUpdateCheck(timeoutMs: number): Promise<string> {
-    return this.execute<string>(TRIGGER_SCRIPT, [], timeoutMs);
+  backgroundUpdateCheck(timeoutMs: number, addonId: string): Promise<string> {
+    return this.execute<string>(TRIGGER_SCRIPT, [addonId], timeoutMs);
   }
 
   /** The add-on as the add-on manager sees it, and its installs (busy = not yet over). */
