@@ -29,9 +29,9 @@ async function move(from: string, to: string, mode: number): Promise<void> {
 /**
  * Puts every package of `record` where its state says: active ones in the public tree, withdrawn
  * ones aside in private/withdrawn. Idempotent, so recovery can run it whatever step a change
- * reached.
+ * reached. Any kind whose versions name a file and may be withdrawn (add-ons, Chromium extensions).
  */
-export async function placeFiles(layout: DataLayout, record: AddonRecord): Promise<void> {
+export async function placeFiles(layout: DataLayout, record: { id: string; versions: readonly { file: string; withdrawnAt?: string }[] }): Promise<void> {
   for (const version of record.versions) {
     const served = layout.filePath(record.id, version.file);
     const aside = layout.withdrawnPath(record.id, version.file);

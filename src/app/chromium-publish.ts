@@ -23,7 +23,7 @@ import { openZipFile, openZipFileAt } from '../storage/file-zip-source.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { Actor, PublishResult, StagedUpload } from './publish.ts';
 
-export type ChromiumPublishErrorCode = 'ADDON_OWNED_BY_OTHER_KEY' | 'VERSION_EXISTS';
+export type ChromiumPublishErrorCode = 'ADDON_OWNED_BY_OTHER_KEY' | 'VERSION_EXISTS' | 'VERSION_WITHDRAWN' | 'ADDON_NOT_FOUND' | 'VERSION_NOT_FOUND';
 export class ChromiumPublishError extends OutpostError<ChromiumPublishErrorCode> {}
 
 /** Keys Outpost generates are 2048 bits; packing refuses the 1024-bit keys Chromium still reads. */
@@ -140,6 +140,9 @@ export class ChromiumPublishService {
         if (existing.sha256 !== p.sha256) {
           throw new ChromiumPublishError('VERSION_EXISTS', `${p.id} ${version} is already published with different content. Publish a new version number.`);
         }
+        if (existing.withdrawnAt) {
+          throw new ChromiumPublishError('VERSION_WITHDRAWN', `${p.id} ${version} was withdrawn; restore it, or publish a new version number.`);
+        }
         return { status: 'unchanged' as const, record: previous!, entry: existing, warnings: [] };
       }
       const warnings: string[] = [];
@@ -210,13 +213,18 @@ export class ChromiumPublishService {
   }
 
   private candidates(record: ChromiumRecord): GupdateCandidate[] {
-    return record.versions.map((v) => ({
+    return record.versions.filter((v) => !v.withdrawnAt).map((v) => ({
       version: v.version,
       codebase: fileUrl(this.deps.publicUrl, record.id, v.file),
       sha256: v.sha256,
       size: v.size,
       minimumChromeVersion: v.minimumChromeVersion,
     }));
+  }
+
+  /** Every published extension id (from the records in memory). */
+  ids(): string[] {
+    return this.deps.records.list().map((r) => r.id);
   }
 
   /** The newest version whatever the browser (it reads prodversionmin itself): what nginx serves. */

@@ -8,7 +8,8 @@ import { AuditLog } from '../storage/audit-log.ts';
 import { CatalogStore } from '../storage/catalog-store.ts';
 import { PluginStore } from '../storage/plugin-store.ts';
 import { JamiPublishService } from './jami-publish.ts';
-import { ChromiumPublishService } from './chromium-publish.ts';
+import { ChromiumPublishService, CHROMIUM_UPDATE_DOCUMENT } from './chromium-publish.ts';
+import { ChromiumVersionChanges } from './chromium-changes.ts';
 import { ChromiumStore } from '../storage/chromium-store.ts';
 import { PackagePublisher } from './package-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
@@ -47,6 +48,10 @@ export interface Outpost {
   journal: ChangeJournal;
   plugins: PluginStore;
   chromium: ChromiumPublishService;
+  /** Published Chromium extensions (what gupdate answers and listings read). */
+  chromiumRecords: ChromiumStore;
+  /** Withdraw and restore of Chromium extension versions; start-up repair of their files. */
+  chromiumVersions: ChromiumVersionChanges;
   /** Every package format through one door (XPI, Jami plugin or Chromium extension). */
   packages: PackagePublisher;
   logger: Logger;
@@ -147,8 +152,11 @@ async function open(config: Config, env: NodeJS.ProcessEnv, layout: DataLayout, 
   const { chromium: chromiumRecords, problems: chromiumProblems } = ChromiumStore.open(layout);
   for (const p of chromiumProblems) log.error({ file: p.file, reason: p.reason }, 'Chromium extension record skipped');
   const chromium = new ChromiumPublishService({ layout, records: chromiumRecords, crxSigner: (name) => keys.crxSigner(name), lock, audit, publicUrl: config.publicUrl });
+  const chromiumVersions = new ChromiumVersionChanges({
+    layout, records: chromiumRecords, lock, audit, staticDocument: (r) => chromium.staticDocument(r), documentName: CHROMIUM_UPDATE_DOCUMENT,
+  });
   const packages = new PackagePublisher(publish, jami, chromium);
   const close = () => folderLock.release();
   const updateQueries = new UpdateQueryService(catalog, manifests, memory);
-  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, packages, logger: log, close }, firstRun };
+  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, packages, logger: log, close }, firstRun };
 }

@@ -43,8 +43,9 @@ async function removeLeftovers(layout: DataLayout, documentIds: readonly string[
     }
   };
   await sweep(layout.tmpDir, true, false);
-  for (const dir of [layout.privateDir, layout.addonsDir, layout.renderedDir, layout.intentsDir, layout.jamiRecordsDir]) await sweep(dir, false, false);
-  // Document folders are only written under an intent or a stale mark: only those can hold temp files.
+  for (const dir of [layout.privateDir, layout.addonsDir, layout.renderedDir, layout.intentsDir, layout.jamiRecordsDir, layout.chromiumRecordsDir]) await sweep(dir, false, false);
+  // Document folders are only written under an intent or a stale mark (add-ons) or by a Chromium
+  // change (few, small folders): only those can hold temp files.
   for (const id of documentIds) await sweep(layout.documentsDir(id), false, true);
   return removed;
 }
@@ -57,6 +58,8 @@ export interface StartupReport {
   failed: { id: string; error: Error }[];
   problems: { file: string; reason: string }[];
   rerendered: boolean;
+  /** Chromium extensions whose files or static document did not match their record. */
+  chromiumRepaired: string[];
 }
 
 /**
@@ -69,8 +72,12 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const interrupted = outpost.journal.pending().intents.map((i) => i.id);
   // Revisions come from the catalog index: no record is read unless its documents are behind.
   const stale = catalog.revisionList().filter((r) => manifests.renderedRevision(r.id) !== r.revision).map((r) => r.id);
-  const leftoversRemoved = await removeLeftovers(layout, [...new Set([...interrupted, ...stale])].filter((id) => catalog.revision(id) !== undefined));
+  const chromiumIds = outpost.chromium.ids();
+  const addonIds = [...new Set([...interrupted, ...stale])].filter((id) => catalog.revision(id) !== undefined);
+  const leftoversRemoved = await removeLeftovers(layout, [...addonIds, ...chromiumIds]);
   const { finished, undone, problems } = await recoverChanges({ layout, catalog, manifests, journal: outpost.journal, audit: outpost.audit });
+  // Chromium records are the truth for their files and static documents (also after a URL change).
+  const chromiumRepaired = await outpost.chromiumVersions.reconcile();
   const settings = renderSettings(outpost);
   let previous: string | undefined;
   try {
@@ -81,5 +88,5 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const rerendered = previous !== settings && catalog.size > 0;
   const { rebuilt, failed } = rerendered ? await manifests.rebuildAll(catalog) : await manifests.reconcile(catalog);
   if (failed.length === 0) await writeFileAtomic(settingsFile(layout), settings, { mode: 0o600 });
-  return { leftoversRemoved, finished, undone, rebuilt, failed, problems, rerendered };
+  return { leftoversRemoved, finished, undone, rebuilt, failed, problems, rerendered, chromiumRepaired };
 }

@@ -75,6 +75,7 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     tmpDir: outpost.layout.tmpDir,
     maxUploadBytes: outpost.config.maxUploadBytes,
     publicUrl: outpost.config.publicUrl,
+    chromium: { records: outpost.chromiumRecords, changes: outpost.chromiumVersions },
     publicDir: outpost.layout.publicDir,
     updateQueries: outpost.updateQueries,
     jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(outpost.plugins, outpost.layout) },

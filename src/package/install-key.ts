@@ -1,6 +1,7 @@
 import { EM_NS, RDF_NS } from '../rdf/graph.ts';
 import { INSTALL_MANIFEST, parseInstallRdf } from './install-rdf.ts';
 import { PackageError } from './package-errors.ts';
+import { checkUpdateUrl } from './update-url.ts';
 import { attributeNamespace, scanXml, walk, type ScannedElement } from './xml-scan.ts';
 
 export { rewriteXpiInstallRdf } from './rewrite-xpi.ts';
@@ -15,7 +16,7 @@ export { rewriteXpiInstallRdf } from './rewrite-xpi.ts';
  */
 export function addUpdateKeyToInstallRdf(text: string, updateKey: string, updateURL?: string): string {
   const key = normaliseKey(updateKey);
-  if (updateURL !== undefined) checkUrl(updateURL);
+  if (updateURL !== undefined) checkUpdateUrl(updateURL);
   parseInstallRdf(text); // refuse to edit what we could not read afterwards
 
   const nodes = [...walk(scanXml(text))].filter(isInstallManifest);
@@ -69,19 +70,6 @@ function normaliseKey(updateKey: string): string {
     throw new PackageError('UPDATE_KEY_INVALID', 'The update key must be the base64 of a DER public key (as McCoy exports it).');
   }
   return key;
-}
-
-function checkUrl(url: string): void {
-  let ok = false;
-  try {
-    ok = /^https?:$/.test(new URL(url).protocol);
-  } catch {
-    ok = false;
-  }
-  // Whitespace and controls would be trimmed or mangled by the client's parser.
-  if (!ok || /[\s\u0000-\u001f\u007f]/.test(url)) {
-    throw new PackageError('UPDATE_URL_INVALID', `"${url}" is not an absolute http(s) URL. Give the full address of the update manifest.`);
-  }
 }
 
 function isInstallManifest(el: ScannedElement): boolean {

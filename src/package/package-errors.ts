@@ -35,7 +35,7 @@ export type PackageErrorCode =
   | 'MANIFESTS_DISAGREE' // install.rdf and manifest.json name different ids or versions
   | 'XML_INVALID_CHARACTER' // a character XML 1.0 forbids, or a second byte-order mark
   | 'XML_TOO_COMPLEX' // deeper, wider or larger than the XML limits
-  // Editing install.rdf
+  // Editing a manifest: install.rdf (install-key), Chromium's manifest.json (chromium-url)
   | 'UPDATE_KEY_INVALID'
   | 'UPDATE_URL_INVALID';
 

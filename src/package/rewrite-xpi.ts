@@ -1,78 +1,24 @@
-import { ZipFile } from 'yazl';
-import { isOutpostError } from '../errors.ts';
 import { PackageError } from './package-errors.ts';
+import { rewriteZipEntry } from './rewrite-zip.ts';
 import { decodeXmlText, encodeXmlText } from './xml-text.ts';
-import { toPackageError } from './yauzl-errors.ts';
-import { openZip, type ZipEntryInfo, type ZipLimits } from './zip-reader.ts';
+import type { ZipLimits } from './zip-reader.ts';
 
 /**
- * Writes a new XPI in which only install.rdf has changed: every other entry keeps its bytes, name,
- * position, compression method, timestamp and Unix mode, as does the archive comment. The entries
- * are recompressed, so the archive's bytes differ even where the content does not.
- * A DOS-only timestamp is written back exactly, except a local time that does not exist in this
- * machine's time zone (the hour skipped when daylight saving starts), which shifts by that hour.
+ * Writes a new XPI in which only install.rdf has changed (see rewriteZipEntry for what the other
+ * entries keep). install.rdf is edited as text; its encoding and byte-order mark are kept.
  */
-export async function rewriteXpiInstallRdf(
+export function rewriteXpiInstallRdf(
   xpi: Buffer,
   transform: (installRdf: string) => string,
   limits?: Partial<ZipLimits>,
 ): Promise<Buffer> {
-  const zip = await openZip(xpi, limits);
-  let transformError: { err: unknown } | undefined;
-  try {
-    if (!zip.has('install.rdf')) {
-      throw new PackageError('XPI_NO_INSTALL_RDF', 'This XPI has no install.rdf, so there is nothing to add an update key to.');
-    }
-    const out = new ZipFile();
-    const written = collect(out);
-    written.catch(() => {}); // awaited below; this only stops an early exit from leaving it unhandled
-    for (const entry of zip.entries) {
-      if (entry.isDirectory) {
-        out.addEmptyDirectory(entry.name, metadata(entry));
-        continue;
-      }
-      let data = await zip.read(entry.name);
-      if (entry.name === 'install.rdf') {
-        const decoded = decodeXmlText(data);
-        let text: string;
-        try {
-          text = transform(decoded.text);
-        } catch (err) {
-          transformError = { err };
-          throw err;
-        }
-        data = encodeXmlText({ text, bom: decoded.bom });
-      }
-      out.addBuffer(data, entry.name, { ...metadata(entry), compress: entry.compressionMethod !== 0 });
-    }
-    // yazl writes a Buffer comment byte for byte (its typings only mention strings).
-    const comment = zip.comment as unknown as string;
-    out.end(zip.comment.length > 0 ? { comment, forceZip64Format: false } : undefined);
-    return await written;
-  } catch (err) {
-    // The transform's own errors (a bad key, unreadable install.rdf) reach the caller unchanged.
-    if (transformError || isOutpostError(err)) throw err;
-    throw toPackageError(err);
-  } finally {
-    zip.close();
-  }
-}
-
-function metadata(entry: ZipEntryInfo): { mtime: Date; forceDosTimestamp: boolean; mode?: number } {
-  return {
-    mtime: entry.lastModified,
-    // Adding an extended timestamp where there was none would change the entry's metadata.
-    forceDosTimestamp: !entry.hasExtendedTimestamp,
-    ...(entry.unixMode !== undefined && entry.unixMode <= 0xffff && { mode: entry.unixMode }),
-  };
-}
-
-function collect(zip: ZipFile): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-    zip.on('error', reject);
+  return rewriteZipEntry(xpi, {
+    name: 'install.rdf',
+    missing: () => new PackageError('XPI_NO_INSTALL_RDF', 'This XPI has no install.rdf, so there is nothing to add an update key to.'),
+    transform: (data) => {
+      const decoded = decodeXmlText(data);
+      return encodeXmlText({ text: transform(decoded.text), bom: decoded.bom });
+    },
+    limits,
   });
 }

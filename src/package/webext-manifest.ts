@@ -30,6 +30,9 @@ function invalid(message: string, cause?: unknown): PackageError {
   return new PackageError('WEBEXT_INVALID', message, cause === undefined ? undefined : { cause });
 }
 
+/** A `//` comment line as parseJsonWithLineComments drops it (shared so editors blank the same lines). */
+export const LINE_COMMENT = /^[ \t]*\/\/[^\r\n]*/gm;
+
 /**
  * manifest.json as Firefox reads it: UTF-8 (a BOM is tolerated) and, like Firefox, lines whose
  * first non-blank characters are `//` are dropped before JSON.parse. Comments anywhere else are
@@ -46,7 +49,7 @@ export function parseJsonWithLineComments(bytes: Buffer, what: string): unknown 
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // A second mark is whitespace to some JSON readers and an error to others: refuse it.
   if (text.charCodeAt(0) === 0xfeff) throw invalid(`${what} starts with two byte-order marks. Save it as UTF-8 with at most one.`);
-  const stripped = text.replace(/^[ \t]*\/\/[^\r\n]*/gm, '');
+  const stripped = text.replace(LINE_COMMENT, '');
   try {
     return JSON.parse(stripped);
   } catch (err) {

@@ -13,6 +13,8 @@ export interface ChromiumVersion {
   /** `upload`: the publisher sent a CRX; `server`: Outpost packed a ZIP with the publisher key. */
   packedBy: 'upload' | 'server';
   publishedAt: string;
+  /** Set while withdrawn: out of every update answer, the file aside in private/withdrawn. */
+  withdrawnAt?: string;
 }
 
 export interface ChromiumRecord {

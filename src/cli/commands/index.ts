@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { adminCreateCommand, adminPasswdCommand } from './admin.ts';
+import { chromiumUrlCommand } from './chromium-url.ts';
 import { hashCommand } from './hash.ts';
 import { inspectCommand } from './inspect.ts';
 import { installKeyCommand } from './install-key.ts';
@@ -25,6 +26,7 @@ export const commands: readonly Command[] = [
   signCommand,
   verifyCommand,
   installKeyCommand,
+  chromiumUrlCommand,
   publishCommand,
   withdrawCommand,
   restoreCommand,

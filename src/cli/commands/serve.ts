@@ -36,6 +36,7 @@ function logStartup({ logger }: Outpost, r: StartupReport): void {
   else if (r.rebuilt.length) logger.warn({ rebuilt: r.rebuilt }, 'rebuilt documents left behind by an interrupted write');
   for (const f of r.failed) logger.error({ id: f.id, err: f.error }, 'documents could not be rebuilt');
   for (const p of r.problems) logger.error(p, 'unreadable change intent left as it is');
+  if (r.chromiumRepaired.length) logger.warn({ ids: r.chromiumRepaired }, 'put Chromium extension files and updates.xml back in line with their records');
 }
 
 export async function serve(ctx: CliContext, signal?: AbortSignal): Promise<number> {

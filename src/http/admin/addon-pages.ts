@@ -111,7 +111,14 @@ export function addonPages(router: Router, outpost: Outpost): void {
 
   /** Withdrawing takes a version away from every client at once, so it is asked for twice. */
   const confirmPage = (req: Request, res: Response, record: AddonRecord, version: string) =>
-    renderPage(req, res, 'withdraw', { title: `Withdraw ${version}`, nav: 'dashboard' }, { addon: record, version, back: `${addonPath(req, record.id)}#${domId('v', version)}` });
+    renderPage(req, res, 'withdraw', { title: `Withdraw ${version}`, nav: 'dashboard' }, {
+      addon: record,
+      version,
+      kind: 'add-on',
+      consequence: `Clients stop being offered ${version} at once: the manifests are rebuilt and re-signed without it, and its files leave the public folder. Installed copies stay as they are.`,
+      action: `${addonPath(req, record.id)}/versions/${encodeURIComponent(version)}/withdraw`,
+      back: `${addonPath(req, record.id)}#${domId('v', version)}`,
+    });
 
   router.get('/addons/:id/versions/:version/withdraw', (req, res) => {
     const { id, version } = params(req);

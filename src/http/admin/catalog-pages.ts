@@ -3,6 +3,7 @@ import type { Outpost } from '../../app/outpost.ts';
 import type { Actor } from '../../app/publish.ts';
 import { discardStaged, packageUpload } from '../upload.ts';
 import { releaseNotesFrom } from '../release-notes-fields.ts';
+import { chromiumDeployment } from '../chromium-view.ts';
 import { addonListing } from './addon-listing.ts';
 import { requireCsrf } from './guard.ts';
 import { pageNumber, pagerLinks } from './paging.ts';
@@ -46,6 +47,11 @@ export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (r
       if (result.type === 'jami-plugin') {
         const plugin = outpost.plugins.get(result.id)!.versions.find((v) => v.version === result.version)!;
         return void (await uploadPage(req, res, { result: { ...result, name: plugin.name, abis: plugin.abis, author: plugin.author } }, status));
+      }
+      if (result.type === 'chromium-extension') {
+        const deployment = chromiumDeployment(config.publicUrl, result.id);
+        const name = outpost.chromiumRecords.get(result.id)?.versions.find((v) => v.version === result.version)?.name ?? result.id;
+        return void (await uploadPage(req, res, { result: { ...result, name, chromium: deployment } }, status));
       }
       const record = catalog.get(result.id)!;
       const version = record.versions.find((v) => v.version === result.version)!;

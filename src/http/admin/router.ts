@@ -6,6 +6,7 @@ import type { Outpost } from '../../app/outpost.ts';
 import { activityPage } from './activity-page.ts';
 import { addonPages } from './addon-pages.ts';
 import { catalogPages } from './catalog-pages.ts';
+import { chromiumPages } from './chromium-pages.ts';
 import { requireAdmin } from './guard.ts';
 import { keyPages } from './key-pages.ts';
 import { LoginCsrf } from './login-csrf.ts';
@@ -62,6 +63,7 @@ export function adminRouter(outpost: Outpost, options: AdminOptions = {}): Route
   router.use(requireAdmin);
   const { uploadPage } = catalogPages(router, outpost);
   addonPages(router, outpost);
+  chromiumPages(router, outpost);
   keyPages(router, outpost);
   activityPage(router, outpost.audit);
   router.use((req, res) => {

@@ -9,6 +9,7 @@ import { ApiError } from '../api-error.ts';
 import { requireToken } from '../auth.ts';
 import { discardStaged, packageUpload } from '../upload.ts';
 import { releaseNotesFrom } from '../release-notes-fields.ts';
+import { chromiumApiRoutes, type ChromiumApiDeps } from './chromium-api.ts';
 
 export interface ApiDeps {
   publish: PublishService;
@@ -19,6 +20,8 @@ export interface ApiDeps {
   tmpDir: string;
   maxUploadBytes: number;
   publicUrl: string;
+  /** Chromium extensions' listing and version changes; absent in apps built without them. */
+  chromium?: Omit<ChromiumApiDeps, 'publicUrl' | 'actor'>;
 }
 
 function tokenActor(req: Request): Actor {
@@ -102,5 +105,6 @@ export function apiRoutes(deps: ApiDeps): Router {
     res.json(details(updated, deps.publicUrl));
   });
 
+  if (deps.chromium) router.use(chromiumApiRoutes({ ...deps.chromium, publicUrl: deps.publicUrl, actor: tokenActor }));
   return router;
 }

@@ -1,0 +1,135 @@
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../storage/atomic-write.ts';
+import type { AuditLog } from '../storage/audit-log.ts';
+import type { ChromiumRecord, ChromiumStore } from '../storage/chromium-store.ts';
+import type { DataLayout } from '../storage/data-layout.ts';
+import { placeFiles } from './addon-changes.ts';
+import { ChromiumPublishError } from './chromium-publish.ts';
+import type { KeyedLock } from './keyed-lock.ts';
+import type { Actor } from './publish.ts';
+
+export interface ChromiumChangeDeps {
+  layout: DataLayout;
+  records: ChromiumStore;
+  lock: KeyedLock;
+  audit?: AuditLog;
+  /** The static updates.xml of a record (ChromiumPublishService.staticDocument). */
+  staticDocument: (record: ChromiumRecord) => string;
+  /** The document's file name under public/updates/<id>/. */
+  documentName: string;
+  now?: () => Date;
+}
+
+/**
+ * Withdraw and restore for Chromium extensions, with the same promises as for add-ons: idempotent,
+ * a withdrawn version leaves every update answer before its file leaves the public tree, and a
+ * restored file is back before any answer names it. The record is the truth: reconcile() puts
+ * files and the static document where a record says, so a crash between steps is repaired at start.
+ */
+export class ChromiumVersionChanges {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ChromiumChangeDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  private owned(id: string, actor: Actor): ChromiumRecord {
+    const record = this.deps.records.get(id);
+    if (!record) throw new ChromiumPublishError('ADDON_NOT_FOUND', `No Chromium extension ${id}.`);
+    if (record.publisherKey !== actor.keyName && !actor.admin) {
+      throw new ChromiumPublishError('ADDON_OWNED_BY_OTHER_KEY', `${id} belongs to another publisher key; use a token of that key.`);
+    }
+    return record;
+  }
+
+  private versionOf(record: ChromiumRecord, version: string) {
+    const found = record.versions.find((v) => v.version === version);
+    if (!found) throw new ChromiumPublishError('VERSION_NOT_FOUND', `${record.id} has no version ${version}.`);
+    return found;
+  }
+
+  withdraw(id: string, version: string, actor: Actor): Promise<ChromiumRecord> {
+    return this.deps.lock.run(`chromium:${id}`, async () => {
+      const previous = this.owned(id, actor);
+      const target = this.versionOf(previous, version);
+      if (target.withdrawnAt) return previous;
+      const at = this.now().toISOString();
+      return this.change(previous, previous.versions.map((v) => (v === target ? { ...v, withdrawnAt: at } : v)), 'withdraw', version, actor);
+    });
+  }
+
+  restore(id: string, version: string, actor: Actor): Promise<ChromiumRecord> {
+    return this.deps.lock.run(`chromium:${id}`, async () => {
+      const previous = this.owned(id, actor);
+      const target = this.versionOf(previous, version);
+      if (!target.withdrawnAt) return previous;
+      const versions = previous.versions.map((v) => {
+        if (v !== target) return v;
+        const { withdrawnAt: _withdrawn, ...active } = v;
+        return active;
+      });
+      return this.change(previous, versions, 'restore', version, actor);
+    });
+  }
+
+  /** Files in (restore) → record → static document → files out (withdraw) → audit entry. */
+  private async change(previous: ChromiumRecord, versions: ChromiumRecord['versions'], action: 'withdraw' | 'restore', version: string, actor: Actor): Promise<ChromiumRecord> {
+    const record: ChromiumRecord = { ...previous, versions, updatedAt: this.now().toISOString(), revision: previous.revision + 1 };
+    const { layout, records } = this.deps;
+    try {
+      // A restored file must be in place before the record (and so every answer) names it again.
+      if (action === 'restore') await placeFiles(layout, record);
+      await records.save(record);
+      await this.writeDocument(record);
+      await placeFiles(layout, record);
+    } catch (err) {
+      await records.restore(record.id, previous).catch(() => undefined);
+      await this.writeDocument(previous).catch(() => undefined);
+      await placeFiles(layout, previous).catch(() => undefined);
+      throw err;
+    }
+    await this.deps.audit?.record({
+      actor: actor.name,
+      action,
+      target: record.id,
+      revision: record.revision,
+      details: { type: 'chromium-extension', version },
+      ...(actor.ip ? { ip: actor.ip } : {}),
+    });
+    return record;
+  }
+
+  private writeDocument(record: ChromiumRecord): Promise<void> {
+    return writeFileAtomic(this.deps.layout.documentPath(record.id, this.deps.documentName), this.deps.staticDocument(record), { mode: 0o644 });
+  }
+
+  /**
+   * Start-up: every extension's files and static document as its record says (a crash mid-change,
+   * a new public URL), and packages no record names removed (a publish that died before its
+   * record was saved was never acknowledged). Returns the ids that needed repair.
+   */
+  async reconcile(): Promise<string[]> {
+    const repaired: string[] = [];
+    for (const record of this.deps.records.list()) {
+      let changed = false;
+      const document = this.deps.staticDocument(record);
+      const file = this.deps.layout.documentPath(record.id, this.deps.documentName);
+      if ((await readFile(file, 'utf8').catch(() => undefined)) !== document) {
+        await writeFileAtomic(file, document, { mode: 0o644 });
+        changed = true;
+      }
+      await placeFiles(this.deps.layout, record);
+      const named = new Set(record.versions.map((v) => v.file));
+      const folder = path.dirname(this.deps.layout.filePath(record.id, 'x.crx'));
+      for (const name of await readdir(folder).catch(() => [] as string[])) {
+        if (name.endsWith('.crx') && !named.has(name)) {
+          await rm(path.join(folder, name), { force: true });
+          changed = true;
+        }
+      }
+      if (changed) repaired.push(record.id);
+    }
+    return repaired;
+  }
+}
