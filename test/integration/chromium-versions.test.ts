@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../helpers/admin-client.ts';
+import { cliRunner } from '../helpers/cli.ts';
 import { buildExtensionZip, extensionManifest } from '../helpers/crx-build.ts';
 import { elementText } from '../helpers/html.ts';
 import { rawGet, startServer, type TestServer } from '../helpers/server.ts';
@@ -80,8 +81,14 @@ describe('Chromium extension versions', () => {
     expect((await api('POST', `/chromium/${id}/versions/2.0/restore`)).status).toBe(200);
     expect(await offered('1.0')).toBe('2.0');
     expect((await rawGet(`${server.url}/files/${id}/${id}-2.0.crx`)).status).toBe(200);
+    // The CLI's withdraw/restore know a Chromium id by its shape.
+    const { run } = cliRunner({ OUTPOST_SERVER: server.url, OUTPOST_TOKEN: server.token });
+    expect(await run('withdraw', id, '2.0')).toMatchObject({ code: 0, stdout: `Withdrew ${id} 2.0. Offered now: 1.0.\n` });
+    expect(await offered('1.0')).toBe('noupdate');
+    expect(await run('restore', id, '2.0')).toMatchObject({ code: 0, stdout: `Restored ${id} 2.0. Offered now: 2.0, 1.0.\n` });
+    expect(await offered('1.0')).toBe('2.0');
     const audit = readFileSync(path.join(server.outpost.config.dataDir, 'private', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(audit.filter((e) => e.target === id).map((e) => e.action)).toEqual(['publish', 'publish', 'withdraw', 'restore']);
+    expect(audit.filter((e) => e.target === id).map((e) => e.action)).toEqual(['publish', 'publish', 'withdraw', 'restore', 'withdraw', 'restore']);
   });
 
   it('repairs at start what a crash left: a stray package, a withdrawn file still served, a stale updates.xml', async () => {

@@ -1,3 +1,4 @@
+import { isExtensionId } from '../../crx/extension-id.ts';
 import { apiRequest } from '../api-client.ts';
 import type { CliContext, Command, OptionValues } from '../command.ts';
 import { REMOTE_HELP, REMOTE_OPTIONS, remoteTarget, warnIfPlainHttp } from '../remote.ts';
@@ -25,7 +26,9 @@ async function change(kind: Change, values: OptionValues, positionals: string[],
   const { server, token } = remoteTarget(values, ctx);
   warnIfPlainHttp(server, ctx);
   const [id, version] = positionals.map((p) => encodeURIComponent(p));
-  const path = `api/v1/addons/${id}/versions/${version}${kind === 'restore' ? '/restore' : ''}`;
+  // A Chromium extension id (32 letters a-p) is never a Mozilla add-on id (a GUID or email-like).
+  const collection = isExtensionId(positionals[0]!) ? 'chromium' : 'addons';
+  const path = `api/v1/${collection}/${id}/versions/${version}${kind === 'restore' ? '/restore' : ''}`;
   const answer = await apiRequest({ server, token, method: kind === 'withdraw' ? 'DELETE' : 'POST', path });
   const name = `outpost ${kind}`;
   const fail = (reason: string): number => {
@@ -45,7 +48,7 @@ export const withdrawCommand: Command = {
   path: ['withdraw'],
   usage: 'withdraw <id> <version> --server URL [--token T]',
   summary: 'Take a published version out of the manifests (the file is kept aside).',
-  help: `Calls DELETE <server>/api/v1/addons/<id>/versions/<version>: the manifests are rebuilt and re-signed without the version and its file leaves the served tree. Withdrawing a withdrawn version changes nothing. \`outpost restore\` brings it back.
+  help: `Calls DELETE <server>/api/v1/addons/<id>/versions/<version>: the manifests are rebuilt and re-signed without the version and its file leaves the served tree. For a Chromium extension id (32 letters a-p) it calls /api/v1/chromium/<id>/versions/<version>: no update check offers the version any more. Withdrawing a withdrawn version changes nothing. \`outpost restore\` brings it back.
 
 Options:
 ${REMOTE_HELP}
