@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddonRecord, HashAlgorithm } from '../catalog/addon-record.ts';
@@ -6,6 +5,7 @@ import { renderAllDocuments, type DocumentOptions, type RenderedDocument } from 
 import { writeFileAtomic } from '../storage/atomic-write.ts';
 import type { CatalogStore } from '../storage/catalog-store.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
+import { RenderedMarks } from '../storage/rendered-marks.ts';
 import type { SignerCache } from './signer-cache.ts';
 
 /**
@@ -14,13 +14,16 @@ import type { SignerCache } from './signer-cache.ts';
  */
 export class ManifestService {
   private readonly writeListeners: ((file: string) => void)[] = [];
+  private readonly marks: RenderedMarks;
 
   constructor(
     private readonly layout: DataLayout,
     private readonly signers: SignerCache,
     private readonly publicUrl: string,
     private readonly hash: HashAlgorithm = 'sha256',
-  ) {}
+  ) {
+    this.marks = new RenderedMarks(layout.renderedLog, layout.renderedDir);
+  }
 
   /** Lets caches of served files drop a document as soon as it is rewritten. */
   onWrite(listener: (file: string) => void): void {
@@ -50,8 +53,8 @@ export class ManifestService {
    * Remembers which catalog revision is served, once everything a change does is done (documents,
    * files, audit entry): start-up recovery redoes the documents of any record whose mark is behind.
    */
-  async markRendered(record: AddonRecord): Promise<void> {
-    await writeFileAtomic(this.layout.renderedPath(record.id), `${record.revision}\n`, { mode: 0o600 });
+  async markRendered(record: Pick<AddonRecord, 'id' | 'revision'>): Promise<void> {
+    await this.marks.mark(record.id, record.revision);
   }
 
   /** Documents for applications or platforms the add-on no longer has must stop being served. */
@@ -68,21 +71,26 @@ export class ManifestService {
     }
   }
 
-  /** Synchronous on purpose: it runs at start-up, once per add-on, before anything is served. */
-  renderedRevision(id: string): number | undefined {
-    try {
-      return Number.parseInt(readFileSync(this.layout.renderedPath(id), 'utf8'), 10);
-    } catch {
-      return undefined;
+  /**
+   * Start-up: every add-on's rendered revision, read once. The marks file is rewritten when most
+   * of its lines are superseded, it ends mid-line or was just migrated, keeping only add-ons still
+   * in `catalog`.
+   */
+  async renderedRevisions(catalog: Pick<CatalogStore, 'revision' | 'size'>): Promise<Map<string, number>> {
+    const { marks, lines, migrated, torn } = this.marks.load();
+    if (migrated || torn || lines > 2 * catalog.size + 1024) {
+      await this.marks.compact([...marks].filter(([id]) => catalog.revision(id) !== undefined));
     }
+    return marks;
   }
 
   /**
    * After a crash between saving a record and writing its documents, the served ones are the
    * previous consistent set; this brings them up to date. Returns the ids it rebuilt.
    */
-  reconcile(catalog: CatalogStore): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
-    return this.rebuild(catalog, (entry) => this.renderedRevision(entry.id) !== entry.revision);
+  async reconcile(catalog: CatalogStore, rendered?: ReadonlyMap<string, number>): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
+    const marks = rendered ?? (await this.renderedRevisions(catalog));
+    return this.rebuild(catalog, (entry) => marks.get(entry.id) !== entry.revision);
   }
 
   /** Every add-on's documents, rendered again (after a change of public URL or hash algorithm). */

@@ -43,7 +43,7 @@ async function removeLeftovers(layout: DataLayout, documentIds: readonly string[
     }
   };
   await sweep(layout.tmpDir, true, false);
-  for (const dir of [layout.privateDir, layout.addonsDir, layout.renderedDir, layout.intentsDir, layout.jamiRecordsDir, layout.chromiumRecordsDir]) await sweep(dir, false, false);
+  for (const dir of [layout.privateDir, layout.addonsDir, layout.intentsDir, layout.jamiRecordsDir, layout.chromiumRecordsDir]) await sweep(dir, false, false);
   // Document folders are only written under an intent or a stale mark (add-ons) or by a Chromium
   // change (few, small folders): only those can hold temp files.
   for (const id of documentIds) await sweep(layout.documentsDir(id), false, true);
@@ -71,7 +71,8 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const { layout, catalog, manifests } = outpost;
   const interrupted = outpost.journal.pending().intents.map((i) => i.id);
   // Revisions come from the catalog index: no record is read unless its documents are behind.
-  const stale = catalog.revisionList().filter((r) => manifests.renderedRevision(r.id) !== r.revision).map((r) => r.id);
+  const rendered = await manifests.renderedRevisions(catalog);
+  const stale = catalog.revisionList().filter((r) => rendered.get(r.id) !== r.revision).map((r) => r.id);
   const chromiumIds = outpost.chromium.ids();
   const addonIds = [...new Set([...interrupted, ...stale])].filter((id) => catalog.revision(id) !== undefined);
   const leftoversRemoved = await removeLeftovers(layout, [...addonIds, ...chromiumIds]);
@@ -86,7 +87,7 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
     previous = undefined;
   }
   const rerendered = previous !== settings && catalog.size > 0;
-  const { rebuilt, failed } = rerendered ? await manifests.rebuildAll(catalog) : await manifests.reconcile(catalog);
+  const { rebuilt, failed } = rerendered ? await manifests.rebuildAll(catalog) : await manifests.reconcile(catalog, rendered);
   if (failed.length === 0) await writeFileAtomic(settingsFile(layout), settings, { mode: 0o600 });
   return { leftoversRemoved, finished, undone, rebuilt, failed, problems, rerendered, chromiumRepaired };
 }

@@ -14,7 +14,8 @@ export class StorageError extends OutpostError<StorageErrorCode> {}
  *   public/updates/<id>/update.rdf     signed manifest
  *   public/files/<id>/<file>           every published package
  *   private/addons/<id>.json           catalog record per add-on (no whole-catalog rewrites)
- *   private/rendered/<id>              catalog revision the served manifest was built from
+ *   private/rendered.log               catalog revision each add-on's documents were built from
+ *                                      (older folders: private/rendered/<id>, migrated at start)
  *   private/tokens.json                API tokens (hashes only)
  *   private/admins.json                admin accounts (scrypt hashes only)
  *   private/audit.log                  append-only activity log (JSON lines)
@@ -31,7 +32,9 @@ export class DataLayout {
   readonly privateDir: string;
   readonly tmpDir: string;
   readonly addonsDir: string;
+  /** Before rendered.log: one mark file per add-on; read once at start, then removed. */
   readonly renderedDir: string;
+  readonly renderedLog: string;
   readonly withdrawnDir: string;
   readonly tokensFile: string;
   readonly adminsFile: string;
@@ -48,6 +51,7 @@ export class DataLayout {
     this.tmpDir = path.join(this.privateDir, 'tmp');
     this.addonsDir = path.join(this.privateDir, 'addons');
     this.renderedDir = path.join(this.privateDir, 'rendered');
+    this.renderedLog = path.join(this.privateDir, 'rendered.log');
     this.withdrawnDir = path.join(this.privateDir, 'withdrawn');
     this.tokensFile = path.join(this.privateDir, 'tokens.json');
     this.adminsFile = path.join(this.privateDir, 'admins.json');
@@ -62,7 +66,7 @@ export class DataLayout {
     await mkdir(path.join(this.publicDir, 'updates'), { recursive: true, mode: 0o755 });
     await mkdir(path.join(this.publicDir, 'files'), { recursive: true, mode: 0o755 });
     await mkdir(this.jamiPublicDir, { recursive: true, mode: 0o755 });
-    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.renderedDir, this.withdrawnDir, this.jamiRecordsDir, this.intentsDir, this.chromiumRecordsDir]) {
+    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.withdrawnDir, this.jamiRecordsDir, this.intentsDir, this.chromiumRecordsDir]) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
     }
   }
@@ -103,9 +107,6 @@ export class DataLayout {
     return inside(this.intentsDir, `${segment(id)}.json`);
   }
 
-  renderedPath(id: string): string {
-    return inside(this.renderedDir, segment(id));
-  }
 }
 
 function refused(name: string): StorageError {

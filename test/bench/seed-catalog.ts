@@ -75,12 +75,14 @@ export async function seedCatalog(storage: string, keysDir: string, count: numbe
       await mkdir(dir, { mode: 0o755 });
       await Promise.all([
         writeFile(layout.recordPath(id), fill(shape.record), { mode: 0o600 }),
-        writeFile(layout.renderedPath(id), shape.revision, { mode: 0o600 }),
         ...shape.docs.map((doc) => writeFile(path.join(dir, doc.path), fill(doc.body), { mode: 0o644 })),
       ]);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  // Every add-on's rendered mark, in the one file the server reads them from.
+  const marks = Array.from({ length: count }, (_, i) => `${seededId(i)}\t${shapes[i % 3]!.revision}`).join('');
+  await writeFile(layout.renderedLog, marks, { mode: 0o600 });
   await verifySeed(storage, keysDir, count);
 }
 

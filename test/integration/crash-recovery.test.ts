@@ -3,7 +3,7 @@
  * saved is finished (documents, files, exactly one audit entry), every other one is taken back, and
  * no temp file survives.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AddonRecord } from '../../src/catalog/addon-record.ts';
@@ -75,7 +75,7 @@ describe('crash recovery at start', () => {
     expect(existsSync(server.outpost.layout.intentPath(ID))).toBe(false);
     // One entry per acknowledged change, never two, whatever step the crash hit.
     expect(auditEntries(server, 'publish').map((e) => e.revision)).toEqual([1, 2]);
-    expect(server.outpost.manifests.renderedRevision(ID)).toBe(2);
+    expect((await server.outpost.manifests.renderedRevisions(server.outpost.catalog)).get(ID)).toBe(2);
   });
 
   it('takes back a publish whose record was never saved: its package leaves the public tree', async () => {
@@ -153,7 +153,7 @@ describe('crash recovery at start', () => {
     const leftovers = [
       path.join(layout.tmpDir, 'upload-0123456789abcdef01234567'),
       path.join(layout.addonsDir, `.${ID}.json.0a1b2c3d4e5f.tmp`),
-      path.join(layout.renderedDir, `.${ID}.0a1b2c3d4e5f.tmp`),
+      path.join(layout.privateDir, '.rendered.log.0a1b2c3d4e5f.tmp'),
       path.join(layout.privateDir, '.tokens.json.0a1b2c3d4e5f.tmp'),
     ];
     for (const file of leftovers) writeFileSync(file, 'partial');
@@ -163,6 +163,22 @@ describe('crash recovery at start', () => {
     writeFileSync(docTemp, 'partial');
     server = await restart(server);
     for (const file of [...leftovers, docTemp]) expect(existsSync(file), file).toBe(false);
+  });
+
+  it('moves rendered marks from a folder of files (older data folders) into one log, rebuilding nothing', async () => {
+    // One public URL for both starts: a new one would re-render everything anyway.
+    const fixed = { OUTPOST_PUBLIC_URL: 'https://updates.example.org' };
+    let server = await start(undefined, fixed);
+    expect((await publish(server, server.token, await xpiFor('1.0'))).status).toBe(201);
+    const { layout } = server.outpost;
+    rmSync(layout.renderedLog);
+    mkdirSync(layout.renderedDir);
+    writeFileSync(path.join(layout.renderedDir, ID), '1\n');
+    const documentTime = statSync(layout.manifestPath(ID)).mtimeMs;
+    server = await restart(server, fixed);
+    expect(existsSync(layout.renderedDir)).toBe(false);
+    expect(readFileSync(layout.renderedLog, 'utf8')).toBe(`${ID}\t1\n`);
+    expect(statSync(layout.manifestPath(ID)).mtimeMs).toBe(documentTime);
   });
 
   it('re-renders every document when the public URL changes', async () => {

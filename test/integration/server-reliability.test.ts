@@ -181,12 +181,12 @@ describe('concurrency and crash safety', () => {
     const id = 'crashy@example.org';
     expect((await publish(server, server.token, await xpiFor(id, '1.0'))).status).toBe(201);
     const staleManifest = readFileSync(server.outpost.layout.manifestPath(id));
-    const renderedBefore = readFileSync(server.outpost.layout.renderedPath(id));
+    const renderedBefore = server.outpost.catalog.revision(id)!;
     expect((await publish(server, server.token, await xpiFor(id, '1.1'))).status).toBe(201);
     // Put the served manifest back to what it was before the second publish: exactly the state
     // a crash right after the catalog write leaves (file and record new, manifest old).
     writeFileSync(server.outpost.layout.manifestPath(id), staleManifest);
-    writeFileSync(server.outpost.layout.renderedPath(id), renderedBefore);
+    await server.outpost.manifests.markRendered({ id, revision: renderedBefore });
     expect(await assertManifestConsistent(server, id)).toEqual(['1.0']);
     await server.close();
     const restarted = await startServer({ dir: server.dir });
