@@ -80,6 +80,11 @@ export const CRX = limits({
   maxUpdateApps: 256,
   /** One decoded `x=` value: id, version, install source, ping data. */
   maxUpdateAppParamBytes: 1 * KiB,
+  /**
+   * Nested arrays and objects in manifest.json. Not a guard (JSON.parse reads any depth) but
+   * Chromium's: its JSON reader refuses a 200th level (base/json/json_common.h, kAbsoluteMaxDepth).
+   */
+  maxManifestDepth: 199,
 });
 
 /** XML documents read from packages (install.rdf) and from the CLI (update.rdf to sign). */
@@ -112,4 +117,37 @@ export const SESSIONS = limits({
   sweepEveryMs: 60 * 1000,
   /** Distinct user names and addresses remembered by the login throttles. */
   maxThrottleEntries: 10_000,
+});
+
+/**
+ * Mozilla VPN add-ons: Qt binary resources (.rcc) and the signed add-on index. Mozilla's add-ons
+ * are a manifest, a few translations and scripts: kilobytes, never megabytes.
+ */
+export const RCC = limits({
+  /** The .rcc file itself, held in memory while it is read. */
+  maxFileBytes: 8 * MiB,
+  /** Tree nodes, files and directories together. */
+  maxEntries: 4_096,
+  /** Directories below the root. */
+  maxDepth: 32,
+  /** One name, in UTF-16 code units: names become path segments, and NAME_MAX is 255. */
+  maxNameLength: 255,
+  maxEntryUncompressedBytes: 16 * MiB,
+  maxTotalUncompressedBytes: 64 * MiB,
+  maxCompressionRatio: 200,
+  /** As ZIP.compressionRatioMinBytes: small text files compress by 500x and harm nobody. */
+  compressionRatioMinBytes: MiB,
+  /** libzstd's default windowLogMax (27): the client's Qt refuses frames that need a larger window. */
+  maxZstdWindowBytes: 128 * MiB,
+});
+
+/** The add-on index (manifest.json) and its signature. */
+export const VPN = limits({
+  /** Mozilla's production key is RSA-4096, staging RSA-2048. */
+  minRsaBits: 2048,
+  maxRsaBits: 16384,
+  maxIndexBytes: MiB,
+  maxIndexEntries: 10_000,
+  /** JSON nesting in an add-on manifest or the index: Qt's QJsonDocument stops at 1024. */
+  maxJsonDepth: 64,
 });

@@ -1,4 +1,4 @@
-import { MANIFEST } from '../limits.ts';
+import { CRX, MANIFEST } from '../limits.ts';
 import { parseJsonWithLineComments } from '../package/webext-manifest.ts';
 import { checkExtensionVersion, isChromiumVersion } from './chromium-version.ts';
 import { CrxError } from './crx-errors.ts';
@@ -61,6 +61,20 @@ function parseKey(value: string | undefined): Buffer | undefined {
   return Buffer.from(base64, 'base64');
 }
 
+/**
+ * Chromium would not install what JSON.parse happily reads at any depth (CRX.maxManifestDepth).
+ * Counted on the parsed value with a loop, so the check itself cannot run out of stack.
+ */
+function checkNesting(value: unknown): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > CRX.maxManifestDepth) throw invalid(`manifest.json nests arrays and objects more than ${CRX.maxManifestDepth} deep, which Chromium cannot read.`);
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+}
+
 export function parseChromiumManifest(bytes: Buffer): ChromiumManifest {
   if (bytes.length > MANIFEST.maxBytes) throw invalid(`manifest.json is ${bytes.length} bytes; at most ${MANIFEST.maxBytes} are accepted.`);
   let manifest: unknown;
@@ -71,6 +85,7 @@ export function parseChromiumManifest(bytes: Buffer): ChromiumManifest {
     throw invalid((err as Error).message, err);
   }
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw invalid('manifest.json must contain a JSON object.');
+  checkNesting(manifest);
   const json = manifest as Json;
 
   const manifestVersion = json.manifest_version;

@@ -23,6 +23,7 @@ export function importProofKey(spkiDer: Buffer, algorithm: ProofAlgorithm, where
       throw new CrxError('CRX_KEY_UNSUPPORTED', `${where} must hold an RSA key, not ${key.asymmetricKeyType ?? 'an unknown kind'}.`);
     }
     checkRsaBits(key.asymmetricKeyDetails?.modulusLength ?? 0, 'CRX_KEY_UNSUPPORTED', `The key of ${where}`);
+    checkRsaExponent(key.asymmetricKeyDetails?.publicExponent ?? 0n, where);
   } else if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new CrxError('CRX_KEY_UNSUPPORTED', `${where} must hold an EC P-256 key.`);
   }
@@ -32,6 +33,17 @@ export function importProofKey(spkiDer: Buffer, algorithm: ProofAlgorithm, where
 export function checkRsaBits(bits: number, code: 'CRX_KEY_UNSUPPORTED' | 'CRX_SIGNING_KEY_UNSUPPORTED', what: string): void {
   if (bits < CRX.minRsaBits || bits > CRX.maxRsaBits) {
     throw new CrxError(code, `${what} has ${bits} bits; ${CRX.minRsaBits} to ${CRX.maxRsaBits} are accepted (Chromium makes 2048).`);
+  }
+}
+
+/**
+ * BoringSSL (rsa_check_public_key) refuses an exponent that is even, 1, or of more than 33 bits,
+ * so Chromium installs nothing signed by such a key; OpenSSL verifies with it, and with e = 1 a
+ * "signature" is just the padded hash, which anyone can write without a private key.
+ */
+function checkRsaExponent(exponent: bigint, where: string): void {
+  if (exponent < 3n || exponent >= 1n << 33n || exponent % 2n === 0n) {
+    throw new CrxError('CRX_KEY_UNSUPPORTED', `The key of ${where} has the public exponent ${exponent}; Chromium takes only odd exponents from 3 to 2^33 - 1 (keys use 65537).`);
   }
 }
 

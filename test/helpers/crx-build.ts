@@ -49,21 +49,27 @@ export function buildExtensionZip(
   return buildXpi({ 'manifest.json': typeof manifest === 'string' ? manifest : JSON.stringify(manifest, null, 2), ...files });
 }
 
+/** One DER element; lengths up to 64 KiB, which covers a 16384-bit key. */
 function der(tag: number, content: Buffer): Buffer {
   const n = content.length;
   const length = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
   return Buffer.concat([Buffer.from([tag]), length, content]);
 }
 
+/** SPKI DER of an RSA public key with these big-endian integers (a 0 is added where DER needs one). */
+export function rsaSpki(modulus: Buffer, exponent: Buffer): Buffer {
+  const integer = (bytes: Buffer): Buffer => der(0x02, bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+  const rsaPublicKey = der(0x30, Buffer.concat([integer(modulus), integer(exponent)]));
+  const algorithm = Buffer.from('300d06092a864886f70d0101010500', 'hex');
+  return der(0x30, Buffer.concat([algorithm, der(0x03, Buffer.concat([Buffer.from([0]), rsaPublicKey]))]));
+}
+
 /** SPKI DER of an RSA "key" with an odd modulus of exactly `bits` bits (no private half exists). */
-export function rsaSpkiWithModulusBits(bits: number): Buffer {
+export function rsaSpkiWithModulusBits(bits: number, exponent: Buffer = Buffer.from([1, 0, 1])): Buffer {
   const modulus = crypto.randomBytes(Math.ceil(bits / 8));
   modulus[0] = (modulus[0]! | 0x80) >> (modulus.length * 8 - bits);
   modulus[modulus.length - 1]! |= 1;
-  const integer = (bytes: Buffer): Buffer => der(0x02, bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
-  const rsaPublicKey = der(0x30, Buffer.concat([integer(modulus), integer(Buffer.from([1, 0, 1]))]));
-  const algorithm = Buffer.from('300d06092a864886f70d0101010500', 'hex');
-  return der(0x30, Buffer.concat([algorithm, der(0x03, Buffer.concat([Buffer.from([0]), rsaPublicKey]))]));
+  return rsaSpki(modulus, exponent);
 }
 
 // --- protobuf, the few bytes CRX3 needs ---
@@ -91,11 +97,25 @@ export function crxIdFor(key: KeyObject): Buffer {
   return crypto.createHash('sha256').update(spkiOf(key)).digest().subarray(0, 16);
 }
 
-/** A signature over "CRX3 SignedData\x00" ‖ uint32 LE len ‖ signed header data ‖ ZIP. */
-export function crx3Signature(key: KeyObject, signedHeaderData: Buffer, zip: Buffer): Buffer {
+/** What every proof signs: "CRX3 SignedData\x00" ‖ uint32 LE len ‖ signed header data ‖ ZIP. */
+export function crx3SignedMessage(signedHeaderData: Buffer, zip: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32LE(signedHeaderData.length);
-  const message = Buffer.concat([Buffer.from('CRX3 SignedData\x00', 'latin1'), length, signedHeaderData, zip]);
+  return Buffer.concat([Buffer.from('CRX3 SignedData\x00', 'latin1'), length, signedHeaderData, zip]);
+}
+
+/**
+ * EMSA-PKCS1-v1_5 of SHA-256(message) for a modulus of `bytes` bytes: what an RSA signature
+ * decrypts to, and so the whole "signature" under a key whose public exponent is 1.
+ */
+export function pkcs1Sha256Encoding(message: Buffer, bytes: number): Buffer {
+  const digestInfo = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), crypto.createHash('sha256').update(message).digest()]);
+  return Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(bytes - 3 - digestInfo.length, 0xff), Buffer.from([0]), digestInfo]);
+}
+
+/** A proof's signature by `key` (RSA PKCS#1 v1.5 or ECDSA, by its type) over crx3SignedMessage. */
+export function crx3Signature(key: KeyObject, signedHeaderData: Buffer, zip: Buffer): Buffer {
+  const message = crx3SignedMessage(signedHeaderData, zip);
   return key.asymmetricKeyType === 'ec'
     ? crypto.sign('sha256', message, key)
     : crypto.sign('sha256', message, { key, padding: crypto.constants.RSA_PKCS1_PADDING });
@@ -121,6 +141,17 @@ export interface HandMadeCrx {
   signedHeaderData?: Buffer;
   /** Extra header fields, appended after the proofs. */
   extra?: Buffer;
+}
+
+/**
+ * A CRX3 "signed" by a made-up RSA key with public exponent 1, whose signature is just the padded
+ * hash (no private key exists or is needed): OpenSSL verifies it, Chromium's BoringSSL refuses the key.
+ */
+export function unitExponentCrx(zip: Buffer): { crx: Buffer; spki: Buffer; signedHeaderData: Buffer; signature: Buffer } {
+  const spki = rsaSpkiWithModulusBits(2048, Buffer.from([1]));
+  const signedHeaderData = signedDataFor(crypto.createHash('sha256').update(spki).digest().subarray(0, 16));
+  const signature = pkcs1Sha256Encoding(crx3SignedMessage(signedHeaderData, zip), 256);
+  return { crx: frameCrx3(Buffer.concat([proofField('rsa', spki, signature), field(10000, signedHeaderData)]), zip), spki, signedHeaderData, signature };
 }
 
 /** A CRX3 laid out as Chromium lays it out: proofs, then signed_header_data (field 10000). */

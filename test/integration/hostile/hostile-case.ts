@@ -28,6 +28,8 @@ export interface HostileCase {
   status: number | readonly number[];
   /** Expected `error.code` of a JSON answer. */
   code?: string;
+  /** What else a successful answer must hold (a well-formed document): a complaint, or undefined. */
+  check?(answer: RawAnswer): string | undefined;
 }
 
 /**

@@ -7,13 +7,28 @@ import { packageCase, type HostileCase } from './hostile-case.ts';
 const RDF = installRdf({ id: 'attacker@example.org', version: '1.0', name: 'Attacker', targets: [{ id: FIREFOX_ID, minVersion: '60.0', maxVersion: '*' }] });
 const manifest: RawEntry = { name: 'install.rdf', data: RDF, method: 8 };
 
-function unicodePathExtra(unicodeName: string, headerName: string, version = 1): Buffer {
+/** An Info-ZIP Unicode Path extra field (0x7075) naming `unicodeName` for an entry called `headerName`. */
+export function unicodePathExtra(unicodeName: string, headerName: string, version = 1): Buffer {
   const body = Buffer.concat([Buffer.from([version]), Buffer.alloc(4), Buffer.from(unicodeName, 'utf8')]);
   body.writeUInt32LE(crc32(Buffer.from(headerName, 'utf8')), 1);
   const head = Buffer.alloc(4);
   head.writeUInt16LE(0x7075, 0);
   head.writeUInt16LE(body.length, 2);
   return Buffer.concat([head, body]);
+}
+
+/** Entry names that would land outside the folder an archive is extracted to, or are no names at all. */
+export const UNSAFE_NAMES = ['../evil.js', 'chrome/../../evil.js', '/etc/passwd', 'C:/windows/evil.js', 'c:evil.js', 'chrome\\..\\evil.js', 'a\u0000b.js', '..', '', 'a/../../b'];
+
+/** A local header disagreeing with the central directory, one field at a time, for entries of `method`. */
+export function localHeaderMismatches(method: number): [string, Partial<RawEntry>][] {
+  return [
+    ['name', { localName: 'other.js' }],
+    ['method', { localMethod: method === 8 ? 0 : 8 }],
+    ['encryption flag', { localFlags: 1 }],
+    ['checksum', { localCrc32: 42 }],
+    ['compressed size', { localCompressedSize: 1 }],
+  ];
 }
 
 const zip = (name: string, code: string, entries: RawEntry[], options = {}): HostileCase =>
@@ -51,8 +66,7 @@ export async function zipCases(): Promise<HostileCase[]> {
     zip('path segment of 256 bytes', 'ZIP_NAME_TOO_LONG', [manifest, { name: `${'x'.repeat(256)}.js`, data: '1' }]),
     zip('name marked UTF-8 that is not', 'ZIP_INVALID', [manifest, { name: Buffer.from([0x61, 0xff, 0xfe]), flags: 0x0800, data: '1' }]),
   ];
-  const unsafeNames = ['../evil.js', 'chrome/../../evil.js', '/etc/passwd', 'C:/windows/evil.js', 'c:evil.js', 'chrome\\..\\evil.js', 'a\u0000b.js', '..', '', 'a/../../b'];
-  for (const name of unsafeNames) cases.push(zip(`unsafe entry name ${JSON.stringify(name)}`, 'ZIP_UNSAFE_PATH', [manifest, { name, data: '1' }]));
+  for (const name of UNSAFE_NAMES) cases.push(zip(`unsafe entry name ${JSON.stringify(name)}`, 'ZIP_UNSAFE_PATH', [manifest, { name, data: '1' }]));
   for (const method of [1, 6, 9, 12, 14, 93, 95, 98, 99]) {
     cases.push(zip(`compression method ${method} on a non-manifest entry`, 'ZIP_UNSUPPORTED', [manifest, { name: 'a.js', data: '1', method }]));
   }
@@ -60,14 +74,7 @@ export async function zipCases(): Promise<HostileCase[]> {
     cases.push(zip(`encryption flag 0x${flag.toString(16)} on the manifest`, 'ZIP_ENCRYPTED', [{ ...manifest, flags: flag }]));
     cases.push(zip(`encryption flag 0x${flag.toString(16)} on another entry`, 'ZIP_ENCRYPTED', [manifest, { name: 'a.js', data: 'content', method: 8, flags: flag }]));
   }
-  const mismatches: [string, Partial<RawEntry>][] = [
-    ['name', { localName: 'other.js' }],
-    ['method', { localMethod: 8 }],
-    ['encryption flag', { localFlags: 1 }],
-    ['checksum', { localCrc32: 42 }],
-    ['compressed size', { localCompressedSize: 1 }],
-  ];
-  for (const [what, fields] of mismatches) {
+  for (const [what, fields] of localHeaderMismatches(0)) {
     cases.push(zip(`local header disagrees on ${what} (non-manifest entry)`, 'ZIP_HEADER_MISMATCH', [manifest, { name: 'a.js', data: 'content', ...fields }]));
     cases.push(zip(`local header disagrees on ${what} (manifest)`, 'ZIP_HEADER_MISMATCH', [{ name: 'install.rdf', data: RDF, ...fields }]));
   }

@@ -81,6 +81,15 @@ describe('parseChromiumManifest', () => {
     expect(crxCodeOfSync(() => parse(overrides))).toBe('CRX_MANIFEST_VERSION_INVALID');
   });
 
+  it('reads 199 levels of nesting and refuses 200, where Chromium\'s JSON reader stops', () => {
+    // The manifest object is level 1, so a member holding n - 1 nested arrays makes n levels.
+    const nested = (levels: number) => bytes(`{"manifest_version":3,"name":"T","version":"1.0","deep":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`);
+    expect(parseChromiumManifest(nested(199)).version).toBe('1.0');
+    expect(crxCodeOfSync(() => parseChromiumManifest(nested(200)))).toBe('CRX_MANIFEST_INVALID');
+    expect(crxCodeOfSync(() => parseChromiumManifest(nested(200_000)))).toBe('CRX_MANIFEST_INVALID');
+    expect(crxCodeOfSync(() => parse({ deep: JSON.parse(`${'{"a":'.repeat(199)}1${'}'.repeat(199)}`) }))).toBe('CRX_MANIFEST_INVALID');
+  });
+
   it('refuses a manifest over the size limit', () => {
     const big = bytes(extensionManifest({ description: 'x'.repeat(MANIFEST.maxBytes) }));
     expect(crxCodeOfSync(() => parseChromiumManifest(big))).toBe('CRX_MANIFEST_INVALID');

@@ -15,6 +15,7 @@ import {
   proofField,
   rsaKey,
   spkiOf,
+  unitExponentCrx,
 } from '../../helpers/crx-build.ts';
 import { chromiumInstallExternal, chromiumPack, chromiumVersion } from '../../helpers/crx-chromium.ts';
 import { crxCodeOfSync } from '../../helpers/crx-expect.ts';
@@ -81,7 +82,8 @@ describe.skipIf(!hasChromium)('CRX3 against real Chromium', () => {
       await writeFile(crxPath, crx);
       return { label, id, version, crxPath, crx };
     };
-    const [written, withEcdsa, tampered, wrongId, bogusProof] = await Promise.all([
+    const unit = unitExponentCrx(await zipFor('unit-exponent', '2.5'));
+    const [written, withEcdsa, tampered, wrongId, bogusProof, unitExponent] = await Promise.all([
       // Outpost's writer on a ZIP Chromium never saw.
       makeCase('written', '2.0', (zip) => signCrx3(zip, crxSignerFromPrivateKey(rsaKey('w'))), idOf(spkiOf(rsaKey('w')))),
       // A developer proof plus a valid P-256 proof, as the Web Store adds its own.
@@ -99,8 +101,10 @@ describe.skipIf(!hasChromium)('CRX3 against real Chromium', () => {
         signers: [rsaKey('b')],
         extra: proofField('rsa', spkiOf(rsaKey('x')), crypto.randomBytes(256)),
       }), idOf(spkiOf(rsaKey('b')))),
+      // Public exponent 1, where the padded hash is the "signature": OpenSSL verifies it, BoringSSL refuses the key.
+      makeCase('unit-exponent', '2.5', () => unit.crx, idOf(unit.spki)),
     ]);
-    const cases = [written, withEcdsa, tampered, wrongId, bogusProof];
+    const cases = [written, withEcdsa, tampered, wrongId, bogusProof, unitExponent];
 
     const outpost = Object.fromEntries(cases.map((c) => [c.label, readOutcome(c.crx)]));
     expect(outpost).toEqual({
@@ -109,11 +113,12 @@ describe.skipIf(!hasChromium)('CRX3 against real Chromium', () => {
       tampered: 'CRX_PROOF_INVALID',
       'wrong-id': 'CRX_ID_MISMATCH',
       'bogus-proof': 'CRX_PROOF_INVALID',
+      'unit-exponent': 'CRX_KEY_UNSUPPORTED',
     });
 
     const chromium = await chromiumInstallExternal(cases);
     const installed = Object.fromEntries(cases.map((c) => [c.label, chromium.get(c.id)!.installed]));
-    expect(installed).toEqual({ written: true, 'with-ecdsa': true, tampered: false, 'wrong-id': false, 'bogus-proof': false });
+    expect(installed).toEqual({ written: true, 'with-ecdsa': true, tampered: false, 'wrong-id': false, 'bogus-proof': false, 'unit-exponent': false });
     const reasons = cases.flatMap((c) => {
       const outcome = chromium.get(c.id)!;
       return outcome.installed ? [] : [outcome.error];
@@ -121,5 +126,6 @@ describe.skipIf(!hasChromium)('CRX3 against real Chromium', () => {
     console.info(`Chromium refused with: ${[...new Set(reasons)].join(' | ')}`);
     expect(reasons.join(' ')).toMatch(/CRX_SIGNATURE_VERIFICATION_FAILED/);
     expect(reasons.join(' ')).toMatch(/CRX_REQUIRED_PROOF_MISSING/);
+    expect(reasons.join(' ')).toMatch(/CRX_SIGNATURE_VERIFICATION_INITIALIZATION_FAILED/);
   }, 90_000);
 });
