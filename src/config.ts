@@ -55,7 +55,7 @@ const schema = z.object({
   OUTPOST_JAMI_OCSP_UNREACHABLE: z.enum(['reject', 'accept']).default('reject'),
   OUTPOST_JAMI_PREFIX: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /jami').default('/jami'),
   OUTPOST_UPDATE_HASH: z.enum(['sha256', 'sha512']).default('sha256'),
-  OUTPOST_CACHE_MB: z.coerce.number().min(1).max(65536).default(64),
+  OUTPOST_CACHE_MB: z.coerce.number().min(1).max(65536).default(16),
   OUTPOST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 });
 

@@ -133,6 +133,13 @@ export interface OutpostEnv {
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 
+/** The node flags `npm start` passes (package.json is their one home), so both start alike. */
+const START_NODE_FLAGS: string[] = (() => {
+  const start = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
+})();
+
 /**
  * `outpost serve` as its own process, exactly as `npm start` runs it (node + tsx loader, default
  * log level unless told otherwise), on a free loopback port. Its output goes to a log file, so a
@@ -145,7 +152,7 @@ export async function startOutpost(scratch: Scratch, env: OutpostEnv, logDir: st
   const logFile = path.join(logDir, `outpost-${port}.log`);
   const fd = openSync(logFile, 'w');
   const t0 = performance.now();
-  const child = spawn(process.execPath, [path.join(REPO, 'src/cli/bin.mjs'), 'serve'], {
+  const child = spawn(process.execPath, [...START_NODE_FLAGS, path.join(REPO, 'src/cli/bin.mjs'), 'serve'], {
     cwd: REPO,
     stdio: ['ignore', fd, fd],
     env: {

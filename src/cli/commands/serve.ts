@@ -91,7 +91,7 @@ export const serveCommand: Command = {
   usage: 'serve',
   summary: 'Run the update server (what `npm start` does).',
   help: `Configuration comes from the environment:
-  PORT (8080), HOST (127.0.0.1), OUTPOST_DATA (./storage), OUTPOST_KEYS (./keys), OUTPOST_PUBLIC_URL (http://localhost:$PORT; written into update links), OUTPOST_KEY_PASSPHRASE / OUTPOST_KEY_PASSPHRASE_FILE, OUTPOST_MAX_UPLOAD_MB (256), OUTPOST_CACHE_MB (64; memory kept for answering), OUTPOST_LOG_LEVEL (info).
+  PORT (8080), HOST (127.0.0.1), OUTPOST_DATA (./storage), OUTPOST_KEYS (./keys), OUTPOST_PUBLIC_URL (http://localhost:$PORT; written into update links), OUTPOST_KEY_PASSPHRASE / OUTPOST_KEY_PASSPHRASE_FILE, OUTPOST_MAX_UPLOAD_MB (256), OUTPOST_CACHE_MB (16; memory kept for answering), OUTPOST_LOG_LEVEL (info).
 
 The first start on an empty data folder creates a publisher key, an API token and an admin account and prints them once.`,
   positionals: [0, 0],
