@@ -30,6 +30,8 @@ const STATUS: Record<string, number> = {
   KEY_FILE_TOO_LARGE: 413,
   ADMIN_NOT_FOUND: 404,
   ADMIN_EXISTS: 409,
+  // The .rcc upload itself is too big; what it inflates to is a 400 like ZIP_ENTRY_TOO_LARGE.
+  VPN_RCC_TOO_LARGE: 413,
 };
 
 /** Key and account problems a person can fix; KEY_STORE_CORRUPT or a wrong store passphrase are ours. */
@@ -40,7 +42,7 @@ const CLIENT_CODES = new Set([
 ]);
 
 /** Everything a package can be wrong with is the uploader's to fix: 400. */
-const CLIENT_PREFIXES = ['ZIP_', 'XPI_', 'WEBEXT_', 'INSTALL_RDF_', 'ADDON_ID_', 'ADDON_VERSION_', 'APPLICATION_ID_', 'TARGET_PLATFORM_', 'RDF_', 'XML_', 'MANIFEST_', 'JPL_', 'CRX_'];
+const CLIENT_PREFIXES = ['ZIP_', 'XPI_', 'WEBEXT_', 'INSTALL_RDF_', 'ADDON_ID_', 'ADDON_VERSION_', 'APPLICATION_ID_', 'TARGET_PLATFORM_', 'RDF_', 'XML_', 'MANIFEST_', 'JPL_', 'CRX_', 'VPN_'];
 
 export function statusForCode(code: string): number {
   if (code in STATUS) return STATUS[code]!;
