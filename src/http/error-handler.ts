@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorCode } from '../error-codes.ts';
 import { isOutpostError } from '../errors.ts';
 import { ApiError } from './api-error.ts';
 import { statusForCode } from './error-status.ts';
@@ -10,7 +11,7 @@ export const notFound: RequestHandler = (req, _res, next) => {
 /** Always `{ "error": { "code", "message" } }`; internals are logged, never sent. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   let status = 500;
-  let code = 'INTERNAL';
+  let code: ErrorCode = 'INTERNAL';
   let message = 'Something went wrong on the server; it has been logged.';
   if (isOutpostError(err) && statusForCode(err.code) < 500) {
     status = statusForCode(err.code);

@@ -8,7 +8,7 @@ import type { SignatureDigest, Signer } from './signer.ts';
  * em:updateKey = base64(DER SubjectPublicKeyInfo), as McCoy wrote and NSS reads them
  * (mccoy-signing.md §1).
  */
-export type SignatureErrorCode = 'SIGNATURE_MALFORMED' | 'UPDATE_KEY_MALFORMED' | 'SIGNATURE_ALGORITHM_UNSUPPORTED';
+export type SignatureErrorCode = 'SIGNATURE_MALFORMED' | 'UPDATE_KEY_MALFORMED';
 export class SignatureError extends OutpostError<SignatureErrorCode> {}
 
 interface Algorithm {

@@ -141,7 +141,7 @@ export class KeyStore {
       }
       throw err;
     }
-    const key = decryptPrivateKeyPem(pem, this.#passphrase);
+    const key = decryptStoredKey(pem, this.#passphrase, name);
     const signer = signerFromPrivateKey(key);
     // A swapped or restored-from-elsewhere key file would otherwise sign with a key no add-on trusts.
     if (signer.updateKey !== info.updateKey) {
@@ -204,6 +204,19 @@ export class KeyStore {
     const created = await mkdir(this.#dir, { recursive: true, mode: DIR_MODE });
     // mkdir's mode passes through the umask; set it exactly on the directory we made.
     if (created !== undefined) await chmod(this.#dir, DIR_MODE);
+  }
+}
+
+/**
+ * The store only ever writes one encrypted PKCS#8 block, so a file that is not one was damaged on
+ * disk: the operator's to restore (500), not a key format the uploader could fix (400).
+ */
+function decryptStoredKey(pem: string, passphrase: string, name: string): KeyObject {
+  try {
+    return decryptPrivateKeyPem(pem, passphrase);
+  } catch (err) {
+    if (!(err instanceof SigningKeyError && err.code === 'KEY_FORMAT_UNKNOWN')) throw err;
+    throw new KeyStoreError('KEY_STORE_CORRUPT', `The key file of "${name}" is damaged; restore it from a backup.`, { cause: err });
   }
 }
 

@@ -2,8 +2,7 @@ import { OutpostError } from '../errors.ts';
 
 /**
  * Everything that can be wrong with a Mozilla VPN add-on (.rcc), its manifest.json, or the signed
- * add-on index. Every code starts with `VPN_`, so the HTTP layer answers them with 400 unless
- * src/http/error-status.ts says otherwise; tests assert the code only.
+ * add-on index. Their statuses are in src/error-codes.ts; tests assert the code only.
  */
 export type VpnErrorCode =
   // The Qt resource file (.rcc)

@@ -180,6 +180,13 @@ describe('KeyStore.list / info', () => {
     await writeFile(path.join(dir, 'a.json'), '{"name":"a"');
     await expect(s.info('a')).rejects.toMatchObject({ code: 'KEY_STORE_CORRUPT' });
   });
+
+  it('calls a damaged key file a corrupt store, not an unknown key format', async () => {
+    const s = store();
+    await s.create('a');
+    await writeFile(path.join(dir, 'a.key.pem'), 'truncated by a full disk');
+    await expect(s.signer('a')).rejects.toMatchObject({ code: 'KEY_STORE_CORRUPT' });
+  });
 });
 
 describe('validateKeyName', () => {
