@@ -30,9 +30,16 @@ async function move(from: string, to: string, mode: number): Promise<void> {
  * Puts every package of `record` where its state says: active ones in the public tree, withdrawn
  * ones aside in private/withdrawn. Idempotent, so recovery can run it whatever step a change
  * reached. Any kind whose versions name a file and may be withdrawn (add-ons, Chromium extensions).
+ * `only`: the files whose state a change moved; recovery leaves it out and checks every file.
  */
-export async function placeFiles(layout: DataLayout, record: { id: string; versions: readonly { file: string; withdrawnAt?: string }[] }): Promise<void> {
+export async function placeFiles(
+  layout: DataLayout,
+  record: { id: string; versions: readonly { file: string; withdrawnAt?: string }[] },
+  only?: ReadonlySet<string>,
+): Promise<void> {
   for (const version of record.versions) {
+    // A change names the files it moves: a publish into a long history checks none of the others.
+    if (only && !only.has(version.file)) continue;
     const served = layout.filePath(record.id, version.file);
     const aside = layout.withdrawnPath(record.id, version.file);
     if (version.withdrawnAt) {
@@ -41,6 +48,12 @@ export async function placeFiles(layout: DataLayout, record: { id: string; versi
       await move(aside, served, 0o755);
     }
   }
+}
+
+/** Files whose withdrawn state differs between the two revisions (a new package moves by rename, not here). */
+function movedFiles(previous: AddonRecord | undefined, record: AddonRecord): Set<string> {
+  const before = new Map(previous?.versions.map((v) => [v.file, Boolean(v.withdrawnAt)]));
+  return new Set(record.versions.filter((v) => before.has(v.file) && before.get(v.file) !== Boolean(v.withdrawnAt)).map((v) => v.file));
 }
 
 /**
@@ -64,7 +77,7 @@ export async function commitChange(
     await deps.catalog.save(record);
     await deps.manifests.write(record, docs);
     // Only once no document points at them do withdrawn files leave the public tree.
-    await placeFiles(deps.layout, record);
+    await placeFiles(deps.layout, record, movedFiles(previous, record));
   } catch (err) {
     await undo(deps, previous, intent).catch(() => undefined);
     throw err;
