@@ -8,6 +8,7 @@ import { openOutpost, type FirstRun, type Outpost } from '../../src/app/outpost.
 import { loadConfig } from '../../src/config.ts';
 import { prepareToServe } from '../../src/app/startup.ts';
 import { createRequestListener } from '../../src/http/app.ts';
+import { answerClientErrors } from '../../src/http/client-errors.ts';
 
 export interface TestServer {
   url: string;
@@ -43,6 +44,7 @@ export async function startServer(options: { dir?: string; env?: NodeJS.ProcessE
   const { outpost, firstRun } = await openOutpost(config, env, pino({ level: 'silent' }));
   await prepareToServe(outpost);
   server.on('request', createRequestListener(outpost));
+  answerClientErrors(server);
   const keyName = (await outpost.keys.list())[0]!.name;
   return {
     url,

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../../config.ts';
 import { openOutpost, type FirstRun, type Outpost } from '../../app/outpost.ts';
 import { prepareToServe, type StartupReport } from '../../app/startup.ts';
 import { createServer, type Server } from 'node:http';
+import { answerClientErrors } from '../../http/client-errors.ts';
 import { createRequestListener } from '../../http/app.ts';
 import type { CliContext, Command } from '../command.ts';
 
@@ -37,7 +38,14 @@ function logStartup({ logger }: Outpost, r: StartupReport): void {
   for (const f of r.failed) logger.error({ id: f.id, err: f.error }, 'documents could not be rebuilt');
   for (const p of r.problems) logger.error(p, 'unreadable change intent left as it is');
   if (r.chromiumRepaired.length) logger.warn({ ids: r.chromiumRepaired }, 'put Chromium extension files and updates.xml back in line with their records');
+  if (r.vpn.repaired.length) logger.warn({ ids: r.vpn.repaired }, 'finished VPN add-on publishes interrupted before their record was saved');
+  if (r.vpn.removed.length) logger.warn({ files: r.vpn.removed }, 'removed VPN add-on files no record names');
+  if (r.vpn.reindexed) logger.info('signed the VPN add-on index again (it did not match the records, or was half way to expiry)');
+  for (const problem of r.vpn.problems) logger.error({ problem }, 'VPN add-on index folder');
 }
+
+/** How often a running server checks whether the VPN index needs signing again before it expires. */
+const VPN_REFRESH_MS = 60 * 60 * 1000;
 
 export async function serve(ctx: CliContext, signal?: AbortSignal): Promise<number> {
   const config = loadConfig(ctx.env, ctx.cwd);
@@ -45,8 +53,16 @@ export async function serve(ctx: CliContext, signal?: AbortSignal): Promise<numb
   const report = await prepareToServe(outpost);
   logStartup(outpost, report);
 
+  // The index carries an expiry: without a change for half its validity, it is signed again.
+  const refresh = setInterval(() => {
+    outpost.vpn.refresh().catch((err: unknown) => outpost.logger.error({ err }, 'the VPN add-on index could not be signed again'));
+  }, VPN_REFRESH_MS);
+  refresh.unref();
+
   const server = createServer(createRequestListener(outpost));
+  answerClientErrors(server);
   await listen(server, config.port, config.host).catch(async (err: unknown) => {
+    clearInterval(refresh);
     await outpost.close();
     throw err;
   });
@@ -65,6 +81,7 @@ export async function serve(ctx: CliContext, signal?: AbortSignal): Promise<numb
   // close() refuses new connections and drops idle keep-alive ones; requests in flight (an upload
   // being published) run to their answer, so no acknowledged change is cut in half.
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  clearInterval(refresh);
   await outpost.close();
   ctx.stdout('Outpost stopped.\n');
   return 0;
@@ -91,7 +108,7 @@ export const serveCommand: Command = {
   usage: 'serve',
   summary: 'Run the update server (what `npm start` does).',
   help: `Configuration comes from the environment:
-  PORT (8080), HOST (127.0.0.1), OUTPOST_DATA (./storage), OUTPOST_KEYS (./keys), OUTPOST_PUBLIC_URL (http://localhost:$PORT; written into update links), OUTPOST_KEY_PASSPHRASE / OUTPOST_KEY_PASSPHRASE_FILE, OUTPOST_MAX_UPLOAD_MB (256), OUTPOST_CACHE_MB (16; memory kept for answering), OUTPOST_LOG_LEVEL (info).
+  PORT (8080), HOST (127.0.0.1), OUTPOST_DATA (./storage), OUTPOST_KEYS (./keys), OUTPOST_PUBLIC_URL (http://localhost:$PORT; written into update links), OUTPOST_KEY_PASSPHRASE / OUTPOST_KEY_PASSPHRASE_FILE, OUTPOST_MAX_UPLOAD_MB (256), OUTPOST_CACHE_MB (16; memory kept for answering), OUTPOST_VPN_PREFIX (/vpn), OUTPOST_VPN_KEY (vpn), OUTPOST_VPN_INDEX_DAYS (30), OUTPOST_LOG_LEVEL (info).
 
 The first start on an empty data folder creates a publisher key, an API token and an admin account and prints them once.`,
   positionals: [0, 0],
