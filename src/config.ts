@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { OutpostError } from './errors.ts';
+import { isSafeRelativePath } from './names/safe-segment.ts';
+import { isValidKeyName } from './storage/key-store.ts';
 
 /**
  * One typed configuration object, read and validated once from the environment. Paths resolve
@@ -33,6 +35,14 @@ export interface Config {
     /** OUTPOST_JAMI_PREFIX: where the Jami Extension Store API is mounted. */
     prefix: string;
   };
+  vpn: {
+    /** OUTPOST_VPN_PREFIX: the URL path (and public/ folder) of the signed Mozilla VPN add-on index. */
+    prefix: string;
+    /** OUTPOST_VPN_KEY: the key that signs the index, created with 4096 bits on first use. */
+    keyName: string;
+    /** OUTPOST_VPN_INDEX_DAYS: how long a signed index is valid ("expires"). */
+    indexDays: number;
+  };
   /** Log level for the server's JSON logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
@@ -54,10 +64,33 @@ const schema = z.object({
   OUTPOST_JAMI_FETCH_CRL: z.enum(['true', 'false', '1', '0']).default('false'),
   OUTPOST_JAMI_OCSP_UNREACHABLE: z.enum(['reject', 'accept']).default('reject'),
   OUTPOST_JAMI_PREFIX: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /jami').default('/jami'),
+  OUTPOST_VPN_PREFIX: z.string().regex(/^\/[^?#]*$/, 'must be a path such as /vpn').default('/vpn'),
+  OUTPOST_VPN_KEY: z.string().refine(isValidKeyName, 'must be a key name (letters, digits, ".", "_", "-")').default('vpn'),
+  OUTPOST_VPN_INDEX_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   OUTPOST_UPDATE_HASH: z.enum(['sha256', 'sha512']).default('sha256'),
   OUTPOST_CACHE_MB: z.coerce.number().min(1).max(65536).default(16),
   OUTPOST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 });
+
+/**
+ * First path segments something else already answers: the public tree's own folders and the
+ * routes of the app. The index folder must be none of them, or one would shadow the other.
+ */
+const TAKEN_SEGMENTS = new Set(['updates', 'files', 'jami', 'api', 'admin', 'chromium', 'notes', 'update', 'healthz']);
+
+/** The VPN index is served from public/<prefix>/, so every segment must pass the file-name rule. */
+function vpnPrefix(value: string, jamiPrefix: string): string {
+  const prefix = value.replace(/\/+$/, '');
+  const relative = prefix.slice(1);
+  if (!relative || !isSafeRelativePath(relative)) {
+    throw new ConfigError('CONFIG_INVALID', `OUTPOST_VPN_PREFIX: "${value}" must be a path of plain names such as /vpn (letters, digits, "._@+{}~-", no "..").`);
+  }
+  const first = relative.split('/')[0]!;
+  if (TAKEN_SEGMENTS.has(first) || first === jamiPrefix.split('/')[1]) {
+    throw new ConfigError('CONFIG_INVALID', `OUTPOST_VPN_PREFIX: "${value}" would share /${first} with other Outpost URLs; choose another path such as /vpn.`);
+  }
+  return prefix;
+}
 
 function fileList(value: string | undefined, cwd: string): string[] {
   return (value ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => path.resolve(cwd, f));
@@ -72,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     throw new ConfigError('CONFIG_INVALID', `${issue.path.join('.')}: ${issue.message}`);
   }
   const e = parsed.data;
+  const jamiPrefix = e.OUTPOST_JAMI_PREFIX.replace(/\/+$/, '') || '/jami';
   return {
     port: e.PORT,
     host: e.HOST,
@@ -86,8 +120,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
       crlFiles: fileList(e.OUTPOST_JAMI_CRLS, cwd),
       fetchCrl: e.OUTPOST_JAMI_FETCH_CRL === 'true' || e.OUTPOST_JAMI_FETCH_CRL === '1',
       revocationUnreachable: e.OUTPOST_JAMI_OCSP_UNREACHABLE === 'accept' ? 'accept-with-warning' : 'reject',
-      prefix: e.OUTPOST_JAMI_PREFIX.replace(/\/+$/, '') || '/jami',
+      prefix: jamiPrefix,
     },
+    vpn: { prefix: vpnPrefix(e.OUTPOST_VPN_PREFIX, jamiPrefix), keyName: e.OUTPOST_VPN_KEY, indexDays: e.OUTPOST_VPN_INDEX_DAYS },
     logLevel: e.OUTPOST_LOG_LEVEL,
   };
 }

@@ -16,11 +16,12 @@ export interface ChangeDeps {
   audit?: AuditLog;
 }
 
-async function exists(file: string): Promise<boolean> {
+export async function exists(file: string): Promise<boolean> {
   return access(file).then(() => true, () => false);
 }
 
-async function move(from: string, to: string, mode: number): Promise<void> {
+/** A rename that is durable once it returns; `mode` is for a folder it has to make. */
+export async function move(from: string, to: string, mode: number): Promise<void> {
   await mkdir(path.dirname(to), { recursive: true, mode });
   await rename(from, to);
   await fsyncDirectory(path.dirname(to));

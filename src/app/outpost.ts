@@ -12,6 +12,10 @@ import { ChromiumPublishService, CHROMIUM_UPDATE_DOCUMENT } from './chromium-pub
 import { ChromiumVersionChanges } from './chromium-changes.ts';
 import { ChromiumStore } from '../storage/chromium-store.ts';
 import { PackagePublisher } from './package-publish.ts';
+import { VpnStore } from '../storage/vpn-store.ts';
+import { VpnIndexKey } from './vpn-index-key.ts';
+import { VpnIndexWriter } from './vpn-index-writer.ts';
+import { VpnPublishService } from './vpn-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import { lockDataFolder, type HeldLock } from '../storage/file-lock.ts';
 import { KeyStore } from '../storage/key-store.ts';
@@ -52,7 +56,13 @@ export interface Outpost {
   chromiumRecords: ChromiumStore;
   /** Withdraw and restore of Chromium extension versions; start-up repair of their files. */
   chromiumVersions: ChromiumVersionChanges;
-  /** Every package format through one door (XPI, Jami plugin or Chromium extension). */
+  /** Published Mozilla VPN add-ons (what the signed index lists). */
+  vpnRecords: VpnStore;
+  /** The signed VPN add-on index (manifest.json and manifest.json.sig) and its serial. */
+  vpnIndex: VpnIndexWriter;
+  /** Publish and withdraw of VPN add-ons; the index public key. */
+  vpn: VpnPublishService;
+  /** Every package format through one door (XPI, Jami plugin, Chromium extension or VPN add-on). */
   packages: PackagePublisher;
   logger: Logger;
   /** Releases the data folder for another process; the instance is not used afterwards. */
@@ -155,8 +165,15 @@ async function open(config: Config, env: NodeJS.ProcessEnv, layout: DataLayout, 
   const chromiumVersions = new ChromiumVersionChanges({
     layout, records: chromiumRecords, lock, audit, staticDocument: (r) => chromium.staticDocument(r), documentName: CHROMIUM_UPDATE_DOCUMENT,
   });
-  const packages = new PackagePublisher(publish, jami, chromium);
+  const { vpn: vpnRecords, problems: vpnProblems } = VpnStore.open(layout);
+  for (const p of vpnProblems) log.error({ file: p.file, reason: p.reason }, 'VPN add-on record skipped');
+  const vpnKey = new VpnIndexKey({ keys, signers, keyName: config.vpn.keyName, audit });
+  const vpnIndex = new VpnIndexWriter({ layout, records: vpnRecords, key: vpnKey, prefix: config.vpn.prefix, indexDays: config.vpn.indexDays });
+  const vpn = new VpnPublishService({
+    layout, records: vpnRecords, index: vpnIndex, publicKey: () => vpnKey.publicKey(), lock, audit, publicUrl: config.publicUrl, prefix: config.vpn.prefix,
+  });
+  const packages = new PackagePublisher(publish, jami, chromium, vpn);
   const close = () => folderLock.release();
   const updateQueries = new UpdateQueryService(catalog, manifests, memory);
-  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, packages, logger: log, close }, firstRun };
+  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, packages, logger: log, close }, firstRun };
 }

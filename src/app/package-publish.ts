@@ -4,6 +4,7 @@ import { openZipFile } from '../storage/file-zip-source.ts';
 import type { ChromiumPublishService } from './chromium-publish.ts';
 import type { JamiPublishService } from './jami-publish.ts';
 import type { Actor, PublishOptions, PublishResult, PublishService, StagedUpload } from './publish.ts';
+import type { VpnPublishService } from './vpn-publish.ts';
 
 /**
  * One door for every package format. A file named .jpl is a Jami plugin (so an unsigned one gets
@@ -46,15 +47,22 @@ export async function chromiumKind(upload: StagedUpload, kind: string | undefine
   return undefined;
 }
 
+/** A Mozilla VPN add-on: a Qt binary resource, which always starts with "qres" (whatever its name). */
+export async function isVpnAddon(upload: StagedUpload): Promise<boolean> {
+  return (await firstBytes(upload.path, 4)).toString('latin1') === 'qres';
+}
+
 export class PackagePublisher {
   constructor(
     private readonly xpi: PublishService,
     private readonly jami: JamiPublishService,
     private readonly chromium: ChromiumPublishService,
+    private readonly vpn: VpnPublishService,
   ) {}
 
   /** `kind`: the multipart field; "chromium" asks for a plain ZIP to be packed as a CRX. */
   async publish(upload: StagedUpload, actor: Actor, options: PublishOptions & { allowKeyChange?: boolean; kind?: string } = {}): Promise<PublishResult> {
+    if (await isVpnAddon(upload)) return this.vpn.publish(upload, actor);
     const chromium = await chromiumKind(upload, options.kind);
     if (chromium) return this.chromium.publish(upload, actor, { pack: chromium === 'zip' });
     if (await isJamiPlugin(upload)) return this.jami.publish(upload, actor, { allowKeyChange: options.allowKeyChange });

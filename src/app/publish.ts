@@ -55,8 +55,11 @@ export interface PublishResult {
   sha256: string;
   size: number;
   /** updateJson for WebExtensions: what their clients poll (gecko.update_url). */
-  links: { download: string; updateRdf?: string; updateJson?: string; storeVersions?: string; updateXml?: string };
+  /** VPN add-ons: `index` and `signature` name the signed add-on index that lists the download. */
+  links: { download: string; updateRdf?: string; updateJson?: string; storeVersions?: string; updateXml?: string; index?: string; signature?: string };
   warnings: string[];
+  /** VPN add-ons: the serial of the index a change was published in. */
+  serial?: number;
 }
 
 /**

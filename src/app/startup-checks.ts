@@ -4,6 +4,7 @@ import { isOutpostError } from '../errors.ts';
 import { parseCrl, parseTrustAnchors } from '../jami/index.ts';
 import type { KeyStore } from '../storage/key-store.ts';
 import type { SignerCache } from './signer-cache.ts';
+import { checkIndexKeyBits } from './vpn-index-key.ts';
 
 /**
  * Configuration that would otherwise only fail on first use — a wrong key passphrase, an
@@ -12,7 +13,11 @@ import type { SignerCache } from './signer-cache.ts';
  */
 export async function checkBeforeServing(config: Config, keys: KeyStore, signers: SignerCache): Promise<void> {
   // Opening every key also warms the signer cache, so the first publish pays nothing.
-  for (const { name } of await keys.list()) {
+  const list = await keys.list();
+  // OUTPOST_VPN_KEY may name an imported key (McCoy keys are often 1024 bits): refused at start.
+  const vpnKey = list.find((k) => k.name === config.vpn.keyName);
+  if (vpnKey) checkIndexKeyBits(vpnKey.name, vpnKey.bits);
+  for (const { name } of list) {
     await signers.get(name).catch((err: unknown) => {
       const wrongPassphrase = isOutpostError(err) && (err.code === 'KEY_PASSPHRASE_WRONG' || err.code === 'KEY_PASSWORD_WRONG');
       throw new ConfigError(

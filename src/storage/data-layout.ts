@@ -26,6 +26,10 @@ export class StorageError extends OutpostError<StorageErrorCode> {}
  *   public/jami/<id>/…                 .jpl files, icons and backgrounds (served by the store API)
  *   private/chromium/<id>.json         Chromium extensions (packages in public/files/<id>/, updates.xml
  *                                      in public/updates/<id>/)
+ *   private/vpn/<id>.json              Mozilla VPN add-ons (one current .rcc each)
+ *   private/vpn-index.json             the VPN index's last serial, and the prefix and key it used
+ *   public/<vpn prefix>/               manifest.json, manifest.json.sig and <id>.rcc (OUTPOST_VPN_PREFIX)
+ *   private/withdrawn/vpn/<id>/<sha256>.rcc  withdrawn VPN add-ons ("vpn" is no XPI or Chromium id)
  */
 export class DataLayout {
   readonly publicDir: string;
@@ -43,6 +47,8 @@ export class DataLayout {
   readonly jamiPublicDir: string;
   readonly intentsDir: string;
   readonly chromiumRecordsDir: string;
+  readonly vpnRecordsDir: string;
+  readonly vpnStateFile: string;
 
   constructor(readonly root: string) {
     root = path.resolve(root);
@@ -60,13 +66,15 @@ export class DataLayout {
     this.jamiPublicDir = path.join(this.publicDir, 'jami');
     this.intentsDir = path.join(this.privateDir, 'intents');
     this.chromiumRecordsDir = path.join(this.privateDir, 'chromium');
+    this.vpnRecordsDir = path.join(this.privateDir, 'vpn');
+    this.vpnStateFile = path.join(this.privateDir, 'vpn-index.json');
   }
 
   async ensure(): Promise<void> {
     await mkdir(path.join(this.publicDir, 'updates'), { recursive: true, mode: 0o755 });
     await mkdir(path.join(this.publicDir, 'files'), { recursive: true, mode: 0o755 });
     await mkdir(this.jamiPublicDir, { recursive: true, mode: 0o755 });
-    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.withdrawnDir, this.jamiRecordsDir, this.intentsDir, this.chromiumRecordsDir]) {
+    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.withdrawnDir, this.jamiRecordsDir, this.intentsDir, this.chromiumRecordsDir, this.vpnRecordsDir]) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
     }
   }
@@ -100,6 +108,22 @@ export class DataLayout {
 
   recordPath(id: string): string {
     return inside(this.addonsDir, `${segment(id)}.json`);
+  }
+
+  /** The folder the VPN index is served from: `prefix` is a URL path such as `/vpn` or `/a/vpn`. */
+  vpnIndexDir(prefix: string): string {
+    const relative = prefix.slice(1);
+    if (!prefix.startsWith('/') || !isSafeRelativePath(relative)) throw refused(prefix);
+    return inside(this.publicDir, relative);
+  }
+
+  /** manifest.json, manifest.json.sig or `<id>.rcc` in the VPN index folder. */
+  vpnServedPath(prefix: string, file: string): string {
+    return inside(this.vpnIndexDir(prefix), segment(file));
+  }
+
+  vpnWithdrawnPath(id: string, file: string): string {
+    return inside(this.withdrawnDir, path.join('vpn', segment(id), segment(file)));
   }
 
   /** A change to an add-on that is under way (see app/change-journal.ts). */

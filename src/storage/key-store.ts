@@ -34,8 +34,12 @@ export interface KeyInfo {
 // Names become file names: no separators, no leading dot (hidden and temp files), bounded length.
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+export function isValidKeyName(name: string): boolean {
+  return typeof name === 'string' && KEY_NAME.test(name);
+}
+
 export function validateKeyName(name: string): void {
-  if (typeof name !== 'string' || !KEY_NAME.test(name)) {
+  if (!isValidKeyName(name)) {
     throw new KeyStoreError(
       'KEY_NAME_INVALID',
       'A key name is 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.',

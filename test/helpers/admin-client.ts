@@ -40,6 +40,15 @@ export class AdminClient {
     return this.request(path, { method: 'POST', body: new URLSearchParams(fields) });
   }
 
+  /** The upload form as a browser sends it: multipart, its CSRF token in the query string. */
+  async upload(bytes: Buffer, fileName: string, fields: Record<string, string> = {}): Promise<Response> {
+    const form = new FormData();
+    form.set('package', new Blob([new Uint8Array(bytes)]), fileName);
+    for (const [name, value] of Object.entries(fields)) form.set(name, value);
+    const csrf = await this.csrf('/admin/upload');
+    return this.request(`/admin/upload?_csrf=${encodeURIComponent(csrf)}`, { method: 'POST', body: form });
+  }
+
   async signIn(username: string, password: string): Promise<Response> {
     const token = await this.csrf();
     return this.post('/admin/login', { _csrf: token, username, password, next: '/admin/' });

@@ -51,3 +51,13 @@ export function buildWithRcc(files: Record<string, string | Buffer>, args: reado
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** A VPN add-on's manifest.json: the fields the client requires, with `fields` on top. */
+export function vpnManifest(id: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return { id, name: `Add-on ${id}`, api_version: '0.1', type: 'message', ...fields };
+}
+
+/** A whole VPN add-on built by Qt's rcc as Mozilla's build.py lays one out (prefix "/"). */
+export function buildVpnAddon(manifest: Record<string, unknown>, files: Record<string, string | Buffer> = {}, args: readonly string[] = []): Buffer {
+  return buildWithRcc({ 'manifest.json': JSON.stringify(manifest, null, 2), ...files }, args);
+}

@@ -136,12 +136,8 @@ describe('Chromium extension versions', () => {
     expect((await admin.request('/admin/chromium/nonexistent')).status).toBe(404);
 
     // The upload form takes an extension ZIP too and answers with what to deploy.
-    const form = new FormData();
     const zip = await buildExtensionZip(extensionManifest({ version: '3.0', name: 'Policy Tool', update_url: `${server.url}/chromium/updates.xml` }));
-    form.set('package', new Blob([new Uint8Array(zip)]), 'tool.zip');
-    form.set('key', 'default');
-    const uploadCsrf = await admin.csrf('/admin/upload');
-    const uploaded = await admin.request(`/admin/upload?_csrf=${encodeURIComponent(uploadCsrf)}`, { method: 'POST', body: form });
+    const uploaded = await admin.upload(zip, 'tool.zip', { key: 'default' });
     const html = await uploaded.text();
     expect(uploaded.status, html).toBe(201);
     expect(html).toContain(`data-copy="${id};${server.url}/chromium/updates.xml"`);

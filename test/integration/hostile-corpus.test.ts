@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
 import { publish, startServer, type TestServer } from '../helpers/server.ts';
 import { snapshotTree } from '../helpers/snapshot.ts';
-import type { HostileCase, HostileTarget } from './hostile/hostile-case.ts';
+import type { HostileCase, HostileTarget, RawAnswer } from './hostile/hostile-case.ts';
 import { manifestCases } from './hostile/manifest-cases.ts';
 import { multipartCases, routeCases } from './hostile/request-cases.ts';
 import { zipCases } from './hostile/zip-cases.ts';
@@ -113,11 +113,24 @@ describe('hostile corpus', () => {
         const rssBefore = process.memoryUsage().rss;
         const peakBefore = process.resourceUsage().maxRSS * 1024;
         delay.reset();
-        const answer = await c.send(target);
+        const cpuBefore = process.cpuUsage();
+        let answer: RawAnswer;
+        try {
+          answer = await c.send(target);
+        } catch (err) {
+          failures.push(`${c.name}: no answer (${(err as Error).message})`);
+          continue;
+        }
         // One real timer turn so the histogram has seen any block that just ended.
         await new Promise((resolve) => setTimeout(resolve, 15));
         const blockedMs = delay.max / 1e6;
-        if (blockedMs > MAX_EVENT_LOOP_DELAY_MS) failures.push(`${c.name}: blocked the event loop for ${Math.round(blockedMs)} ms`);
+        // A case that blocks the loop spends that time computing; a loop that waited because other
+        // processes (browsers in system tests) had the CPU did not. Only the first is a finding.
+        const cpu = process.cpuUsage(cpuBefore);
+        const cpuMs = (cpu.user + cpu.system) / 1000;
+        if (blockedMs > MAX_EVENT_LOOP_DELAY_MS && cpuMs > MAX_EVENT_LOOP_DELAY_MS / 2) {
+          failures.push(`${c.name}: blocked the event loop for ${Math.round(blockedMs)} ms (${Math.round(cpuMs)} ms of CPU)`);
+        }
         const grew = Math.max(process.memoryUsage().rss - rssBefore, process.resourceUsage().maxRSS * 1024 - peakBefore);
         if (grew > MAX_RSS_GROWTH) failures.push(`${c.name}: memory grew by ${Math.round(grew / MiB)} MiB`);
         const statuses = typeof c.status === 'number' ? [c.status] : c.status;

@@ -9,6 +9,7 @@ import { buildJpl, signerFor } from '../helpers/jami-jpl.ts';
 import { jamiPki } from '../helpers/jami-pki.ts';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fixture } from '../unit/vpn/vpn-fixtures.ts';
 
 const nginxPresent = requireTool('nginx') && requireTool('openssl');
 const GUID = '{0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0}';
@@ -60,6 +61,11 @@ describe.skipIf(!nginxPresent)('nginx/outpost.conf with a real nginx', () => {
     server = await startServer({ maxUploadMb: 4, env: { OUTPOST_JAMI_TRUST_ANCHORS: anchor } });
     const jpl = await buildJpl({ id: 'StorePlugin', version: '1.2.0', abis: ['x86_64-linux-gnu'], signWith: signerFor(pki, pki.plugin, pki.org) });
     expect((await publish(server, server.token, jpl, {}, 'package')).status).toBe(201);
+    // A Mozilla VPN add-on, for the signed index folder (named <id>.rcc, as the server requires).
+    const vpnForm = new FormData();
+    vpnForm.set('package', new Blob([new Uint8Array(fixture('zstd'))]), 'message_demo.rcc');
+    const vpn = await fetch(`${server.url}/api/v1/packages`, { method: 'POST', body: vpnForm, headers: { authorization: `Bearer ${server.token}` } });
+    expect(vpn.status).toBe(201);
     // nginx workers run as an unprivileged user: the public tree must be reachable for them,
     // exactly as in a real deployment (the scratch folder itself is created 0700).
     chmodSync(server.dir, 0o755);
@@ -93,6 +99,10 @@ describe.skipIf(!nginxPresent)('nginx/outpost.conf with a real nginx', () => {
       files[`${GUID} 3.0`]!,
       `/updates/unknown@example.org/update.rdf`,
       `/files/unknown@example.org/unknown-1.0.xpi`,
+      '/vpn/manifest.json',
+      '/vpn/manifest.json.sig',
+      '/vpn/message_demo.rcc',
+      '/vpn/nobody.rcc',
       `/api/v1/addons`,
       `/healthz`,
     ];

@@ -11,6 +11,7 @@ import { serveCommand } from './serve.ts';
 import { signCommand } from './sign.ts';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.ts';
 import { verifyCommand } from './verify.ts';
+import { verifyIndexCommand } from './verify-index.ts';
 import { restoreCommand, withdrawCommand } from './versions.ts';
 
 /** Every `outpost` command, in the order `outpost --help` lists them. */
@@ -25,6 +26,7 @@ export const commands: readonly Command[] = [
   hashCommand,
   signCommand,
   verifyCommand,
+  verifyIndexCommand,
   installKeyCommand,
   chromiumUrlCommand,
   publishCommand,

@@ -24,7 +24,7 @@ ${REMOTE_HELP}
   --update-info-url  page shown as the release notes of this version (http:// or https://)
   --release-notes    [LOCALE=]FILE: plain-text release notes that the server hosts (UTF-8, at most 64 KiB in all); without LOCALE= for every language, with it (de=notes.de.txt, pt-BR=…) for one. Repeat it for more languages.
 
-Prints what was published, its download URL and the manifest URL clients poll (update.json for a WebExtension, update.rdf for an install.rdf add-on).
+Prints what was published, its download URL and the manifest URL clients poll (update.json for a WebExtension, update.rdf for an install.rdf add-on, the signed index for a Mozilla VPN add-on, which must be named <id>.rcc).
 
 Example:
   export OUTPOST_SERVER=https://example.org/outpost/ OUTPOST_TOKEN=...
@@ -131,7 +131,8 @@ function report(answer: UploadResponse, endpoint: URL, server: URL, ctx: CliCont
   if (answer.sha256 && result.sha256.toLowerCase() !== answer.sha256) {
     return fail(`the server stored bytes with sha256 ${result.sha256}, but the file sent has sha256 ${answer.sha256}; publish again`);
   }
-  ctx.stdout(`Published ${result.id} ${result.version} (${result.type}, ${result.size} bytes, sha256 ${result.sha256})\n`);
+  // A VPN add-on has no version (its index lists one current file per id).
+  ctx.stdout(`Published ${result.id}${result.version ? ` ${result.version}` : ''} (${result.type}, ${result.size} bytes, sha256 ${result.sha256})\n`);
   ctx.stdout(`Download: ${result.download}\n`);
   if (result.manifest) ctx.stdout(`Manifest: ${result.manifest}\n`);
   if (result.store) ctx.stdout(`Store: ${result.store}\n`);
@@ -143,12 +144,12 @@ function report(answer: UploadResponse, endpoint: URL, server: URL, ctx: CliCont
 function asPublished(body: unknown): Published | undefined {
   if (!isRecord(body) || !isRecord(body.links)) return undefined;
   const { id, version, type, sha256, size } = body;
-  const { download, updateRdf, updateJson, storeVersions } = body.links;
+  const { download, updateRdf, updateJson, storeVersions, index } = body.links;
   if (typeof id !== 'string' || typeof version !== 'string' || typeof type !== 'string') return undefined;
   if (typeof sha256 !== 'string' || typeof size !== 'number' || typeof download !== 'string') return undefined;
   const warnings = Array.isArray(body.warnings) ? body.warnings.map(warningText) : [];
-  // Servers before links.updateJson only name update.rdf.
-  const manifest = typeof updateJson === 'string' ? updateJson : typeof updateRdf === 'string' ? updateRdf : undefined;
+  // Servers before links.updateJson only name update.rdf; a VPN add-on's clients poll the signed index.
+  const manifest = [updateJson, updateRdf, index].find((link): link is string => typeof link === 'string');
   return {
     id: clean(id),
     version: clean(version),

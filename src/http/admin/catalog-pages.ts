@@ -4,6 +4,7 @@ import type { Actor } from '../../app/publish.ts';
 import { discardStaged, packageUpload } from '../upload.ts';
 import { releaseNotesFrom } from '../release-notes-fields.ts';
 import { chromiumDeployment } from '../chromium-view.ts';
+import { VPN_ADDON_TYPE } from '../../app/vpn-publish.ts';
 import { addonListing } from './addon-listing.ts';
 import { requireCsrf } from './guard.ts';
 import { pageNumber, pagerLinks } from './paging.ts';
@@ -52,6 +53,10 @@ export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (r
         const deployment = chromiumDeployment(config.publicUrl, result.id);
         const name = outpost.chromiumRecords.get(result.id)?.versions.find((v) => v.version === result.version)?.name ?? result.id;
         return void (await uploadPage(req, res, { result: { ...result, name, chromium: deployment } }, status));
+      }
+      if (result.type === VPN_ADDON_TYPE) {
+        const name = outpost.vpnRecords.get(result.id)?.name ?? result.id;
+        return void (await uploadPage(req, res, { result: { ...result, name, vpn: result.links } }, status));
       }
       const record = catalog.get(result.id)!;
       const version = record.versions.find((v) => v.version === result.version)!;

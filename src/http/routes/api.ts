@@ -10,6 +10,7 @@ import { requireToken } from '../auth.ts';
 import { discardStaged, packageUpload } from '../upload.ts';
 import { releaseNotesFrom } from '../release-notes-fields.ts';
 import { chromiumApiRoutes, type ChromiumApiDeps } from './chromium-api.ts';
+import { vpnApiRoutes, type VpnApiDeps } from './vpn-api.ts';
 
 export interface ApiDeps {
   publish: PublishService;
@@ -22,6 +23,8 @@ export interface ApiDeps {
   publicUrl: string;
   /** Chromium extensions' listing and version changes; absent in apps built without them. */
   chromium?: Omit<ChromiumApiDeps, 'publicUrl' | 'actor'>;
+  /** Mozilla VPN add-ons: listing, withdraw and the index key; absent in apps built without them. */
+  vpn?: Omit<VpnApiDeps, 'actor'>;
 }
 
 function tokenActor(req: Request): Actor {
@@ -106,5 +109,6 @@ export function apiRoutes(deps: ApiDeps): Router {
   });
 
   if (deps.chromium) router.use(chromiumApiRoutes({ ...deps.chromium, publicUrl: deps.publicUrl, actor: tokenActor }));
+  if (deps.vpn) router.use(vpnApiRoutes({ ...deps.vpn, actor: tokenActor }));
   return router;
 }

@@ -93,9 +93,10 @@ export function gupdateCases(): HostileCase[] {
     check('prod twice', `prod=a&prod=b&${app(victim)}`, 400, INVALID),
     check('acceptformat twice', `acceptformat=crx3&acceptformat=crx2&${app(victim)}`, 400, INVALID),
     check('15 KB of unknown parameters and no x=', junk(15_000), 400, INVALID),
-    // Node's HTTP parser stops request heads over 16 KiB before the app sees them (431, no body).
-    check('a query just over 16 KiB', `${app(victim)}&${junk(16 * 1024)}`, [400, 431], (a) => (a.status === 400 && !a.body.includes(TOO_LARGE) ? 'not CRX_UPDATE_QUERY_TOO_LARGE' : undefined)),
-    check('a 100 KB query', `${app(victim)}&${junk(100_000)}`, [400, 414, 431], noInjectedHeader),
+    // Node's HTTP parser stops request heads over 16 KiB before the app sees them: 431, no body
+    // (src/http/client-errors.ts makes sure the answer arrives rather than a reset connection).
+    check('a query just over 16 KiB', `${app(victim)}&${junk(16 * 1024)}`, 431, noInjectedHeader),
+    check('a 100 KB query', `${app(victim)}&${junk(100_000)}`, 431, noInjectedHeader),
   );
   cases.push({
     category: 'gupdate',

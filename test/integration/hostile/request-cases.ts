@@ -74,6 +74,7 @@ export function routeCases(): HostileCase[] {
     ['/jami/download', () => '/jami/download'],
     ['/jami/icons', () => '/jami/icons'],
     ['/chromium', () => '/chromium'],
+    ['/vpn', () => '/vpn'],
   ];
   const dotdots = ['../..', '%2e%2e/%2e%2e', '..%2f..%2f..', '%2e%2e%2f%2e%2e%2f%2e%2e', '%252e%252e/%252e%252e', '..%5c..%5c..', '%c0%ae%c0%ae/%c0%ae%c0%ae'];
   for (const [label, prefix] of prefixes) {
@@ -99,6 +100,8 @@ export function routeCases(): HostileCase[] {
     route('/chromium/updates.xml with a raw ../ in x', [400], () => '/chromium/updates.xml?x=id%3D../../private/tokens.json', 'GET', false, 'CRX_UPDATE_QUERY_INVALID'),
     route('/chromium/updates.xml/../../private', NOT_FOUND, () => '/chromium/updates.xml/..%2f..%2fprivate/tokens.json'),
     route('/updates/<traversal>/updates.xml', NOT_FOUND, () => `/updates/${enc('../private')}/updates.xml`),
+    route('/vpn/ atomic-write temp file', NOT_FOUND, () => '/vpn/.manifest.json.0123456789ab.tmp'),
+    route('DELETE /api/v1/vpn/<traversal> with a token', NOT_FOUND, () => `/api/v1/vpn/${enc('../../private/tokens.json')}`, 'DELETE', true),
     route('/api/v1/addons/<traversal> with a token', NOT_FOUND, () => `/api/v1/addons/${enc('../../private/tokens.json')}`, 'GET', true),
     route('DELETE a victim version with the attacker token', [403], (t) => `/api/v1/addons/${enc(t.victimId)}/versions/${enc(t.victimVersion)}`, 'DELETE', true, 'ADDON_OWNED_BY_OTHER_KEY'),
     route('DELETE a traversal version of the victim', [403, 404], (t) => `/api/v1/addons/${enc(t.victimId)}/versions/${enc('../../x')}`, 'DELETE', true),

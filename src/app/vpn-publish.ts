@@ -1,0 +1,212 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { OutpostError } from '../errors.ts';
+import { RCC } from '../limits.ts';
+import { writeFileAtomic } from '../storage/atomic-write.ts';
+import type { AuditLog } from '../storage/audit-log.ts';
+import type { DataLayout } from '../storage/data-layout.ts';
+import type { VpnRecord, VpnStore } from '../storage/vpn-store.ts';
+import { inspectVpnAddon, type VpnAddon } from '../vpn/vpn-addon.ts';
+import { VpnError } from '../vpn/vpn-errors.ts';
+import { exists, move } from './addon-changes.ts';
+import type { KeyedLock } from './keyed-lock.ts';
+import type { Actor, PublishResult, StagedUpload } from './publish.ts';
+import type { VpnIndexPublicKey } from './vpn-index-key.ts';
+import { INDEX_FILE, SIGNATURE_FILE, type VpnIndexWriter } from './vpn-index-writer.ts';
+
+export type VpnPublishErrorCode = 'ADDON_OWNED_BY_OTHER_KEY' | 'ADDON_ID_CASE_CONFLICT' | 'ADDON_NOT_FOUND';
+export class VpnPublishError extends OutpostError<VpnPublishErrorCode> {}
+
+export const VPN_ADDON_TYPE = 'vpn-addon';
+/**
+ * One lock for every VPN change: each one re-renders the whole index (a few add-ons, a few KB)
+ * and issues the next serial, so they are taken one at a time.
+ */
+export const VPN_LOCK = 'vpn-index';
+
+export interface VpnPublishDeps {
+  layout: DataLayout;
+  records: VpnStore;
+  index: VpnIndexWriter;
+  publicKey: () => Promise<VpnIndexPublicKey>;
+  lock: KeyedLock;
+  audit?: AuditLog;
+  publicUrl: string;
+  /** OUTPOST_VPN_PREFIX */
+  prefix: string;
+  now?: () => Date;
+}
+
+export interface VpnLinks {
+  rcc: string;
+  index: string;
+  signature: string;
+}
+
+/** The record new bytes make: a new add-on, a replacement (the old sha256 joins the history), or a withdrawn one back. */
+export function nextVpnRecord(previous: VpnRecord | undefined, addon: VpnAddon, change: { keyName: string; at: string; size: number }): VpnRecord {
+  const { at } = change;
+  const replaced = previous && previous.sha256 !== addon.sha256 ? [{ sha256: previous.sha256, publishedAt: previous.publishedAt, replacedAt: at }] : [];
+  return {
+    id: addon.manifest.id,
+    name: addon.manifest.name,
+    type: addon.manifest.type,
+    publisherKey: previous?.publisherKey ?? change.keyName,
+    sha256: addon.sha256,
+    size: change.size,
+    conditions: addon.manifest.conditions,
+    createdAt: previous?.createdAt ?? at,
+    publishedAt: at,
+    updatedAt: at,
+    revision: (previous?.revision ?? 0) + 1,
+    history: [...(previous?.history ?? []), ...replaced],
+  };
+}
+
+/**
+ * Publishing and withdrawing Mozilla VPN add-ons. The index has no versions: each id has one
+ * current .rcc, which new bytes replace. Writes go .rcc (temp, then rename) → record → index
+ * (manifest.json, then .sig) → audit entry; a failure puts back what was written, and a crash is
+ * repaired at start (vpn-repair.ts) from the records, which are the truth.
+ */
+export class VpnPublishService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: VpnPublishDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  links(id: string): VpnLinks {
+    const base = `${this.deps.publicUrl}${this.deps.prefix}`;
+    return { rcc: `${base}/${encodeURIComponent(`${id}.rcc`)}`, index: `${base}/${INDEX_FILE}`, signature: `${base}/${SIGNATURE_FILE}` };
+  }
+
+  servedPath(id: string): string {
+    return this.deps.layout.vpnServedPath(this.deps.prefix, `${id}.rcc`);
+  }
+
+  publicKey(): Promise<VpnIndexPublicKey> {
+    return this.deps.publicKey();
+  }
+
+  async publish(upload: StagedUpload, actor: Actor): Promise<PublishResult> {
+    // Checked before the file is read: the upload limit is far above what an add-on may be.
+    if (upload.size > RCC.maxFileBytes) throw new VpnError('VPN_RCC_TOO_LARGE', `The add-on is ${upload.size} bytes; a VPN add-on may have at most ${RCC.maxFileBytes}.`);
+    const bytes = await readFile(upload.path);
+    // Ids are file names: a named upload must be <id>.rcc (the client fetches it by that name).
+    const addon = inspectVpnAddon(bytes, { fileName: upload.originalName || undefined, now: this.now() });
+    const { id } = addon.manifest;
+    const outcome = await this.deps.lock.run(VPN_LOCK, async () => {
+      const previous = this.deps.records.get(id);
+      if (previous) this.checkOwner(previous, actor);
+      const sameName = previous ? undefined : this.deps.records.idIgnoringCase(id);
+      if (sameName) throw new VpnPublishError('ADDON_ID_CASE_CONFLICT', `The VPN add-on "${sameName}" exists; "${id}" differs only in case, which many file systems cannot tell apart.`);
+      if (previous && !previous.withdrawnAt && previous.sha256 === addon.sha256) return { created: false, record: previous, serial: undefined, replaced: undefined };
+      const record = nextVpnRecord(previous, addon, { keyName: actor.keyName, at: this.now().toISOString(), size: bytes.length });
+      const replaced = previous && previous.sha256 !== addon.sha256 ? previous.sha256 : undefined;
+      return { created: true, record, serial: await this.place(previous, record, bytes), replaced };
+    });
+    if (outcome.created) {
+      await this.deps.audit?.record({
+        actor: actor.name,
+        action: 'publish',
+        target: id,
+        revision: outcome.record.revision,
+        details: { type: VPN_ADDON_TYPE, sha256: addon.sha256, serial: outcome.serial, ...(outcome.replaced ? { replaced: outcome.replaced } : {}) },
+        ...(actor.ip ? { ip: actor.ip } : {}),
+      });
+    }
+    const { rcc, index, signature } = this.links(id);
+    return {
+      status: outcome.created ? 'created' : 'unchanged',
+      id,
+      // The index has no versions; the field stays a string for clients that read every kind.
+      version: '',
+      type: VPN_ADDON_TYPE,
+      sha256: addon.sha256,
+      size: bytes.length,
+      links: { download: rcc, index, signature },
+      warnings: addon.warnings.map((w) => `${w.message} [${w.code}]`),
+      ...(outcome.serial !== undefined ? { serial: outcome.serial } : {}),
+    };
+  }
+
+  private checkOwner(record: VpnRecord, actor: Actor): void {
+    if (record.publisherKey !== actor.keyName && !actor.admin) {
+      throw new VpnPublishError('ADDON_OWNED_BY_OTHER_KEY', `The VPN add-on ${record.id} belongs to another publisher key; use a token of that key.`);
+    }
+  }
+
+  /** .rcc → record → index. Returns the serial of the index that names the new bytes. */
+  private async place(previous: VpnRecord | undefined, record: VpnRecord, bytes: Buffer): Promise<number> {
+    const served = this.servedPath(record.id);
+    // Kept to put back if a later step fails: the served name is replaced in place.
+    const before = previous && !previous.withdrawnAt ? await readFile(served).catch(() => undefined) : undefined;
+    await this.deps.index.ready();
+    let indexTouched = false;
+    try {
+      await mkdir(path.dirname(served), { recursive: true, mode: 0o755 });
+      await writeFileAtomic(served, bytes, { mode: 0o644 });
+      await this.deps.records.save(record);
+      indexTouched = true;
+      return (await this.deps.index.publish()).serial;
+    } catch (err) {
+      // Every step is tried even when one fails: no served file may outlive its record.
+      await this.deps.records.restore(record.id, previous).catch(() => undefined);
+      await (before ? writeFileAtomic(served, before, { mode: 0o644 }) : rm(served, { force: true })).catch(() => undefined);
+      if (indexTouched) await this.deps.index.publish().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Out of the index at once, then the file aside. Idempotent: a withdrawn add-on answers as it is. */
+  withdraw(id: string, actor: Actor): Promise<VpnRecord> {
+    return this.deps.lock.run(VPN_LOCK, async () => {
+      const previous = this.deps.records.get(id);
+      if (!previous) throw new VpnPublishError('ADDON_NOT_FOUND', `No VPN add-on ${id}.`);
+      this.checkOwner(previous, actor);
+      if (previous.withdrawnAt) {
+        await this.putAside(previous);
+        return previous;
+      }
+      const at = this.now().toISOString();
+      const record: VpnRecord = { ...previous, withdrawnAt: at, updatedAt: at, revision: previous.revision + 1 };
+      await this.deps.index.ready();
+      let serial: number;
+      try {
+        await this.deps.records.save(record);
+        serial = (await this.deps.index.publish()).serial;
+      } catch (err) {
+        await this.deps.records.restore(id, previous).catch(() => undefined);
+        await this.deps.index.publish().catch(() => undefined);
+        throw err;
+      }
+      await this.putAside(record);
+      await this.deps.audit?.record({
+        actor: actor.name,
+        action: 'withdraw',
+        target: id,
+        revision: record.revision,
+        details: { type: VPN_ADDON_TYPE, sha256: record.sha256, serial },
+        ...(actor.ip ? { ip: actor.ip } : {}),
+      });
+      return record;
+    });
+  }
+
+  /** A withdrawn add-on's .rcc, moved out of the public tree (kept under its sha256). */
+  async putAside(record: VpnRecord): Promise<void> {
+    const served = this.servedPath(record.id);
+    if (await exists(served)) await move(served, this.deps.layout.vpnWithdrawnPath(record.id, `${record.sha256}.rcc`), 0o700);
+  }
+
+  /** Re-signs the index when it is no longer current (hourly while serving; see isCurrent). */
+  refresh(): Promise<boolean> {
+    return this.deps.lock.run(VPN_LOCK, async () => {
+      if (this.deps.records.size === 0 && !(await this.deps.index.exists())) return false;
+      if (await this.deps.index.isCurrent()) return false;
+      await this.deps.index.publish();
+      return true;
+    });
+  }
+}

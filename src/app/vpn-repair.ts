@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { isOutpostError } from '../errors.ts';
+import type { AuditLog } from '../storage/audit-log.ts';
+import type { DataLayout } from '../storage/data-layout.ts';
+import type { VpnStore } from '../storage/vpn-store.ts';
+import { inspectVpnAddon } from '../vpn/vpn-addon.ts';
+import { INDEX_FILE, SIGNATURE_FILE, type VpnIndexWriter } from './vpn-index-writer.ts';
+import { nextVpnRecord, VPN_ADDON_TYPE, type VpnPublishService } from './vpn-publish.ts';
+
+export interface VpnRepairDeps {
+  layout: DataLayout;
+  records: VpnStore;
+  index: VpnIndexWriter;
+  service: VpnPublishService;
+  prefix: string;
+  audit?: AuditLog;
+  now?: () => Date;
+}
+
+export interface VpnRepairReport {
+  /** Add-ons whose served file did not match their record. */
+  repaired: string[];
+  /** .rcc files no active record names, removed from the index folder. */
+  removed: string[];
+  /** The index was rendered and signed again (with a new serial). */
+  reindexed: boolean;
+  /** What start-up could not put right; the operator's to look at. */
+  problems: string[];
+}
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** After OUTPOST_VPN_PREFIX changed: our files leave the old folder, so nothing stale is served there. */
+async function removeOldIndex(layout: DataLayout, oldPrefix: string): Promise<void> {
+  let dir: string;
+  try {
+    dir = layout.vpnIndexDir(oldPrefix);
+  } catch {
+    return; // a hand-edited state file: nothing of ours can be there
+  }
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name === INDEX_FILE || name === SIGNATURE_FILE || name.endsWith('.rcc')) await rm(path.join(dir, name), { force: true });
+  }
+  await rmdir(dir).catch(() => undefined); // only when nothing else is left in it
+}
+
+/**
+ * Start-up: the records are the truth for the index folder. A withdrawn add-on's file goes aside;
+ * a served file whose bytes differ from its record is the new upload of a publish that died after
+ * the rename and before its record was saved, so that publish is finished (its owner was checked
+ * before the rename); .rcc files no active record names are removed; and the index is signed
+ * again unless it verifies, names exactly the active records and has half its validity left.
+ */
+export async function reconcileVpn(deps: VpnRepairDeps): Promise<VpnRepairReport> {
+  const report: VpnRepairReport = { repaired: [], removed: [], reindexed: false, problems: [] };
+  const state = await deps.index.state();
+  if (state && state.prefix !== deps.prefix) await removeOldIndex(deps.layout, state.prefix);
+  for (const record of deps.records.list()) {
+    if (record.withdrawnAt) {
+      await deps.service.putAside(record);
+      continue;
+    }
+    const served = await readFile(deps.service.servedPath(record.id)).catch(() => undefined);
+    if (!served) {
+      report.problems.push(`${record.id}.rcc is missing from the index folder; publish it again or withdraw it`);
+    } else if (sha256(served) !== record.sha256) {
+      await finishPublish(deps, record.id, served, report);
+    }
+  }
+  const dir = deps.layout.vpnIndexDir(deps.prefix);
+  const named = new Set(deps.records.active().map((r) => `${r.id}.rcc`));
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name.endsWith('.rcc') && !named.has(name)) {
+      await rm(path.join(dir, name), { force: true });
+      report.removed.push(name);
+    }
+  }
+  report.reindexed = await deps.service.refresh();
+  return report;
+}
+
+async function finishPublish(deps: VpnRepairDeps, id: string, bytes: Buffer, report: VpnRepairReport): Promise<void> {
+  const previous = deps.records.get(id)!;
+  const at = (deps.now?.() ?? new Date()).toISOString();
+  try {
+    const addon = inspectVpnAddon(bytes, { fileName: `${id}.rcc` });
+    const record = nextVpnRecord(previous, addon, { keyName: previous.publisherKey, at, size: bytes.length });
+    await deps.records.save(record);
+    await deps.audit?.record({
+      actor: 'startup-repair',
+      action: 'publish',
+      target: id,
+      revision: record.revision,
+      details: { type: VPN_ADDON_TYPE, sha256: record.sha256, replaced: previous.sha256, finished: 'a publish interrupted before its record was saved' },
+    });
+    report.repaired.push(id);
+  } catch (err) {
+    if (!isOutpostError(err)) throw err;
+    report.problems.push(`${id}.rcc does not match its record and is no valid add-on (${err.code}); publish it again`);
+  }
+}
