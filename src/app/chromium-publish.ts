@@ -20,6 +20,7 @@ import type { AuditLog } from '../storage/audit-log.ts';
 import type { ChromiumRecord, ChromiumStore, ChromiumVersion } from '../storage/chromium-store.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
 import { openZipFile, openZipFileAt } from '../storage/file-zip-source.ts';
+import { removeStreamFile } from '../storage/stream-file.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { Actor, PublishResult, StagedUpload } from './publish.ts';
 
@@ -116,12 +117,12 @@ export class ChromiumPublishService {
     const target = path.join(this.deps.layout.tmpDir, `crx-${randomBytes(12).toString('hex')}`);
     const hash = createHash('sha256').update(header);
     const count = { bytes: header.length };
+    const out = createWriteStream(target, { flags: 'wx', mode: 0o600 });
     try {
-      const out = createWriteStream(target, { flags: 'wx', mode: 0o600 });
       out.write(header);
       await pipeline(createReadStream(upload.path, { highWaterMark: 1 << 20 }), tap(hash, count), out);
     } catch (err) {
-      await rm(target, { force: true });
+      await removeStreamFile(out, target);
       throw err;
     }
     return { path: target, size: count.bytes, sha256: hash.digest('hex'), id: signer.extensionId, developerKeySpki: signer.publicKeySpki, manifest, packedBy: 'server' };

@@ -7,6 +7,7 @@ import { Transform } from 'node:stream';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer, { MulterError, type StorageEngine } from 'multer';
 import type { StagedUpload } from '../app/publish.ts';
+import { removeStreamFile } from '../storage/stream-file.ts';
 import { ApiError } from './api-error.ts';
 
 /**
@@ -28,9 +29,10 @@ class HashingTmpStorage implements StorageEngine {
       },
     });
     // A 1 MiB write buffer lets receiving, hashing and writing overlap instead of taking turns.
-    const staged = pipeline(file.stream, tap, createWriteStream(target, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 })).then(
+    const out = createWriteStream(target, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 });
+    const staged = pipeline(file.stream, tap, out).then(
       () => cb(null, { path: target, size, ...({ sha256: sha256.digest('hex') } as object) }),
-      (err) => rm(target, { force: true }).finally(() => cb(err)),
+      (err) => removeStreamFile(out, target).finally(() => cb(err)),
     );
     // multer may report a broken body before this file's stream has failed and been removed;
     // the middleware waits for it so a refusal never leaves a temp file behind its answer.
