@@ -69,6 +69,18 @@ describe('outpost verify-index', () => {
     const replayed = await run('verify-index', indexUrl(), '--key', 'index.pem', '--min-serial', String(serial + 1));
     expect(replayed.code).toBe(1);
     expect(replayed.stderr).toContain('[VPN_INDEX_ROLLBACK]');
+
+    // An index as Mozilla signs it (no serial, no expiry): only --signature-only accepts it.
+    const plain = Buffer.from(JSON.stringify({ api_version: '0.1', addons: [{ id: 'message_demo', sha256: sha }] }));
+    writeFileSync(path.join(folder, 'manifest.json'), plain);
+    writeFileSync(path.join(folder, 'manifest.json.sig'), signIndex(plain, await server.outpost.keys.signer('vpn')));
+    expect((await run('verify-index', 'copy', '--key', 'index.pem')).stderr).toContain('[VPN_INDEX_EXPIRED]');
+    const signatureOnly = await run('verify-index', 'copy', '--key', 'index.pem', '--signature-only');
+    expect(signatureOnly).toMatchObject({ code: 0 });
+    expect(signatureOnly.stdout).toContain('signature valid, serial none, expires never said (not checked), 1 add-on');
+    expect((await run('verify-index', 'copy', '--key', 'index.pem', '--signature-only', '--min-serial', '3')).code).toBe(2);
+    writeFileSync(path.join(folder, 'manifest.json'), plain.toString('utf8').replace(sha, 'f'.repeat(64)));
+    expect((await run('verify-index', 'copy', '--key', 'index.pem', '--signature-only')).stderr).toContain('[VPN_INDEX_SIGNATURE_INVALID]');
   });
 
   it('explains bad input in one line', async () => {
