@@ -139,7 +139,12 @@ export const RCC = limits({
   compressionRatioMinBytes: MiB,
   /** libzstd's default windowLogMax (27): the client's Qt refuses frames that need a larger window. */
   maxZstdWindowBytes: 128 * MiB,
+  /** 1: zstd entries are decoded; 0: refused (see rcc-inflate.ts; the server uses RCC_SERVING). */
+  decodeZstd: 1,
 });
+
+/** What the server reads uploads with: zstd decoding is not yet bounded in time, so it is off. */
+export const RCC_SERVING = Object.freeze({ ...RCC, decodeZstd: 0 });
 
 /** The add-on index (manifest.json) and its signature. */
 export const VPN = limits({

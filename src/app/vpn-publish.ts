@@ -1,3 +1,4 @@
+import { RCC_SERVING } from '../limits.ts';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { OutpostError } from '../errors.ts';
@@ -94,7 +95,7 @@ export class VpnPublishService {
     if (upload.size > RCC.maxFileBytes) throw new VpnError('VPN_RCC_TOO_LARGE', `The add-on is ${upload.size} bytes; a VPN add-on may have at most ${RCC.maxFileBytes}.`);
     const bytes = await readFile(upload.path);
     // Ids are file names: a named upload must be <id>.rcc (the client fetches it by that name).
-    const addon = inspectVpnAddon(bytes, { fileName: upload.originalName || undefined, now: this.now() });
+    const addon = inspectVpnAddon(bytes, { fileName: upload.originalName || undefined, now: this.now(), limits: RCC_SERVING });
     const { id } = addon.manifest;
     const outcome = await this.deps.lock.run(VPN_LOCK, async () => {
       const previous = this.deps.records.get(id);

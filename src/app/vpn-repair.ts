@@ -1,3 +1,4 @@
+import { RCC_SERVING } from '../limits.ts';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -85,7 +86,7 @@ async function finishPublish(deps: VpnRepairDeps, id: string, bytes: Buffer, rep
   const previous = deps.records.get(id)!;
   const at = (deps.now?.() ?? new Date()).toISOString();
   try {
-    const addon = inspectVpnAddon(bytes, { fileName: `${id}.rcc` });
+    const addon = inspectVpnAddon(bytes, { fileName: `${id}.rcc`, limits: RCC_SERVING });
     const record = nextVpnRecord(previous, addon, { keyName: previous.publisherKey, at, size: bytes.length });
     await deps.records.save(record);
     await deps.audit?.record({

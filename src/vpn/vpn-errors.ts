@@ -6,6 +6,7 @@ import { OutpostError } from '../errors.ts';
  */
 export type VpnErrorCode =
   // The Qt resource file (.rcc)
+  | 'VPN_RCC_ZSTD_UNSUPPORTED' // a zstd-compressed entry (not decoded until decoding is bounded in time)
   | 'VPN_RCC_INVALID' // not "qres", truncated, overlapping or unreferenced bytes, a bad tree, bad compressed data
   | 'VPN_RCC_UNSUPPORTED_VERSION' // a format version other than 1, 2 or 3
   | 'VPN_RCC_TOO_LARGE' // the file itself is over RCC.maxFileBytes (413, like any oversized upload)

@@ -26,7 +26,8 @@ describe('Mozilla VPN add-ons', () => {
   let token: string;
   let otherToken: string;
   let scratch: string;
-  const demo = fixture('zstd');
+  // Stored entries: the server refuses zstd entries until their decoding is bounded in time.
+  const demo = fixture('none');
 
   const send = async (bytes: Buffer, fileName: string, as = token) => {
     const form = new FormData();
@@ -149,7 +150,7 @@ describe('Mozilla VPN add-ons', () => {
       [demo.subarray(0, demo.length - 9), 'message_demo.rcc', 'VPN_RCC_INVALID'],
       [demo, 'another_id.rcc', 'VPN_ID_MISMATCH'],
       [demo, 'message_demo.bin', 'VPN_ID_MISMATCH'],
-      [fixture('prefixed'), 'message_demo.rcc', 'VPN_MANIFEST_MISSING'],
+      [fixture('zstd'), 'message_demo.rcc', 'VPN_RCC_ZSTD_UNSUPPORTED'],
       [Buffer.concat([Buffer.from('qres'), Buffer.alloc(3)]), 'x.rcc', 'VPN_RCC_INVALID'],
     ];
     if (haveRcc) {
@@ -167,7 +168,7 @@ describe('Mozilla VPN add-ons', () => {
   it('answers the admin upload form with the index to use', async () => {
     const admin = new AdminClient(server.url);
     expect((await admin.signIn('admin', server.firstRun.admin!.password)).status).toBe(303);
-    const res = await admin.upload(fixture('v2'), 'message_demo.rcc', { key: 'default' });
+    const res = await admin.upload(fixture('none'), 'message_demo.rcc', { key: 'default' });
     const html = await res.text();
     expect(res.status, html).toBe(201);
     expect(html).toContain(`data-copy="${server.url}/vpn/manifest.json"`);

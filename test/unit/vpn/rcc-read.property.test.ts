@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { RCC_SERVING } from '../../../src/limits.ts';
 import { readRcc } from '../../../src/vpn/rcc-read.ts';
+import { VpnError } from '../../../src/vpn/vpn-errors.ts';
 import { rccOf } from './rcc-build.ts';
 import { fixture, FIXTURES, onlyVpnErrors } from './vpn-fixtures.ts';
 
@@ -47,22 +49,25 @@ function compressedRange(bytes: Buffer, isCompressed: (stored: Buffer) => boolea
 }
 
 describe('readRcc properties', () => {
+  // Mutations are read as the server reads uploads (RCC_SERVING: zstd entries refused). With zstd
+  // decoding on, this property found a frame on which fzstd spins without end (CI, 2026-11-30):
+  // decoding stays off for uploads until it is bounded in time, and these properties cover it again then.
   it('answers any mutation of a real file with its files or a VpnError', () => {
     fc.assert(
       fc.property(fc.constantFrom(...names), fc.array(edit, { minLength: 1, maxLength: 6 }), (name, edits) => {
-        onlyVpnErrors(() => readRcc(mutate(originals[name], edits)));
+        onlyVpnErrors(() => readRcc(mutate(originals[name], edits), RCC_SERVING));
       }),
       { numRuns: 3000 },
     );
   });
 
-  it('answers any mutation inside a zstd frame with the file or a VpnError', () => {
+  it('refuses a zstd entry whatever its frame holds, before decoding it', () => {
     const [from, to] = compressedRange(originals.zstd, (stored) => stored.readUInt32LE(0) === 0xfd2fb528);
     fc.assert(
       fc.property(fc.array(edit.filter((e) => e.kind === 'set'), { minLength: 1, maxLength: 4 }), (edits) => {
-        onlyVpnErrors(() => readRcc(mutate(originals.zstd, edits, from + 4, to)));
+        expect(() => readRcc(mutate(originals.zstd, edits, from + 4, to), RCC_SERVING)).toThrow(VpnError);
       }),
-      { numRuns: 3000 },
+      { numRuns: 300 },
     );
   });
 
@@ -79,7 +84,7 @@ describe('readRcc properties', () => {
   it('answers arbitrary bytes after "qres" with a VpnError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (tail) => {
-        onlyVpnErrors(() => readRcc(Buffer.concat([Buffer.from('qres\0\0\0\x03'), tail])));
+        onlyVpnErrors(() => readRcc(Buffer.concat([Buffer.from('qres\0\0\0\x03'), tail]), RCC_SERVING));
       }),
       { numRuns: 2000 },
     );
