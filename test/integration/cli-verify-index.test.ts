@@ -12,13 +12,13 @@ describe('outpost verify-index', () => {
   let server: TestServer;
   const { cwd, run } = cliRunner();
   let serial: number;
-  const sha = crypto.createHash('sha256').update(fixture('zstd')).digest('hex');
+  const sha = crypto.createHash('sha256').update(fixture('none')).digest('hex');
   const indexUrl = () => `${server.url}/vpn/manifest.json`;
 
   beforeAll(async () => {
     server = await startServer();
     const form = new FormData();
-    form.set('package', new Blob([new Uint8Array(fixture('zstd'))]), 'message_demo.rcc');
+    form.set('package', new Blob([new Uint8Array(fixture('none'))]), 'message_demo.rcc');
     const res = await fetch(`${server.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${server.token}` } });
     expect(res.status).toBe(201);
     serial = ((await res.json()) as { serial: number }).serial;

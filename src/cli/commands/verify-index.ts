@@ -57,7 +57,7 @@ function minSerialOption(text: string | undefined): number | undefined {
 
 export const verifyIndexCommand: Command = {
   path: ['verify-index'],
-  usage: 'verify-index <url|file> --key <der|pem file> [--min-serial N | --signature-only]',
+  usage: 'verify-index <url|file> --key F [--min-serial N|--signature-only]',
   summary: 'Check a signed Mozilla VPN add-on index: signature, expiry, serial.',
   help: `Reads manifest.json and manifest.json.sig next to it (an http:// or https:// URL is fetched, at most ${VPN.maxIndexBytes / 1024 / 1024} MiB, 30 seconds; a URL ending in "/" or a folder means its manifest.json), checks the RSA PKCS#1 v1.5 SHA-256 signature over the exact bytes with the index key, the shape the VPN client checks, and that "expires" is still ahead. With --min-serial, an index whose "serial" is below N is refused: a replay of an older index.
 
