@@ -63,7 +63,7 @@ describe.skipIf(!nginxPresent)('nginx/outpost.conf with a real nginx', () => {
     expect((await publish(server, server.token, jpl, {}, 'package')).status).toBe(201);
     // A Mozilla VPN add-on, for the signed index folder (named <id>.rcc, as the server requires).
     const vpnForm = new FormData();
-    vpnForm.set('package', new Blob([new Uint8Array(fixture('zstd'))]), 'message_demo.rcc');
+    vpnForm.set('package', new Blob([new Uint8Array(fixture('none'))]), 'message_demo.rcc');
     const vpn = await fetch(`${server.url}/api/v1/packages`, { method: 'POST', body: vpnForm, headers: { authorization: `Bearer ${server.token}` } });
     expect(vpn.status).toBe(201);
     // nginx workers run as an unprivileged user: the public tree must be reachable for them,
