@@ -3,7 +3,6 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { fileUrl } from '../catalog/addon-record.ts';
 import { checkManifestKey, parseChromiumManifest, type ChromiumManifest } from '../crx/chromium-manifest.ts';
 import { compareChromiumVersions } from '../crx/chromium-version.ts';
@@ -20,6 +19,7 @@ import type { AuditLog } from '../storage/audit-log.ts';
 import type { ChromiumRecord, ChromiumStore, ChromiumVersion } from '../storage/chromium-store.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
 import { openZipFile, openZipFileAt } from '../storage/file-zip-source.ts';
+import { hashingTap } from '../storage/hashing-tap.ts';
 import { removeStreamFile } from '../storage/stream-file.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { Actor, PublishResult, StagedUpload } from './publish.ts';
@@ -62,17 +62,6 @@ async function readManifest(source: ZipSource): Promise<ChromiumManifest> {
   } finally {
     zip.close();
   }
-}
-
-/** Hashes and counts the bytes going past, for a .crx written here. */
-function tap(hash: ReturnType<typeof createHash>, count: { bytes: number }): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      count.bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
 }
 
 /**
@@ -120,7 +109,7 @@ export class ChromiumPublishService {
     const out = createWriteStream(target, { flags: 'wx', mode: 0o600 });
     try {
       out.write(header);
-      await pipeline(createReadStream(upload.path, { highWaterMark: 1 << 20 }), tap(hash, count), out);
+      await pipeline(createReadStream(upload.path, { highWaterMark: 1 << 20 }), hashingTap(hash, count), out);
     } catch (err) {
       await removeStreamFile(out, target);
       throw err;

@@ -35,21 +35,18 @@ async function firstBytes(file: string, length: number): Promise<Buffer> {
   }
 }
 
+/** The magic numbers the formats are told apart by. */
+const MAGIC = { crx: 'Cr24', zip: 'PK\x03\x04', rcc: 'qres' } as const;
+
 /**
  * A Chromium extension: a CRX3 (starts with "Cr24", whatever its name), or a plain ZIP to pack,
  * named .zip or sent with the field kind=chromium (a browser's ZIP is otherwise an XPI).
  */
-export async function chromiumKind(upload: StagedUpload, kind: string | undefined): Promise<'crx' | 'zip' | undefined> {
-  const head = await firstBytes(upload.path, 4);
-  if (head.toString('latin1') === 'Cr24') return 'crx';
+function chromiumKind(head: string, upload: StagedUpload, kind: string | undefined): 'crx' | 'zip' | undefined {
+  if (head === MAGIC.crx) return 'crx';
   if (kind === 'chromium') return 'zip';
-  if (upload.originalName && /\.zip$/i.test(upload.originalName) && head.toString('latin1') === 'PK\x03\x04') return 'zip';
+  if (upload.originalName && /\.zip$/i.test(upload.originalName) && head === MAGIC.zip) return 'zip';
   return undefined;
-}
-
-/** A Mozilla VPN add-on: a Qt binary resource, which always starts with "qres" (whatever its name). */
-export async function isVpnAddon(upload: StagedUpload): Promise<boolean> {
-  return (await firstBytes(upload.path, 4)).toString('latin1') === 'qres';
 }
 
 export class PackagePublisher {
@@ -62,8 +59,10 @@ export class PackagePublisher {
 
   /** `kind`: the multipart field; "chromium" asks for a plain ZIP to be packed as a CRX. */
   async publish(upload: StagedUpload, actor: Actor, options: PublishOptions & { allowKeyChange?: boolean; kind?: string } = {}): Promise<PublishResult> {
-    if (await isVpnAddon(upload)) return this.vpn.publish(upload, actor);
-    const chromium = await chromiumKind(upload, options.kind);
+    // Read once: a Mozilla VPN add-on (a Qt resource) always starts with "qres", whatever its name.
+    const head = (await firstBytes(upload.path, 4)).toString('latin1');
+    if (head === MAGIC.rcc) return this.vpn.publish(upload, actor);
+    const chromium = chromiumKind(head, upload, options.kind);
     if (chromium) return this.chromium.publish(upload, actor, { pack: chromium === 'zip' });
     if (await isJamiPlugin(upload)) return this.jami.publish(upload, actor, { allowKeyChange: options.allowKeyChange });
     return this.xpi.publish(upload, actor, options);

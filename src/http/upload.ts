@@ -3,10 +3,10 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer, { MulterError, type StorageEngine } from 'multer';
 import type { StagedUpload } from '../app/publish.ts';
+import { hashingTap } from '../storage/hashing-tap.ts';
 import { removeStreamFile } from '../storage/stream-file.ts';
 import { ApiError } from './api-error.ts';
 
@@ -20,18 +20,12 @@ class HashingTmpStorage implements StorageEngine {
   _handleFile(_req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
     const target = path.join(this.dir, `upload-${randomBytes(12).toString('hex')}`);
     const sha256 = createHash('sha256');
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        sha256.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const count = { bytes: 0 };
+    const tap = hashingTap(sha256, count);
     // A 1 MiB write buffer lets receiving, hashing and writing overlap instead of taking turns.
     const out = createWriteStream(target, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 });
     const staged = pipeline(file.stream, tap, out).then(
-      () => cb(null, { path: target, size, ...({ sha256: sha256.digest('hex') } as object) }),
+      () => cb(null, { path: target, size: count.bytes, ...({ sha256: sha256.digest('hex') } as object) }),
       (err) => removeStreamFile(out, target).finally(() => cb(err)),
     );
     // multer may report a broken body before this file's stream has failed and been removed;
