@@ -60,7 +60,6 @@ export class IndexedRecordStore<T extends { id: string }, S extends { id: string
   protected async openIndex(): Promise<RecordLoadProblem[]> {
     const { dir } = this.options;
     const listed = folderChangedSince(dir, this.log.file);
-    const onDisk = listed ? recordIds(dir) : undefined;
     const pending = new Set<string>();
     const replayed = this.log.replay((entry) => {
       if ('w' in entry) return void pending.add(entry.w);
@@ -69,7 +68,10 @@ export class IndexedRecordStore<T extends { id: string }, S extends { id: string
       if ('s' in entry) this.remember(id, this.options.revisionOf(entry.s));
       else this.forget(id);
     });
-    const reread = replayed ? pending : (onDisk ?? recordIds(dir));
+    // A torn last line means the last run died mid-append: the folder may hold writes the index
+    // never saw, and an append after them can make the index look newer than the folder. List it.
+    const onDisk = listed || !replayed || replayed.torn ? recordIds(dir) : undefined;
+    const reread = replayed ? pending : onDisk!;
     if (replayed && onDisk) {
       for (const id of this.revisions.keys()) if (!onDisk.has(id)) reread.add(id);
       for (const id of onDisk) if (!this.revisions.has(id)) reread.add(id);
