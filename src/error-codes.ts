@@ -157,7 +157,7 @@ export const ERROR_STATUS = {
   CRX_UPDATE_QUERY_TOO_LARGE: 400,
 
   // Mozilla VPN add-ons (src/vpn/vpn-errors.ts)
-  VPN_RCC_ZSTD_UNSUPPORTED: 400,
+  VPN_RCC_ZSTD_UNSUPPORTED: 500, // our bug: a server path that did not decode in the worker
   VPN_RCC_INVALID: 400,
   VPN_RCC_UNSUPPORTED_VERSION: 400,
   // The .rcc upload itself is too big; what it inflates to is a 400 like ZIP_ENTRY_TOO_LARGE.

@@ -139,11 +139,20 @@ export const RCC = limits({
   compressionRatioMinBytes: MiB,
   /** libzstd's default windowLogMax (27): the client's Qt refuses frames that need a larger window. */
   maxZstdWindowBytes: 128 * MiB,
-  /** 1: zstd entries are decoded; 0: refused (see rcc-inflate.ts; the server uses RCC_SERVING). */
+  /**
+   * Decoding a resource's zstd entries, in a worker (src/app/bounded-zstd.ts). fzstd decodes about
+   * 70 MB/s of hard data here, so maxTotalUncompressedBytes takes a second; only a frame that
+   * makes it spin takes longer.
+   */
+  zstdDeadlineMs: 10_000,
+  /** 1: readRcc decodes zstd entries itself (tools, tests); 0: only what the caller decoded. */
   decodeZstd: 1,
 });
 
-/** What the server reads uploads with: zstd decoding is not yet bounded in time, so it is off. */
+/**
+ * What the server reads uploads with: zstd entries are decoded by the bounded worker and handed to
+ * readRcc; one that was not is refused rather than decoded on the event loop.
+ */
 export const RCC_SERVING = Object.freeze({ ...RCC, decodeZstd: 0 });
 
 /** The add-on index (manifest.json) and its signature. */

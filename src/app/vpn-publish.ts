@@ -1,4 +1,3 @@
-import { RCC_SERVING } from '../limits.ts';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { OutpostError } from '../errors.ts';
@@ -7,12 +6,13 @@ import { writeFileAtomic } from '../storage/atomic-write.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
 import type { VpnRecord, VpnStore } from '../storage/vpn-store.ts';
-import { inspectVpnAddon, type VpnAddon } from '../vpn/vpn-addon.ts';
+import type { VpnAddon } from '../vpn/vpn-addon.ts';
 import { VpnError } from '../vpn/vpn-errors.ts';
 import { exists, move } from './addon-changes.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { Actor, PublishResult, StagedUpload } from './publish.ts';
 import type { VpnIndexPublicKey } from './vpn-index-key.ts';
+import { inspectVpnUpload } from './vpn-inspect.ts';
 import { INDEX_FILE, SIGNATURE_FILE, type VpnIndexWriter } from './vpn-index-writer.ts';
 
 export type VpnPublishErrorCode = 'ADDON_OWNED_BY_OTHER_KEY' | 'ADDON_ID_CASE_CONFLICT' | 'ADDON_NOT_FOUND';
@@ -95,7 +95,7 @@ export class VpnPublishService {
     if (upload.size > RCC.maxFileBytes) throw new VpnError('VPN_RCC_TOO_LARGE', `The add-on is ${upload.size} bytes; a VPN add-on may have at most ${RCC.maxFileBytes}.`);
     const bytes = await readFile(upload.path);
     // Ids are file names: a named upload must be <id>.rcc (the client fetches it by that name).
-    const addon = inspectVpnAddon(bytes, { fileName: upload.originalName || undefined, now: this.now(), limits: RCC_SERVING });
+    const addon = await inspectVpnUpload(bytes, { fileName: upload.originalName || undefined, now: this.now() });
     const { id } = addon.manifest;
     const outcome = await this.deps.lock.run(VPN_LOCK, async () => {
       const previous = this.deps.records.get(id);

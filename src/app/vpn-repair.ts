@@ -1,4 +1,3 @@
-import { RCC_SERVING } from '../limits.ts';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -6,7 +5,7 @@ import { isOutpostError } from '../errors.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
 import type { VpnStore } from '../storage/vpn-store.ts';
-import { inspectVpnAddon } from '../vpn/vpn-addon.ts';
+import { inspectVpnUpload } from './vpn-inspect.ts';
 import { INDEX_FILE, SIGNATURE_FILE, type VpnIndexWriter } from './vpn-index-writer.ts';
 import { nextVpnRecord, VPN_ADDON_TYPE, type VpnPublishService } from './vpn-publish.ts';
 
@@ -86,7 +85,7 @@ async function finishPublish(deps: VpnRepairDeps, id: string, bytes: Buffer, rep
   const previous = deps.records.get(id)!;
   const at = (deps.now?.() ?? new Date()).toISOString();
   try {
-    const addon = inspectVpnAddon(bytes, { fileName: `${id}.rcc`, limits: RCC_SERVING });
+    const addon = await inspectVpnUpload(bytes, { fileName: `${id}.rcc` });
     const record = nextVpnRecord(previous, addon, { keyName: previous.publisherKey, at, size: bytes.length });
     await deps.records.save(record);
     await deps.audit?.record({

@@ -64,20 +64,36 @@ function inflateZlib(entry: StoredEntry, size: number): Buffer {
 }
 
 /**
- * The server refuses zstd entries for now (RCC_SERVING.decodeZstd is false). The frame checker
- * below proves sizes, sequences and matches, but not Huffman-coded literals, and fzstd was seen
- * to spin without end on one mutated frame (the property test, in CI): one hostile .rcc would
- * stop the server. Decoding comes back once it is bounded in time (Node's own zstd from Node
- * 22.15, or a worker with a deadline).
+ * A zstd entry's frame, checked as libzstd would (header, blocks, sizes, decoding work), ready to
+ * be decoded. fzstd may still spin on Huffman-coded literals the checker does not prove, so the
+ * server decodes checked frames in a worker with a deadline (src/app/bounded-zstd.ts).
  */
-function inflateZstd(entry: StoredEntry, limits: RccLimits): Buffer {
+export function checkedZstdFrame(entry: StoredEntry, limits: RccLimits = RCC): Buffer {
+  try {
+    checkZstdFrame(entry.stored, readZstdHeader(entry.stored), limits.maxZstdWindowBytes);
+  } catch (err) {
+    if (err instanceof ZstdInvalid) throw invalid(entry, err.message, err);
+    throw err;
+  }
+  return entry.stored;
+}
+
+/**
+ * `decoded` is the entry's content decoded elsewhere (the server's bounded worker). Without it,
+ * the frame is decoded here only if the limits allow (RCC, for tools and tests); RCC_SERVING
+ * refuses, so a server path that forgot the worker cannot hang on a hostile frame.
+ */
+function inflateZstd(entry: StoredEntry, size: number, limits: RccLimits, decoded: Buffer | undefined): Buffer {
+  const frame = checkedZstdFrame(entry, limits);
+  if (decoded !== undefined) {
+    if (decoded.length !== size) throw invalid(entry, `its zstd frame gives ${decoded.length} bytes, not the ${size} it declares`);
+    return decoded;
+  }
   if (!limits.decodeZstd) {
-    throw new VpnError('VPN_RCC_ZSTD_UNSUPPORTED', `The resource entry "${entry.path}" is zstd-compressed, which Outpost does not accept yet: build the add-on with \`rcc -binary --compress-algo zlib\` (or --no-compress).`);
+    throw new VpnError('VPN_RCC_ZSTD_UNSUPPORTED', `The resource entry "${entry.path}" is zstd-compressed and was not decoded: build the add-on with \`rcc -binary --compress-algo zlib\` (or --no-compress).`);
   }
   try {
-    const header = readZstdHeader(entry.stored);
-    checkZstdFrame(entry.stored, header, limits.maxZstdWindowBytes);
-    return decodeZstdFrame(entry.stored, header);
+    return decodeZstdFrame(frame, readZstdHeader(frame));
   } catch (err) {
     if (err instanceof ZstdInvalid) throw invalid(entry, err.message, err);
     throw err;
@@ -85,8 +101,8 @@ function inflateZstd(entry: StoredEntry, limits: RccLimits): Buffer {
 }
 
 /** The entry's content; call declaredSize first, which checks the limits. */
-export function inflateEntry(entry: StoredEntry, size: number, limits: RccLimits = RCC): Buffer {
+export function inflateEntry(entry: StoredEntry, size: number, limits: RccLimits = RCC, decoded?: Buffer): Buffer {
   if (entry.compression === 'none') return Buffer.from(entry.stored);
   if (entry.compression === 'zlib') return inflateZlib(entry, size);
-  return inflateZstd(entry, limits);
+  return inflateZstd(entry, size, limits, decoded);
 }

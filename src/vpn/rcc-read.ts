@@ -10,7 +10,7 @@ import {
   qtHash,
   RCC_MAGIC,
 } from './rcc-format.ts';
-import { declaredSize, inflateEntry, type RccCompression, type RccLimits, type StoredEntry } from './rcc-inflate.ts';
+import { checkedZstdFrame, declaredSize, inflateEntry, type RccCompression, type RccLimits, type StoredEntry } from './rcc-inflate.ts';
 import { VpnError } from './vpn-errors.ts';
 
 /**
@@ -135,7 +135,9 @@ function compressionOf(flags: number, header: Header, path: string): RccCompress
  * Visits every node from the root, breadth first as rcc writes them, and collects the files'
  * stored data. Each node may be reached once: a second visit is a cycle or a shared subtree.
  */
-function walkTree(bytes: Buffer, header: Header, limits: RccLimits, layout: Layout): (StoredEntry & { lastModifiedMs: number | undefined })[] {
+type Entry = StoredEntry & { readonly lastModifiedMs: number | undefined };
+
+function walkTree(bytes: Buffer, header: Header, limits: RccLimits, layout: Layout): Entry[] {
   const size = nodeSize(header.version);
   const nodeAt = (index: number): number => {
     const at = header.tree + index * size;
@@ -152,7 +154,7 @@ function walkTree(bytes: Buffer, header: Header, limits: RccLimits, layout: Layo
     return record;
   };
 
-  const entries: (StoredEntry & { lastModifiedMs: number | undefined })[] = [];
+  const entries: Entry[] = [];
   const reached = new Set<number>([0]);
   const queue: Pending[] = [{ index: 0, path: '', depth: 0 }];
   for (let next = 0; next < queue.length; next++) {
@@ -199,7 +201,8 @@ function walkTree(bytes: Buffer, header: Header, limits: RccLimits, layout: Layo
   return entries;
 }
 
-export function readRcc(bytes: Buffer, limits: RccLimits = RCC): RccResource {
+/** The entries with their declared sizes, every limit checked; nothing decoded yet. */
+function readEntries(bytes: Buffer, limits: RccLimits): { version: 1 | 2 | 3; entries: Entry[]; sizes: number[] } {
   if (bytes.length > limits.maxFileBytes) {
     throw new VpnError('VPN_RCC_TOO_LARGE', `The resource file is ${bytes.length} bytes; at most ${limits.maxFileBytes} are accepted.`);
   }
@@ -215,12 +218,33 @@ export function readRcc(bytes: Buffer, limits: RccLimits = RCC): RccResource {
   if (total > limits.maxTotalUncompressedBytes) {
     throw new VpnError('VPN_RCC_ENTRY_TOO_LARGE', `The resource file holds ${total} bytes uncompressed; at most ${limits.maxTotalUncompressedBytes} are accepted.`);
   }
+  return { version: header.version, entries, sizes };
+}
+
+export interface ZstdFrame {
+  readonly path: string;
+  /** The checked frame (checkedZstdFrame). */
+  readonly frame: Buffer;
+  readonly size: number;
+}
+
+/**
+ * The zstd entries of a resource that passes every other check, their frames checked: what the
+ * caller decodes (within a deadline) and hands back to readRcc as `decoded`, keyed by path.
+ */
+export function zstdFramesOf(bytes: Buffer, limits: RccLimits = RCC): ZstdFrame[] {
+  const { entries, sizes } = readEntries(bytes, limits);
+  return entries.flatMap((entry, i) => (entry.compression === 'zstd' ? [{ path: entry.path, frame: checkedZstdFrame(entry, limits), size: sizes[i]! }] : []));
+}
+
+export function readRcc(bytes: Buffer, limits: RccLimits = RCC, decoded: ReadonlyMap<string, Buffer> = new Map()): RccResource {
+  const { version, entries, sizes } = readEntries(bytes, limits);
   const files = entries.map((entry, i): RccFile => ({
     path: entry.path,
-    bytes: inflateEntry(entry, sizes[i]!, limits),
+    bytes: inflateEntry(entry, sizes[i]!, limits, decoded.get(entry.path)),
     compression: entry.compression,
     lastModifiedMs: entry.lastModifiedMs,
   }));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { version: header.version, files };
+  return { version, files };
 }

@@ -26,6 +26,8 @@ export interface InspectOptions {
   /** For the ENDED warning. */
   readonly now?: Date;
   readonly limits?: RccLimits;
+  /** zstd entries' content decoded by the caller, by path (see zstdFramesOf). */
+  readonly zstd?: ReadonlyMap<string, Buffer>;
 }
 
 /**
@@ -43,7 +45,7 @@ function checkScript(files: readonly RccFile[], script: string | undefined, wher
 }
 
 export function inspectVpnAddon(rcc: Buffer, options: InspectOptions = {}): VpnAddon {
-  const { files } = readRcc(rcc, options.limits ?? RCC);
+  const { files } = readRcc(rcc, options.limits ?? RCC, options.zstd);
   const manifest = parseVpnManifest(findVpnManifest(files).bytes, { fileName: options.fileName });
   checkScript(files, manifest.conditions.javascript, 'conditions.javascript');
   checkScript(files, manifest.javascript?.enable, 'javascript.enable');

@@ -6,11 +6,11 @@ import { OutpostError } from '../errors.ts';
  */
 export type VpnErrorCode =
   // The Qt resource file (.rcc)
-  | 'VPN_RCC_ZSTD_UNSUPPORTED' // a zstd-compressed entry (not decoded until decoding is bounded in time)
+  | 'VPN_RCC_ZSTD_UNSUPPORTED' // a zstd entry readRcc was not handed decoded under RCC_SERVING (a server path that skipped the worker)
   | 'VPN_RCC_INVALID' // not "qres", truncated, overlapping or unreferenced bytes, a bad tree, bad compressed data
   | 'VPN_RCC_UNSUPPORTED_VERSION' // a format version other than 1, 2 or 3
   | 'VPN_RCC_TOO_LARGE' // the file itself is over RCC.maxFileBytes (413, like any oversized upload)
-  | 'VPN_RCC_TOO_COMPLEX' // too many entries, too deep, a name too long
+  | 'VPN_RCC_TOO_COMPLEX' // too many entries, too deep, a name too long, zstd not decoded within its deadline
   | 'VPN_RCC_ENTRY_TOO_LARGE' // an entry or the whole content inflates past the limits, or by too large a ratio
   // The add-on manifest inside it
   | 'VPN_MANIFEST_MISSING' // no manifest.json at the root of the resource tree

@@ -9,7 +9,8 @@ import { checkCompressedBlock, type FrameState } from './zstd-block.ts';
  * fzstd is lenient where libzstd is strict, so everything libzstd checks about the frame's shape
  * and sizes is checked here first (readZstdHeader, then checkZstdFrame), and fzstd only ever sees
  * frames whose output fits the buffer handed to it and whose decoding work is in proportion to
- * their size.
+ * their size. Huffman trees are not checked here, and one can make fzstd spin: the server runs fzstd
+ * in a worker with a deadline (src/app/bounded-zstd.ts); decodeZstdFrame is for tools and tests.
  */
 
 export interface ZstdHeader {

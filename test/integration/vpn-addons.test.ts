@@ -10,6 +10,7 @@ import { buildVpnAddon, requireRcc, vpnManifest } from '../helpers/qt-rcc.ts';
 import { rawGet, startServer, type TestServer } from '../helpers/server.ts';
 import { snapshotTree } from '../helpers/snapshot.ts';
 import { requireTool } from '../helpers/system-tools.ts';
+import { rccWithZstdEntry, spinningZstdFrame } from '../unit/vpn/rcc-build.ts';
 import { fixture } from '../unit/vpn/vpn-fixtures.ts';
 
 /**
@@ -26,7 +27,6 @@ describe('Mozilla VPN add-ons', () => {
   let token: string;
   let otherToken: string;
   let scratch: string;
-  // Stored entries: the server refuses zstd entries until their decoding is bounded in time.
   const demo = fixture('none');
 
   const send = async (bytes: Buffer, fileName: string, as = token) => {
@@ -106,16 +106,17 @@ describe('Mozilla VPN add-ons', () => {
 
   it('replaces an add-on with new bytes: the serial grows, the new signature verifies, the old sha256 stays in the history', async () => {
     const before = await index();
-    const zlib = fixture('zlib');
-    const res = await send(zlib, 'message_demo.rcc');
+    // Qt's default output: the translation file is a zstd entry, decoded by the bounded worker.
+    const zstd = fixture('zstd');
+    const res = await send(zstd, 'message_demo.rcc');
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const after = await index();
     expect(after.serial).toBeGreaterThan(before.serial);
-    expect(after.addons).toEqual([{ id: 'message_demo', sha256: sha256(zlib) }]);
-    expect((await served('message_demo.rcc')).body.equals(zlib)).toBe(true);
+    expect(after.addons).toEqual([{ id: 'message_demo', sha256: sha256(zstd) }]);
+    expect((await served('message_demo.rcc')).body.equals(zstd)).toBe(true);
     if (haveOpenssl) expect(await opensslVerifies()).toBe(true);
     const details = await api('/vpn/message_demo');
-    expect(details.body).toMatchObject({ id: 'message_demo', name: 'Demo message', type: 'message', sha256: sha256(zlib), publisherKey: 'default', withdrawnAt: null });
+    expect(details.body).toMatchObject({ id: 'message_demo', name: 'Demo message', type: 'message', sha256: sha256(zstd), publisherKey: 'default', withdrawnAt: null });
     expect(details.body.history.map((h: { sha256: string }) => h.sha256)).toEqual([sha256(demo)]);
     expect(details.body.conditions).toMatchObject({ platforms: ['linux', 'macos', 'windows'], javascript: 'condition.js' });
     const audit = readFileSync(path.join(dataDir(), 'private', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -123,7 +124,7 @@ describe('Mozilla VPN add-ons', () => {
   });
 
   it.skipIf(!haveRcc)('publishes add-ons built by Qt rcc, with warnings for conditions no client meets', async () => {
-    const guide = buildVpnAddon(vpnManifest('guide_rcc', { type: 'guide', conditions: { platforms: ['amiga'] } }), {}, ['--compress-algo', 'zlib']);
+    const guide = buildVpnAddon(vpnManifest('guide_rcc', { type: 'guide', conditions: { platforms: ['amiga'] } }));
     const res = await send(guide, 'guide_rcc.rcc');
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.warnings.join('\n')).toContain('[NO_KNOWN_PLATFORM]');
@@ -150,7 +151,6 @@ describe('Mozilla VPN add-ons', () => {
       [demo.subarray(0, demo.length - 9), 'message_demo.rcc', 'VPN_RCC_INVALID'],
       [demo, 'another_id.rcc', 'VPN_ID_MISMATCH'],
       [demo, 'message_demo.bin', 'VPN_ID_MISMATCH'],
-      [fixture('zstd'), 'message_demo.rcc', 'VPN_RCC_ZSTD_UNSUPPORTED'],
       [Buffer.concat([Buffer.from('qres'), Buffer.alloc(3)]), 'x.rcc', 'VPN_RCC_INVALID'],
     ];
     if (haveRcc) {
@@ -162,6 +162,18 @@ describe('Mozilla VPN add-ons', () => {
       expect({ name, code: res.body.error?.code }).toEqual({ name, code });
       expect(res.status, name).toBe(code === 'ADDON_ID_CASE_CONFLICT' ? 409 : 400);
     }
+    expect(snapshotTree(dataDir())).toEqual(before);
+  });
+
+  it('refuses a zstd frame the decoder would never finish, answering other requests meanwhile', async () => {
+    const before = snapshotTree(dataDir());
+    const manifest = JSON.stringify({ api_version: '0.1', id: 'message_demo', name: 'x', type: 'message', conditions: {}, message: { id: 'm', blocks: [] } });
+    let settled = false;
+    const pending = send(rccWithZstdEntry(spinningZstdFrame(), Buffer.from(manifest)), 'message_demo.rcc').finally(() => (settled = true));
+    // The decoder runs until its deadline (RCC.zstdDeadlineMs) in a worker; the index is served meanwhile.
+    expect((await served('manifest.json')).status).toBe(200);
+    expect(settled).toBe(false);
+    expect(await pending).toMatchObject({ status: 400, body: { error: { code: 'VPN_RCC_TOO_COMPLEX' } } });
     expect(snapshotTree(dataDir())).toEqual(before);
   });
 

@@ -129,3 +129,38 @@ export function rccOf(files: Record<string, Uint8Array | string>, options: { ver
   }
   return encodeRcc({ version, flags: flag, names, blobs, nodes });
 }
+
+/**
+ * A frame that made fzstd 0.1.1 spin without end, and that libzstd refuses ("Data corruption"):
+ * one compressed block whose literals are Huffman-coded, with the tree's weights FSE-coded by a
+ * table that gives symbol 0 every state. Every state then reads 0 bits, so fzstd's weight loop
+ * never reaches the start of its bitstream. The frame checker does not decode Huffman trees, so
+ * only the worker's deadline (src/app/bounded-zstd.ts) stops it.
+ */
+export function spinningZstdFrame(contentSize = 20): Buffer {
+  // FSE table description: accuracy log 5 (4 bits of 0), then 6 bits of 63 (symbol 0: probability 32 of 32).
+  const weights = Buffer.from([0xf0, 0x03, 0xff, 0x80]);
+  const huffmanStream = Buffer.from([0xff, 0x80]);
+  const compressed = 1 + weights.length + huffmanStream.length;
+  // Literals header: type 2 (Huffman), one stream, 10-bit regenerated and compressed sizes.
+  const literals = 2 | (contentSize << 4) | (compressed << 14);
+  const body = Buffer.concat([Buffer.from([literals & 0xff, (literals >> 8) & 0xff, literals >> 16, weights.length]), weights, huffmanStream, Buffer.from([0])]);
+  const blockHeader = 1 | (2 << 1) | (body.length << 3);
+  return Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, contentSize, blockHeader & 0xff, (blockHeader >> 8) & 0xff, blockHeader >> 16]), body]);
+}
+
+/** A resource with manifest.json stored and one more entry, extra.txt, whose stored bytes are the zstd frame given. */
+export function rccWithZstdEntry(frame: Buffer, manifest: Buffer): Buffer {
+  // Qt finds children by binary search on their name hash, so the reader wants them in that order.
+  const entries = [
+    { name: 'manifest.json', blob: manifest, flags: 0 },
+    { name: 'extra.txt', blob: frame, flags: FLAG_ZSTD },
+  ].sort((a, b) => qtHash(a.name) - qtHash(b.name));
+  return encodeRcc({
+    version: 3,
+    flags: FLAG_ZSTD,
+    names: entries.map((e) => e.name),
+    blobs: entries.map((e) => e.blob),
+    nodes: [{ flags: FLAG_DIRECTORY, count: 2, first: 1 }, ...entries.map((e, i) => ({ name: i, flags: e.flags, blob: i }))],
+  });
+}
