@@ -17,7 +17,7 @@ export const ERROR_STATUS = {
   UPLOAD_TOO_LARGE: 413,
   INTERNAL: 500,
 
-  // Publishing and editing the catalog (src/app/publish.ts, chromium-publish.ts, jami-publish.ts)
+  // Publishing and editing the catalog (src/app/publish-errors.ts, for every package kind)
   ADDON_OWNED_BY_OTHER_KEY: 403,
   ADDON_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,

@@ -5,9 +5,8 @@ import type { AuditLog } from '../storage/audit-log.ts';
 import type { ChromiumRecord, ChromiumStore } from '../storage/chromium-store.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
 import { placeFiles } from './addon-changes.ts';
-import { ChromiumPublishError } from './chromium-publish.ts';
+import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
 import type { KeyedLock } from './keyed-lock.ts';
-import type { Actor } from './publish.ts';
 
 export interface ChromiumChangeDeps {
   layout: DataLayout;
@@ -36,16 +35,14 @@ export class ChromiumVersionChanges {
 
   private owned(id: string, actor: Actor): ChromiumRecord {
     const record = this.deps.records.get(id);
-    if (!record) throw new ChromiumPublishError('ADDON_NOT_FOUND', `No Chromium extension ${id}.`);
-    if (record.publisherKey !== actor.keyName && !actor.admin) {
-      throw new ChromiumPublishError('ADDON_OWNED_BY_OTHER_KEY', `${id} belongs to another publisher key; use a token of that key.`);
-    }
+    if (!record) throw new PublishError('ADDON_NOT_FOUND', `No Chromium extension ${id}.`);
+    ownerKey(record, actor, id);
     return record;
   }
 
   private versionOf(record: ChromiumRecord, version: string) {
     const found = record.versions.find((v) => v.version === version);
-    if (!found) throw new ChromiumPublishError('VERSION_NOT_FOUND', `${record.id} has no version ${version}.`);
+    if (!found) throw new PublishError('VERSION_NOT_FOUND', `${record.id} has no version ${version}.`);
     return found;
   }
 

@@ -11,7 +11,6 @@ import { verifyCrx3Stream } from '../crx/crx3-read.ts';
 import { signCrx3Header, type CrxSigner } from '../crx/crx3-sign.ts';
 import { chooseGupdateUpdate, answerGupdateQuery, renderGupdateResponse, type GupdateCandidate } from '../crx/gupdate-response.ts';
 import { parseGupdateQuery } from '../crx/gupdate-request.ts';
-import { OutpostError } from '../errors.ts';
 import { MANIFEST } from '../limits.ts';
 import { openZip, type ZipSource } from '../package/zip-reader.ts';
 import { fsyncDirectory, writeFileAtomic } from '../storage/atomic-write.ts';
@@ -22,10 +21,8 @@ import { openZipFile, openZipFileAt } from '../storage/file-zip-source.ts';
 import { hashingTap } from '../storage/hashing-tap.ts';
 import { removeStreamFile } from '../storage/stream-file.ts';
 import type { KeyedLock } from './keyed-lock.ts';
-import type { Actor, PublishResult, StagedUpload } from './publish.ts';
-
-export type ChromiumPublishErrorCode = 'ADDON_OWNED_BY_OTHER_KEY' | 'VERSION_EXISTS' | 'VERSION_WITHDRAWN' | 'ADDON_NOT_FOUND' | 'VERSION_NOT_FOUND';
-export class ChromiumPublishError extends OutpostError<ChromiumPublishErrorCode> {}
+import type { Actor } from './publish-errors.ts';
+import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload, type Stored } from './publish-pipeline.ts';
 
 /** Keys Outpost generates are 2048 bits; packing refuses the 1024-bit keys Chromium still reads. */
 const MIN_PACKING_BITS = 2048;
@@ -44,14 +41,12 @@ export interface ChromiumPublishDeps {
 }
 
 /** A package ready to place: a verified .crx on disk and what was read from it. */
-interface Prepared {
-  path: string;
-  size: number;
-  sha256: string;
-  id: string;
-  developerKeySpki: Buffer;
-  manifest: ChromiumManifest;
-  packedBy: ChromiumVersion['packedBy'];
+interface Prepared extends Candidate {
+  readonly path: string;
+  readonly size: number;
+  readonly developerKeySpki: Buffer;
+  readonly manifest: ChromiumManifest;
+  readonly packedBy: ChromiumVersion['packedBy'];
 }
 
 async function readManifest(source: ZipSource): Promise<ChromiumManifest> {
@@ -80,7 +75,7 @@ export class ChromiumPublishService {
   async publish(upload: StagedUpload, actor: Actor, options: { pack: boolean }): Promise<PublishResult> {
     const prepared = options.pack ? await this.pack(upload, actor) : await this.verifyCrx(upload);
     try {
-      return await this.place(prepared, actor);
+      return await publishCandidate(this.deps, this.kind, prepared, actor);
     } finally {
       // A packed .crx is ours to remove; a placed one has been renamed away already.
       if (prepared.path !== upload.path) await rm(prepared.path, { force: true });
@@ -92,7 +87,7 @@ export class ChromiumPublishService {
     const crx = await verifyCrx3Stream(createReadStream(upload.path, { highWaterMark: 1 << 20 }));
     const manifest = await readManifest(await openZipFileAt(upload.path, crx.zipOffset));
     checkManifestKey(manifest, crx.developerKeySpki);
-    return { ...upload, id: crx.id, developerKeySpki: crx.developerKeySpki, manifest, packedBy: 'upload' };
+    return { ...upload, id: crx.id, version: manifest.version, warnings: [], developerKeySpki: crx.developerKeySpki, manifest, packedBy: 'upload' };
   }
 
   private async pack(upload: StagedUpload, actor: Actor): Promise<Prepared> {
@@ -114,80 +109,67 @@ export class ChromiumPublishService {
       await removeStreamFile(out, target);
       throw err;
     }
-    return { path: target, size: count.bytes, sha256: hash.digest('hex'), id: signer.extensionId, developerKeySpki: signer.publicKeySpki, manifest, packedBy: 'server' };
+    return { path: target, size: count.bytes, sha256: hash.digest('hex'), id: signer.extensionId, version: manifest.version, warnings: [], developerKeySpki: signer.publicKeySpki, manifest, packedBy: 'server' };
   }
 
-  private async place(p: Prepared, actor: Actor): Promise<PublishResult> {
-    const { layout, records, lock } = this.deps;
-    const version = p.manifest.version;
-    const outcome = await lock.run(`chromium:${p.id}`, async () => {
-      const previous = records.get(p.id);
-      if (previous && previous.publisherKey !== actor.keyName && !actor.admin) {
-        throw new ChromiumPublishError('ADDON_OWNED_BY_OTHER_KEY', `${p.id} belongs to another publisher key; use a token of that key.`);
-      }
-      const existing = previous?.versions.find((v) => compareChromiumVersions(v.version, version) === 0);
-      if (existing) {
-        if (existing.sha256 !== p.sha256) {
-          throw new ChromiumPublishError('VERSION_EXISTS', `${p.id} ${version} is already published with different content. Publish a new version number.`);
-        }
-        if (existing.withdrawnAt) {
-          throw new ChromiumPublishError('VERSION_WITHDRAWN', `${p.id} ${version} was withdrawn; restore it, or publish a new version number.`);
-        }
-        return { status: 'unchanged' as const, record: previous!, entry: existing, warnings: [] };
-      }
-      const warnings: string[] = [];
+  private readonly kind: PackageKind<Prepared, ChromiumRecord, ChromiumVersion> = {
+    noun: 'Chromium extension',
+    lockKey: (p) => `chromium:${p.id}`,
+    current: (id) => this.deps.records.get(id),
+    // Ids are a-p only: no two differ only in case.
+    idIgnoringCase: () => undefined,
+    existing: (record, p) => {
+      const entry = record.versions.find((v) => compareChromiumVersions(v.version, p.version) === 0);
+      return entry && { sha256: entry.sha256, withdrawnAt: entry.withdrawnAt, entry };
+    },
+    check: async (previous, p) => {
       const latest = previous && newest(previous);
-      if (latest && compareChromiumVersions(version, latest.version) < 0) {
-        warnings.push(`${version} is lower than the newest published version ${latest.version}: browsers that have ${latest.version} will not take it.`);
-      }
-      const at = this.now().toISOString();
-      const entry: ChromiumVersion = {
-        version,
-        name: p.manifest.name,
-        file: `${p.id}-${version}.crx`,
-        size: p.size,
-        sha256: p.sha256,
-        ...(p.manifest.minimumChromeVersion ? { minimumChromeVersion: p.manifest.minimumChromeVersion } : {}),
-        packedBy: p.packedBy,
-        publishedAt: at,
-      };
-      const record: ChromiumRecord = {
-        id: p.id,
-        publisherKey: previous?.publisherKey ?? actor.keyName,
-        developerKey: p.developerKeySpki.toString('base64'),
-        createdAt: previous?.createdAt ?? at,
-        updatedAt: at,
-        revision: (previous?.revision ?? 0) + 1,
-        versions: [...(previous?.versions ?? []), entry],
-      };
-      const served = layout.filePath(p.id, entry.file);
-      const document = layout.documentPath(p.id, CHROMIUM_UPDATE_DOCUMENT);
-      try {
-        await mkdir(path.dirname(served), { recursive: true, mode: 0o755 });
-        await chmod(p.path, 0o644);
-        await rename(p.path, served);
-        await fsyncDirectory(path.dirname(served));
-        await records.save(record);
-        await mkdir(path.dirname(document), { recursive: true, mode: 0o755 });
-        await writeFileAtomic(document, this.staticDocument(record), { mode: 0o644 });
-      } catch (err) {
-        await this.undo(previous, record.id, served, document).catch(() => undefined);
-        throw err;
-      }
-      return { status: 'created' as const, record, entry, warnings };
-    });
-    if (outcome.status === 'created') {
-      const { record, entry } = outcome;
-      await this.deps.audit?.record({
-        actor: actor.name,
-        action: 'publish',
-        target: record.id,
-        revision: record.revision,
-        details: { type: 'chromium-extension', version: entry.version, sha256: entry.sha256, packedBy: entry.packedBy },
-        ...(actor.ip ? { ip: actor.ip } : {}),
-      });
+      if (!latest || compareChromiumVersions(p.version, latest.version) >= 0) return [];
+      return [`${p.version} is lower than the newest published version ${latest.version}: browsers that have ${latest.version} will not take it.`];
+    },
+    store: (previous, p, keyName) => this.store(previous, p, keyName),
+    answer: (status, record, entry, warnings) => this.result(status, record, entry, [...warnings]),
+  };
+
+  /** .crx → record → updates.xml; a failure takes back what was written. */
+  private async store(previous: ChromiumRecord | undefined, p: Prepared, keyName: string): Promise<Stored<ChromiumRecord, ChromiumVersion>> {
+    const { layout, records } = this.deps;
+    const at = this.now().toISOString();
+    const entry: ChromiumVersion = {
+      version: p.version,
+      name: p.manifest.name,
+      file: `${p.id}-${p.version}.crx`,
+      size: p.size,
+      sha256: p.sha256,
+      ...(p.manifest.minimumChromeVersion ? { minimumChromeVersion: p.manifest.minimumChromeVersion } : {}),
+      packedBy: p.packedBy,
+      publishedAt: at,
+    };
+    const record: ChromiumRecord = {
+      id: p.id,
+      publisherKey: keyName,
+      developerKey: p.developerKeySpki.toString('base64'),
+      createdAt: previous?.createdAt ?? at,
+      updatedAt: at,
+      revision: (previous?.revision ?? 0) + 1,
+      versions: [...(previous?.versions ?? []), entry],
+    };
+    const served = layout.filePath(p.id, entry.file);
+    const document = layout.documentPath(p.id, CHROMIUM_UPDATE_DOCUMENT);
+    try {
+      await mkdir(path.dirname(served), { recursive: true, mode: 0o755 });
+      await chmod(p.path, 0o644);
+      await rename(p.path, served);
+      await fsyncDirectory(path.dirname(served));
+      await records.save(record);
+      await mkdir(path.dirname(document), { recursive: true, mode: 0o755 });
+      await writeFileAtomic(document, this.staticDocument(record), { mode: 0o644 });
+    } catch (err) {
+      await this.undo(previous, record.id, served, document).catch(() => undefined);
+      throw err;
     }
-    return this.result(outcome.status, outcome.record, outcome.entry, outcome.warnings);
+    const details = { type: 'chromium-extension', version: entry.version, sha256: entry.sha256, packedBy: entry.packedBy };
+    return { record, entry, audit: { action: 'publish', revision: record.revision, details } };
   }
 
   /** Every step is tried even when one fails: a record left behind must not keep a file served. */

@@ -23,7 +23,7 @@ import { TokenStore } from '../storage/token-store.ts';
 import { resolvePassphrase } from './key-access.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { ManifestService } from './manifests.ts';
-import { PublishService } from './publish.ts';
+import { XpiPublishService } from './xpi-publish.ts';
 import { VersionChangeService } from './version-changes.ts';
 import { ChangeJournal } from '../storage/change-journal.ts';
 import { SignerCache } from './signer-cache.ts';
@@ -46,7 +46,7 @@ export interface Outpost {
   memory: ByteLru;
   updateQueries: UpdateQueryService;
   manifests: ManifestService;
-  publish: PublishService;
+  publish: XpiPublishService;
   /** Withdraw, restore and range edits of published versions. */
   versions: VersionChangeService;
   journal: ChangeJournal;
@@ -154,7 +154,7 @@ async function open(config: Config, env: NodeJS.ProcessEnv, layout: DataLayout, 
   const manifests = new ManifestService(layout, signers, config.publicUrl, config.updateHash);
   const lock = new KeyedLock();
   const journal = new ChangeJournal(layout);
-  const publish = new PublishService({ layout, catalog, keys, manifests, audit, journal, lock, publicUrl: config.publicUrl, updateHash: config.updateHash });
+  const publish = new XpiPublishService({ layout, catalog, keys, manifests, audit, journal, lock, publicUrl: config.publicUrl, updateHash: config.updateHash });
   const versions = new VersionChangeService({ layout, catalog, manifests, audit, journal, lock });
   const { plugins, problems: pluginProblems } = PluginStore.open(layout);
   for (const p of pluginProblems) log.error({ file: p.file, reason: p.reason }, 'Jami plugin record skipped');

@@ -3,7 +3,9 @@ import { openZip } from '../package/zip-reader.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
 import type { ChromiumPublishService } from './chromium-publish.ts';
 import type { JamiPublishService } from './jami-publish.ts';
-import type { Actor, PublishOptions, PublishResult, PublishService, StagedUpload } from './publish.ts';
+import type { Actor } from './publish-errors.ts';
+import type { PublishResult, StagedUpload } from './publish-pipeline.ts';
+import type { PublishOptions, XpiPublishService } from './xpi-publish.ts';
 import type { VpnPublishService } from './vpn-publish.ts';
 
 /**
@@ -51,7 +53,7 @@ function chromiumKind(head: string, upload: StagedUpload, kind: string | undefin
 
 export class PackagePublisher {
   constructor(
-    private readonly xpi: PublishService,
+    private readonly xpi: XpiPublishService,
     private readonly jami: JamiPublishService,
     private readonly chromium: ChromiumPublishService,
     private readonly vpn: VpnPublishService,

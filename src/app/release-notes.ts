@@ -1,4 +1,4 @@
-import { PublishError } from './publish.ts';
+import { PublishError } from './publish-errors.ts';
 
 /** Hosted release notes: plain text per locale ('' = default), small enough to keep in the record. */
 const NOTES_LOCALE = /^$|^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;

@@ -2,7 +2,7 @@ import { ByteLru } from '../cache/byte-lru.ts';
 import type { PlannedQuery } from '../catalog/answer-plan.ts';
 import type { CompatMode } from '../manifest/update-selection.ts';
 import { AnswerCache, planKey, type AnswerSigner, type AnswerSource, type CachedAnswer } from './answer-cache.ts';
-import { PublishError } from './publish.ts';
+import { PublishError } from './publish-errors.ts';
 
 /** What clients put in an update URL (update-protocols.md §2), already URL-decoded. */
 export interface UpdateQuery {

@@ -2,7 +2,7 @@ import type { AddonRecord, ChangeSummary, VersionRecord } from '../catalog/addon
 import { validateAppRange } from '../package/addon-identity.ts';
 import { commitChange, type ChangeDeps } from './addon-changes.ts';
 import type { KeyedLock } from './keyed-lock.ts';
-import { PublishError, type Actor } from './publish.ts';
+import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
 
 export interface VersionChangeDeps extends ChangeDeps {
   lock: KeyedLock;
@@ -24,9 +24,7 @@ export class VersionChangeService {
   private owned(id: string, actor: Actor): AddonRecord {
     const record = this.deps.catalog.get(id);
     if (!record) throw new PublishError('ADDON_NOT_FOUND', `No add-on ${id}.`);
-    if (record.publisherKey !== actor.keyName && !actor.admin) {
-      throw new PublishError('ADDON_OWNED_BY_OTHER_KEY', `${id} belongs to another publisher key; use a token of that key.`);
-    }
+    ownerKey(record, actor, id);
     return record;
   }
 

@@ -1,6 +1,5 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { OutpostError } from '../errors.ts';
 import { RCC } from '../limits.ts';
 import { writeFileAtomic } from '../storage/atomic-write.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
@@ -10,13 +9,16 @@ import type { VpnAddon } from '../vpn/vpn-addon.ts';
 import { VpnError } from '../vpn/vpn-errors.ts';
 import { exists, move } from './addon-changes.ts';
 import type { KeyedLock } from './keyed-lock.ts';
-import type { Actor, PublishResult, StagedUpload } from './publish.ts';
+import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
+import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload } from './publish-pipeline.ts';
 import type { VpnIndexPublicKey } from './vpn-index-key.ts';
 import { inspectVpnUpload } from './vpn-inspect.ts';
 import { INDEX_FILE, SIGNATURE_FILE, type VpnIndexWriter } from './vpn-index-writer.ts';
 
-export type VpnPublishErrorCode = 'ADDON_OWNED_BY_OTHER_KEY' | 'ADDON_ID_CASE_CONFLICT' | 'ADDON_NOT_FOUND';
-export class VpnPublishError extends OutpostError<VpnPublishErrorCode> {}
+interface VpnCandidate extends Candidate {
+  readonly addon: VpnAddon;
+  readonly bytes: Buffer;
+}
 
 export const VPN_ADDON_TYPE = 'vpn-addon';
 /**
@@ -96,47 +98,41 @@ export class VpnPublishService {
     const bytes = await readFile(upload.path);
     // Ids are file names: a named upload must be <id>.rcc (the client fetches it by that name).
     const addon = await inspectVpnUpload(bytes, { fileName: upload.originalName || undefined, now: this.now() });
-    const { id } = addon.manifest;
-    const outcome = await this.deps.lock.run(VPN_LOCK, async () => {
-      const previous = this.deps.records.get(id);
-      if (previous) this.checkOwner(previous, actor);
-      const sameName = previous ? undefined : this.deps.records.idIgnoringCase(id);
-      if (sameName) throw new VpnPublishError('ADDON_ID_CASE_CONFLICT', `The VPN add-on "${sameName}" exists; "${id}" differs only in case, which many file systems cannot tell apart.`);
-      if (previous && !previous.withdrawnAt && previous.sha256 === addon.sha256) return { created: false, record: previous, serial: undefined, replaced: undefined };
-      const record = nextVpnRecord(previous, addon, { keyName: actor.keyName, at: this.now().toISOString(), size: bytes.length });
-      const replaced = previous && previous.sha256 !== addon.sha256 ? previous.sha256 : undefined;
-      return { created: true, record, serial: await this.place(previous, record, bytes), replaced };
-    });
-    if (outcome.created) {
-      await this.deps.audit?.record({
-        actor: actor.name,
-        action: 'publish',
-        target: id,
-        revision: outcome.record.revision,
-        details: { type: VPN_ADDON_TYPE, sha256: addon.sha256, serial: outcome.serial, ...(outcome.replaced ? { replaced: outcome.replaced } : {}) },
-        ...(actor.ip ? { ip: actor.ip } : {}),
-      });
-    }
-    const { rcc, index, signature } = this.links(id);
-    return {
-      status: outcome.created ? 'created' : 'unchanged',
-      id,
-      // The index has no versions; the field stays a string for clients that read every kind.
-      version: '',
-      type: VPN_ADDON_TYPE,
-      sha256: addon.sha256,
-      size: bytes.length,
-      links: { download: rcc, index, signature },
-      warnings: addon.warnings.map((w) => `${w.message} [${w.code}]`),
-      ...(outcome.serial !== undefined ? { serial: outcome.serial } : {}),
-    };
+    const warnings = addon.warnings.map((w) => `${w.message} [${w.code}]`);
+    const candidate: VpnCandidate = { id: addon.manifest.id, version: '', sha256: addon.sha256, warnings, addon, bytes };
+    return publishCandidate(this.deps, this.kind, candidate, actor);
   }
 
-  private checkOwner(record: VpnRecord, actor: Actor): void {
-    if (record.publisherKey !== actor.keyName && !actor.admin) {
-      throw new VpnPublishError('ADDON_OWNED_BY_OTHER_KEY', `The VPN add-on ${record.id} belongs to another publisher key; use a token of that key.`);
-    }
-  }
+  private readonly kind: PackageKind<VpnCandidate, VpnRecord, { serial?: number }> = {
+    noun: 'VPN add-on',
+    lockKey: () => VPN_LOCK,
+    current: (id) => this.deps.records.get(id),
+    idIgnoringCase: (id) => this.deps.records.idIgnoringCase(id),
+    // No versions: the same bytes again change nothing; new bytes (or a withdrawn add-on's bytes) replace it.
+    existing: (record, c) => (!record.withdrawnAt && record.sha256 === c.sha256 ? { sha256: record.sha256, entry: {} } : undefined),
+    check: async () => [],
+    store: async (previous, c, keyName) => {
+      const record = nextVpnRecord(previous, c.addon, { keyName, at: this.now().toISOString(), size: c.bytes.length });
+      const serial = await this.place(previous, record, c.bytes);
+      const replaced = previous && previous.sha256 !== record.sha256 ? { replaced: previous.sha256 } : {};
+      return { record, entry: { serial }, audit: { action: 'publish', revision: record.revision, details: { type: VPN_ADDON_TYPE, sha256: record.sha256, serial, ...replaced } } };
+    },
+    answer: (status, record, { serial }, warnings) => {
+      const { rcc, index, signature } = this.links(record.id);
+      return {
+        status,
+        id: record.id,
+        // The index has no versions; the field stays a string for clients that read every kind.
+        version: '',
+        type: VPN_ADDON_TYPE,
+        sha256: record.sha256,
+        size: record.size,
+        links: { download: rcc, index, signature },
+        warnings: [...warnings],
+        ...(serial !== undefined ? { serial } : {}),
+      };
+    },
+  };
 
   /** .rcc → record → index. Returns the serial of the index that names the new bytes. */
   private async place(previous: VpnRecord | undefined, record: VpnRecord, bytes: Buffer): Promise<number> {
@@ -164,8 +160,8 @@ export class VpnPublishService {
   withdraw(id: string, actor: Actor): Promise<VpnRecord> {
     return this.deps.lock.run(VPN_LOCK, async () => {
       const previous = this.deps.records.get(id);
-      if (!previous) throw new VpnPublishError('ADDON_NOT_FOUND', `No VPN add-on ${id}.`);
-      this.checkOwner(previous, actor);
+      if (!previous) throw new PublishError('ADDON_NOT_FOUND', `No VPN add-on ${id}.`);
+      ownerKey(previous, actor, id);
       if (previous.withdrawnAt) {
         await this.putAside(previous);
         return previous;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer, { MulterError, type StorageEngine } from 'multer';
-import type { StagedUpload } from '../app/publish.ts';
+import type { StagedUpload } from '../app/publish-pipeline.ts';
 import { hashingTap } from '../storage/hashing-tap.ts';
 import { removeStreamFile } from '../storage/stream-file.ts';
 import { ApiError } from './api-error.ts';

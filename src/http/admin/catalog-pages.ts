@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import type { Outpost } from '../../app/outpost.ts';
-import type { Actor } from '../../app/publish.ts';
+import type { Actor } from '../../app/publish-errors.ts';
 import { discardStaged, packageUpload } from '../upload.ts';
 import { releaseNotesFrom } from '../release-notes-fields.ts';
 import { chromiumDeployment } from '../chromium-view.ts';

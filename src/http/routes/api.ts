@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { activeVersions, fileUrl, manifestUrl, type AddonRecord } from '../../catalog/addon-record.ts';
-import type { Actor, PublishService } from '../../app/publish.ts';
+import type { Actor } from '../../app/publish-errors.ts';
+import type { XpiPublishService } from '../../app/xpi-publish.ts';
 import type { PackagePublisher } from '../../app/package-publish.ts';
 import type { VersionChangeService } from '../../app/version-changes.ts';
 import { summarizeAddon, type AddonSummary, type CatalogStore } from '../../storage/catalog-store.ts';
@@ -13,7 +14,7 @@ import { chromiumApiRoutes, type ChromiumApiDeps } from './chromium-api.ts';
 import { vpnApiRoutes, type VpnApiDeps } from './vpn-api.ts';
 
 export interface ApiDeps {
-  publish: PublishService;
+  publish: XpiPublishService;
   versions: VersionChangeService;
   packages: PackagePublisher;
   catalog: CatalogStore;

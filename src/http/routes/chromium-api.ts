@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import type { ChromiumVersionChanges } from '../../app/chromium-changes.ts';
-import type { Actor } from '../../app/publish.ts';
+import type { Actor } from '../../app/publish-errors.ts';
 import type { ChromiumStore } from '../../storage/chromium-store.ts';
 import { ApiError } from '../api-error.ts';
 import { chromiumDetails } from '../chromium-view.ts';

@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import type { Actor } from '../../app/publish.ts';
+import type { Actor } from '../../app/publish-errors.ts';
 import type { VpnPublishService } from '../../app/vpn-publish.ts';
 import type { VpnRecord, VpnStore } from '../../storage/vpn-store.ts';
 import { neverMetWarnings } from '../../vpn/vpn-conditions.ts';

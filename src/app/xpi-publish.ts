@@ -1,4 +1,4 @@
-import { chmod, mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename } from 'node:fs/promises';
 import { commitChange, type ChangeDeps } from './addon-changes.ts';
 import path from 'node:path';
 import {
@@ -15,7 +15,6 @@ import {
 import { hashFile } from '../storage/file-hash.ts';
 import { updateUrlReachesAddon } from '../catalog/update-url-reach.ts';
 import { compareVersions } from '../version/toolkit-version.ts';
-import { OutpostError } from '../errors.ts';
 import { inspectXpi, type XpiInfo } from '../package/inspect-xpi.ts';
 import type { ZipLimits } from '../package/zip-limits.ts';
 import { fsyncDirectory } from '../storage/atomic-write.ts';
@@ -23,61 +22,20 @@ import { openZipFile } from '../storage/file-zip-source.ts';
 import type { KeyStore } from '../storage/key-store.ts';
 import { checkReleaseNotes } from './release-notes.ts';
 import type { KeyedLock } from './keyed-lock.ts';
-
-export type PublishErrorCode =
-  | 'ADDON_OWNED_BY_OTHER_KEY'
-  | 'ADDON_ID_CASE_CONFLICT'
-  | 'VERSION_EXISTS'
-  | 'VERSION_WITHDRAWN'
-  | 'UPDATE_KEY_MISMATCH'
-  | 'UPDATE_INFO_URL_INVALID'
-  | 'ADDON_NOT_FOUND'
-  | 'VERSION_NOT_FOUND'
-  | 'TARGET_NOT_FOUND'
-  | 'RANGE_INVALID'
-  | 'RELEASE_NOTES_INVALID';
-export class PublishError extends OutpostError<PublishErrorCode> {}
-
-/** An upload already on disk (in the private tmp folder) with the sha256 computed while it streamed. */
-export interface StagedUpload {
-  path: string;
-  size: number;
-  sha256: string;
-  /** The file name the client sent, when it sent one. */
-  originalName?: string;
-}
-
-export interface PublishResult {
-  status: 'created' | 'unchanged';
-  id: string;
-  version: string;
-  type: string;
-  sha256: string;
-  size: number;
-  /** updateJson for WebExtensions: what their clients poll (gecko.update_url). */
-  /** VPN add-ons: `index` and `signature` name the signed add-on index that lists the download. */
-  links: { download: string; updateRdf?: string; updateJson?: string; storeVersions?: string; updateXml?: string; index?: string; signature?: string };
-  warnings: string[];
-  /** VPN add-ons: the serial of the index a change was published in. */
-  serial?: number;
-}
-
-/**
- * Who asks. A token publishes only add-ons of its own key; an admin may publish any add-on (an
- * existing one keeps its key; `keyName` then only names the key for a new add-on).
- */
-export interface Actor {
-  /** For the audit log: `token:<id>`, `admin:<name>`. */
-  name: string;
-  ip?: string;
-  keyName: string;
-  admin?: boolean;
-}
+import { PublishError, type Actor } from './publish-errors.ts';
+import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload, type Stored } from './publish-pipeline.ts';
 
 export interface PublishOptions {
   updateInfoURL?: string;
   /** Plain-text notes by locale ('' for the default), hosted at /notes/<id>/<version>/<locale>. */
   releaseNotes?: Record<string, string>;
+}
+
+interface XpiCandidate extends Candidate {
+  readonly info: XpiInfo;
+  readonly upload: StagedUpload;
+  readonly updateInfoURL: string | undefined;
+  readonly notes: Record<string, string> | undefined;
 }
 
 export interface PublishDeps extends ChangeDeps {
@@ -94,11 +52,12 @@ function compactKey(key: string): string {
 }
 
 /**
- * Publishing: inspect, check ownership and immutability, then hand the new record to
- * commitChange, which writes in the one order that keeps every served state consistent and
- * recoverable (package file, record, documents, audit entry).
+ * Publishing XPIs (install.rdf and WebExtension): inspect, the shared pipeline's checks
+ * (publish-pipeline.ts), the update key rules, then a new record handed to commitChange, which
+ * writes in the one order that keeps every served state consistent and recoverable (package file,
+ * record, documents, audit entry).
  */
-export class PublishService {
+export class XpiPublishService {
   private readonly now: () => Date;
 
   constructor(private readonly deps: PublishDeps) {
@@ -111,17 +70,27 @@ export class PublishService {
     }
     const notes = checkReleaseNotes(options.releaseNotes);
     const info = await inspectXpi(await openZipFile(upload.path), this.deps.zipLimits);
-    return this.deps.lock.run(info.id, () => this.store(upload, info, actor, options.updateInfoURL, notes));
+    // Hosted notes get a stable URL unless the publisher points elsewhere.
+    const updateInfoURL = options.updateInfoURL ?? (notes ? notesUrl(this.deps.publicUrl, info.id, info.version) : undefined);
+    const platforms = info.targetPlatforms.length ? ` for ${info.targetPlatforms.join(', ')}` : '';
+    const candidate: XpiCandidate = { id: info.id, version: `${info.version}${platforms}`, sha256: upload.sha256, warnings: info.warnings, info, upload, updateInfoURL, notes };
+    return publishCandidate(this.deps, this.kind, candidate, actor);
   }
 
-  /** The key that signs an add-on: its owner's, or for a new add-on the actor's. */
-  private ownerKey(record: AddonRecord | undefined, actor: Actor, id: string): string {
-    if (!record) return actor.keyName;
-    if (record.publisherKey !== actor.keyName && !actor.admin) {
-      throw new PublishError('ADDON_OWNED_BY_OTHER_KEY', `${id} belongs to another publisher key; use a token of that key.`);
-    }
-    return record.publisherKey;
-  }
+  private readonly kind: PackageKind<XpiCandidate, AddonRecord, VersionRecord> = {
+    noun: 'add-on',
+    lockKey: (c) => c.id,
+    current: (id) => this.deps.catalog.get(id),
+    idIgnoringCase: (id) => this.deps.catalog.idIgnoringCase(id),
+    // One version may have several packages, one per set of target platforms.
+    existing: (record, { info }) => {
+      const entry = record.versions.find((v) => v.version === info.version && platformKey(v.targetPlatforms) === platformKey(info.targetPlatforms));
+      return entry && { sha256: entry.sha256, withdrawnAt: entry.withdrawnAt, entry };
+    },
+    check: (previous, c, keyName) => this.keyChecks(c.info, keyName, previous),
+    store: (previous, c, keyName, actor) => this.store(previous, c, keyName, actor),
+    answer: (status, record, entry, warnings) => this.result(status, record, entry, [...warnings]),
+  };
 
   /** The name of the local key whose updateKey is `updateKey`, if any (to name it in errors). */
   private async keyNamed(updateKey: string): Promise<string | undefined> {
@@ -151,31 +120,9 @@ export class PublishService {
     return warnings;
   }
 
-  private async store(upload: StagedUpload, info: XpiInfo, actor: Actor, givenInfoURL: string | undefined, notes: Record<string, string> | undefined): Promise<PublishResult> {
-    // Hosted notes get a stable URL unless the publisher points elsewhere.
-    const updateInfoURL = givenInfoURL ?? (notes ? notesUrl(this.deps.publicUrl, info.id, info.version) : undefined);
-    const { catalog, layout } = this.deps;
-    const previous = catalog.get(info.id);
-    const twin = previous ? undefined : catalog.idIgnoringCase(info.id);
-    if (twin !== undefined) {
-      throw new PublishError('ADDON_ID_CASE_CONFLICT', `${info.id} differs from the existing add-on ${twin} only in case; on case-insensitive file systems and CDNs they are one. Use the existing id or another one.`);
-    }
-    const keyName = this.ownerKey(previous, actor, info.id);
-    const warnings = [...info.warnings, ...(await this.keyChecks(info, keyName, previous))];
-    // One version may have several packages, one per set of target platforms.
-    const existing = previous?.versions.find((v) => v.version === info.version && platformKey(v.targetPlatforms) === platformKey(info.targetPlatforms));
-    if (existing) {
-      if (existing.sha256 !== upload.sha256) {
-        const platforms = info.targetPlatforms.length ? ` for ${info.targetPlatforms.join(', ')}` : '';
-        throw new PublishError('VERSION_EXISTS', `${info.id} ${info.version}${platforms} is already published with different content. Versions are immutable: publish a new version number.`);
-      }
-      if (existing.withdrawnAt) {
-        throw new PublishError('VERSION_WITHDRAWN', `${info.id} ${info.version} was withdrawn; publish a new version number.`);
-      }
-      await rm(upload.path, { force: true });
-      return this.result('unchanged', previous!, existing, warnings);
-    }
-
+  private async store(previous: AddonRecord | undefined, c: XpiCandidate, keyName: string, actor: Actor): Promise<Stored<AddonRecord, VersionRecord>> {
+    const { info, upload, updateInfoURL, notes } = c;
+    const { layout } = this.deps;
     const at = this.now().toISOString();
     const version: VersionRecord = {
       version: info.version,
@@ -213,7 +160,8 @@ export class PublishService {
         await fsyncDirectory(path.dirname(target));
       },
     });
-    return this.result('created', record, version, warnings);
+    // commitChange logs the audit entry itself: recovery must know whether it was written.
+    return { record, entry: version };
   }
 
   private result(status: PublishResult['status'], record: AddonRecord, version: VersionRecord, warnings: string[]): PublishResult {
