@@ -8,6 +8,17 @@ import { isValidKeyName } from './storage/key-store.ts';
  * One typed configuration object, read and validated once from the environment. Paths resolve
  * against the working directory, so `npm start` in a checkout uses ./storage and ./keys.
  */
+export interface S3Config {
+  /** OUTPOST_S3_FORCE_PATH_STYLE: bucket in the path, for gateways without virtual-host buckets. */
+  forcePathStyle: boolean;
+  /** AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL; unset: AWS itself. */
+  endpoint: string | undefined;
+  /** AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1. */
+  region: string;
+  /** AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (not enumerable), AWS_SESSION_TOKEN. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -43,6 +54,8 @@ export interface Config {
     /** OUTPOST_VPN_INDEX_DAYS: how long a signed index is valid ("expires"). */
     indexDays: number;
   };
+  /** The S3 client, for `outpost storage copy` to and from a bucket. */
+  s3: S3Config;
   /** Log level for the server's JSON logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
@@ -69,6 +82,14 @@ const schema = z.object({
   OUTPOST_VPN_INDEX_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   OUTPOST_UPDATE_HASH: z.enum(['sha256', 'sha512']).default('sha256'),
   OUTPOST_CACHE_MB: z.coerce.number().min(1).max(65536).default(16),
+  OUTPOST_S3_FORCE_PATH_STYLE: z.enum(['true', 'false', '1', '0']).default('false'),
+  AWS_ENDPOINT_URL_S3: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  AWS_ENDPOINT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  AWS_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be a region name such as eu-west-1').optional(),
+  AWS_DEFAULT_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be a region name such as eu-west-1').optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_SESSION_TOKEN: z.string().optional(),
   OUTPOST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 });
 
@@ -94,6 +115,25 @@ function vpnPrefix(value: string, jamiPrefix: string): string {
 
 function fileList(value: string | undefined, cwd: string): string[] {
   return (value ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => path.resolve(cwd, f));
+}
+
+/**
+ * The AWS SDK's standard variables, read here with the rest (tests and the CLI pass their own
+ * environment). Without keys in the environment the SDK's own chain applies (~/.aws, instance
+ * roles). The secret is kept out of enumeration so no log or JSON of the config can carry it.
+ */
+function s3Config(e: z.infer<typeof schema>): S3Config {
+  const config: S3Config = {
+    forcePathStyle: e.OUTPOST_S3_FORCE_PATH_STYLE === 'true' || e.OUTPOST_S3_FORCE_PATH_STYLE === '1',
+    endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
+    region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? 'us-east-1',
+  };
+  if (e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY) {
+    const credentials = { accessKeyId: e.AWS_ACCESS_KEY_ID, ...(e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}) };
+    Object.defineProperty(credentials, 'secretAccessKey', { value: e.AWS_SECRET_ACCESS_KEY, enumerable: false });
+    Object.defineProperty(config, 'credentials', { value: credentials, enumerable: false });
+  }
+  return config;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
@@ -124,5 +164,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     },
     vpn: { prefix: vpnPrefix(e.OUTPOST_VPN_PREFIX, jamiPrefix), keyName: e.OUTPOST_VPN_KEY, indexDays: e.OUTPOST_VPN_INDEX_DAYS },
     logLevel: e.OUTPOST_LOG_LEVEL,
+    s3: s3Config(e),
   };
 }

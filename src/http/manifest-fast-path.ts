@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse as parseQuery } from 'node:querystring';
 import type { ByteLru } from '../cache/byte-lru.ts';
 import type { PreparedQuery, UpdateAnswer, UpdateQuery, UpdateQueryService } from '../app/update-queries.ts';
-import { CACHE_MANIFESTS, SERVED_TYPES } from './routes/served-files.ts';
+import { CACHE_MANIFESTS, SERVED_TYPES } from '../catalog/served-headers.ts';
 import { updateQueryFrom } from './routes/update-queries.ts';
 
 /**

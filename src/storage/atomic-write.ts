@@ -14,6 +14,11 @@ export function isAtomicTempName(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');
 }
 
+/** Where a write to `file` is prepared: same folder (rename is atomic only within one file system). */
+export function atomicTempPath(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
 /**
  * Readers see either the old file or the complete new one, never a part, and the result survives
  * a power cut: write a temp file in the same directory (rename is atomic only within one file
@@ -25,7 +30,7 @@ export async function writeFileAtomic(
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = atomicTempPath(file);
   const handle = await open(temp, 'wx', options.mode ?? 0o666);
   let published = false;
   try {

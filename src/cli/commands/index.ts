@@ -9,6 +9,7 @@ import { rebuildCommand } from './rebuild.ts';
 import { keyCreateCommand, keyImportCommand, keyListCommand, keyShowCommand } from './key.ts';
 import { serveCommand } from './serve.ts';
 import { signCommand } from './sign.ts';
+import { storageCopyCommand } from './storage.ts';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.ts';
 import { verifyCommand } from './verify.ts';
 import { verifyIndexCommand } from './verify-index.ts';
@@ -37,4 +38,5 @@ export const commands: readonly Command[] = [
   tokenRevokeCommand,
   adminCreateCommand,
   adminPasswdCommand,
+  storageCopyCommand,
 ];

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { ChromiumPublishService } from '../../app/chromium-publish.ts';
-import { CACHE_MANIFESTS } from './served-files.ts';
+import { CACHE_MANIFESTS } from '../../catalog/served-headers.ts';
 
 /**
  * Chromium's GET gupdate check (chromium-extensions.md): one shared update URL for every extension,

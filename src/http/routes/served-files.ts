@@ -1,25 +1,6 @@
 import path from 'node:path';
 import express, { Router, type Response } from 'express';
-
-/** MIME types clients expect (update-protocols.md §7); nginx/outpost.conf sets the same. */
-export const SERVED_TYPES: Record<string, string> = {
-  '.xpi': 'application/x-xpinstall',
-  '.rdf': 'text/xml; charset=utf-8',
-  '.xml': 'text/xml; charset=utf-8',
-  '.json': 'application/json',
-  '.jpl': 'application/octet-stream',
-  '.crx': 'application/x-chrome-extension',
-  '.sig': 'application/octet-stream',
-  // Mozilla VPN add-ons (Qt binary resources); the client checks their sha256, not their type.
-  '.rcc': 'application/octet-stream',
-};
-
-/**
- * Packages never change once published; manifests change with every publish. The VPN index
- * folder is all manifest: `<id>.rcc` keeps its name when new bytes replace it.
- */
-export const CACHE_FILES = 'public, max-age=31536000, immutable';
-export const CACHE_MANIFESTS = 'public, max-age=60';
+import { CACHE_FILES, CACHE_MANIFESTS, servedType } from '../../catalog/served-headers.ts';
 
 /**
  * What browsers poll: the public tree, straight from disk (ETag, Last-Modified, 304 and ranges
@@ -34,7 +15,7 @@ export function servedFiles(publicDir: string, vpn?: { prefix: string; dir: stri
     fallthrough: true,
     cacheControl: false,
     setHeaders(res: Response, file: string) {
-      res.setHeader('Content-Type', SERVED_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream');
+      res.setHeader('Content-Type', servedType(file));
       res.setHeader('Cache-Control', cacheControl);
       res.setHeader('X-Content-Type-Options', 'nosniff');
     },

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { UpdateQuery, UpdateQueryService } from '../../app/update-queries.ts';
 import { ApiError } from '../api-error.ts';
-import { CACHE_MANIFESTS, SERVED_TYPES } from './served-files.ts';
+import { CACHE_MANIFESTS, SERVED_TYPES } from '../../catalog/served-headers.ts';
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;

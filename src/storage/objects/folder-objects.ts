@@ -1,0 +1,100 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { atomicTempPath, fsyncDirectory, isAtomicTempName } from '../atomic-write.ts';
+import { checkObjectKey, ObjectStoreError, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
+
+/**
+ * The object-store port on a local folder (OUTPOST_DATA, or a keys folder mounted at a prefix):
+ * keys are relative paths, writes are atomic (temp file, fsync, rename, fsync of the folder).
+ * Content-Type and Cache-Control are not stored: the folder's server derives them from the key.
+ * Leftover temp files of an interrupted write, uploads in progress and the server's lock are not
+ * objects. The ETag is size and modification time, enough to notice a change.
+ */
+/** Run-time state of a folder deployment, not data: uploads in progress and the server's lock. */
+const NOT_OBJECTS = new Set(['private/tmp', 'private/server.lock']);
+
+export class FolderObjects implements ObjectStore {
+  readonly location: string;
+
+  /** `prefix`: the key prefix this folder holds (e.g. "private/keys/" for a keys folder). */
+  constructor(
+    private readonly root: string,
+    private readonly prefix = '',
+  ) {
+    this.location = path.resolve(root);
+  }
+
+  private file(key: string): string {
+    checkObjectKey(key, this.location);
+    if (!key.startsWith(this.prefix)) throw new ObjectStoreError('STORAGE_KEY_INVALID', `${key} is not under ${this.prefix} in ${this.location}.`);
+    return path.join(this.location, ...key.slice(this.prefix.length).split('/'));
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const found: ObjectInfo[] = [];
+    await this.walk(this.location, this.prefix, found);
+    found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    yield* found.filter((o) => o.key.startsWith(prefix));
+  }
+
+  private async walk(dir: string, keyPrefix: string, found: ObjectInfo[]): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    for (const entry of entries) {
+      const key = `${keyPrefix}${entry.name}`;
+      if (isAtomicTempName(entry.name) || NOT_OBJECTS.has(key)) continue;
+      if (entry.isDirectory()) await this.walk(path.join(dir, entry.name), `${key}/`, found);
+      else if (entry.isFile()) found.push({ key: checkObjectKey(key, this.location), size: (await stat(path.join(dir, entry.name))).size });
+      else throw new ObjectStoreError('STORAGE_KEY_INVALID', `${path.join(dir, entry.name)} is neither a file nor a folder; Outpost writes only those.`);
+    }
+  }
+
+  async get(key: string): Promise<ObjectBody | undefined> {
+    const file = this.file(key);
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile()) return undefined;
+    return { key, size: info.size, etag: `"${info.size}-${Math.floor(info.mtimeMs)}"`, stream: createReadStream(file, { highWaterMark: 1 << 20 }) };
+  }
+
+  async put(key: string, body: Buffer | Readable, size: number, options: PutOptions = {}): Promise<{ etag: string }> {
+    const file = this.file(key);
+    const isPublic = key.startsWith('public/');
+    await mkdir(path.dirname(file), { recursive: true, mode: isPublic ? 0o755 : 0o700 });
+    if (options.ifMatch !== undefined) {
+      const current = await this.get(key);
+      current?.stream.destroy();
+      if (current?.etag !== options.ifMatch) throw new ObjectStoreError('STORAGE_PRECONDITION_FAILED', `${key} changed since it was read.`);
+    }
+    const temp = atomicTempPath(file);
+    const out = createWriteStream(temp, { flags: 'wx', mode: isPublic ? 0o644 : 0o600 });
+    try {
+      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, out);
+      const written = (await stat(temp)).size;
+      if (written !== size) throw new ObjectStoreError('STORAGE_UNAVAILABLE', `${key}: ${written} bytes arrived, ${size} were announced.`);
+      // link() refuses an existing target, which rename() would replace.
+      if (options.ifAbsent) {
+        await link(temp, file).catch((err: NodeJS.ErrnoException) => {
+          throw err.code === 'EEXIST' ? new ObjectStoreError('STORAGE_PRECONDITION_FAILED', `${key} exists already.`) : err;
+        });
+        await unlink(temp);
+      } else await rename(temp, file);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    await fsyncDirectory(path.dirname(file));
+    const info = await stat(file);
+    return { etag: `"${info.size}-${Math.floor(info.mtimeMs)}"` };
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.file(key), { force: true });
+  }
+
+  async close(): Promise<void> {}
+}

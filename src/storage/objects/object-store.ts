@@ -1,0 +1,72 @@
+import type { Readable } from 'node:stream';
+import { OutpostError } from '../../errors.ts';
+import { isSafeSegment } from '../../names/safe-segment.ts';
+
+/**
+ * The object-store port: what a deployment's bytes live in, a folder or an S3 bucket. Keys are
+ * the data folder's relative paths ("public/files/<id>/<file>", "private/addons/<id>.json"), so
+ * the same key names the same thing in both. Public objects carry the Content-Type and
+ * Cache-Control they are served with (served-headers.ts); private ones are never served.
+ */
+
+export type ObjectStoreErrorCode =
+  | 'STORAGE_KEY_INVALID' // a key outside the grammar below: a bug upstream, or a foreign object in a bucket
+  | 'STORAGE_PRECONDITION_FAILED' // a conditional write lost a race (If-Match / If-None-Match)
+  | 'STORAGE_UNAVAILABLE' // the store answered with an error or not at all
+  | 'STORAGE_LOCATION_INVALID' // neither a folder path nor s3://<bucket>[/<prefix>]
+  | 'STORAGE_TARGET_NOT_EMPTY' // a copy into a deployment that holds objects already
+  | 'STORAGE_VERIFY_FAILED'; // an object read back from the target is not what was copied
+
+export class ObjectStoreError extends OutpostError<ObjectStoreErrorCode> {}
+
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+}
+
+export interface ObjectBody extends ObjectInfo {
+  readonly stream: Readable;
+  readonly etag: string;
+  readonly contentType?: string;
+  readonly cacheControl?: string;
+}
+
+export interface PutOptions {
+  readonly contentType?: string;
+  readonly cacheControl?: string;
+  /** Only if the object exists with this ETag (compare-and-swap of a record). */
+  readonly ifMatch?: string;
+  /** Only if no object has this key yet. */
+  readonly ifAbsent?: boolean;
+}
+
+export interface ObjectStore {
+  /** For messages and logs: a folder path or s3://bucket/prefix, never a credential. */
+  readonly location: string;
+  /** Every object under `prefix` ("" for all), in key order. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  get(key: string): Promise<ObjectBody | undefined>;
+  /** `body` is read once; `size` is its exact length in bytes. */
+  put(key: string, body: Buffer | Readable, size: number, options?: PutOptions): Promise<{ etag: string }>;
+  remove(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The top-level folders of a deployment; nothing else is ever read or written. */
+const ROOTS = new Set(['public', 'private']);
+
+/**
+ * One grammar for every key, in both backends: public/ or private/, then safe segments
+ * (names/safe-segment.ts), at most 32 deep. A key that passes means the same object to a file
+ * system, S3 and nginx; one that does not is refused, never normalised.
+ */
+export function isObjectKey(key: string): boolean {
+  if (typeof key !== 'string' || key.length > 1024) return false;
+  const segments = key.split('/');
+  return segments.length >= 2 && segments.length <= 32 && ROOTS.has(segments[0]!) && segments.slice(1).every((s) => isSafeSegment(s));
+}
+
+export function checkObjectKey(key: string, store: string): string {
+  if (!isObjectKey(key)) throw new ObjectStoreError('STORAGE_KEY_INVALID', `${JSON.stringify(key.slice(0, 200))} in ${store} is not a key Outpost writes (public/ or private/, then plain names).`);
+  return key;
+}

@@ -1,0 +1,114 @@
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import type { S3Config } from '../../config.ts';
+import { checkObjectKey, ObjectStoreError, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
+
+/**
+ * The object-store port on an S3 bucket (AWS, Ceph RADOS Gateway, MinIO…), under an optional key
+ * prefix. Public objects get their Content-Type and Cache-Control as object metadata, so a proxy
+ * in front of the bucket serves them as Outpost does. Conditional writes use If-Match and
+ * If-None-Match, which the gateway answers 412 when they do not hold.
+ */
+export interface BucketLocation {
+  readonly bucket: string;
+  /** "" or a prefix ending in "/". */
+  readonly prefix: string;
+}
+
+function storeError(err: unknown, what: string, location: string): Error {
+  if (err instanceof ObjectStoreError) return err;
+  const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+  if (status === 412) return new ObjectStoreError('STORAGE_PRECONDITION_FAILED', `${what} in ${location}: changed since it was read.`, { cause: err });
+  // The SDK's message names the failure (NoSuchBucket, AccessDenied, ECONNREFUSED), never a secret.
+  const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new ObjectStoreError('STORAGE_UNAVAILABLE', `${what} in ${location} failed (${reason}).`, { cause: err });
+}
+
+export class S3Objects implements ObjectStore {
+  readonly location: string;
+  private readonly client: S3Client;
+
+  constructor(
+    private readonly where: BucketLocation,
+    config: S3Config,
+  ) {
+    this.location = `s3://${where.bucket}/${where.prefix}`;
+    this.client = new S3Client({
+      region: config.region,
+      forcePathStyle: config.forcePathStyle,
+      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      ...(config.credentials ? { credentials: config.credentials } : {}),
+      // Checksums the SDK would add by default (CRC32 trailers) are not understood by every gateway.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      maxAttempts: 3,
+    });
+  }
+
+  private objectKey(key: string): string {
+    return `${this.where.prefix}${checkObjectKey(key, this.location)}`;
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    let token: string | undefined;
+    do {
+      const page = await this.client
+        .send(new ListObjectsV2Command({ Bucket: this.where.bucket, Prefix: `${this.where.prefix}${prefix}`, ContinuationToken: token }))
+        .catch((err: unknown) => {
+          throw storeError(err, 'listing', this.location);
+        });
+      for (const object of page.Contents ?? []) {
+        const key = object.Key!.slice(this.where.prefix.length);
+        yield { key: checkObjectKey(key, this.location), size: object.Size ?? 0 };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async get(key: string): Promise<ObjectBody | undefined> {
+    try {
+      const answer = await this.client.send(new GetObjectCommand({ Bucket: this.where.bucket, Key: this.objectKey(key) }));
+      return {
+        key,
+        size: answer.ContentLength ?? 0,
+        etag: answer.ETag ?? '',
+        stream: answer.Body as Readable,
+        ...(answer.ContentType ? { contentType: answer.ContentType } : {}),
+        ...(answer.CacheControl ? { cacheControl: answer.CacheControl } : {}),
+      };
+    } catch (err) {
+      if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404) return undefined;
+      throw storeError(err, `reading ${key}`, this.location);
+    }
+  }
+
+  async put(key: string, body: Buffer | Readable, size: number, options: PutOptions = {}): Promise<{ etag: string }> {
+    try {
+      const answer = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.where.bucket,
+          Key: this.objectKey(key),
+          Body: body,
+          ContentLength: size,
+          ...(options.contentType ? { ContentType: options.contentType } : {}),
+          ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
+          ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
+          ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
+        }),
+      );
+      return { etag: answer.ETag ?? '' };
+    } catch (err) {
+      throw storeError(err, `writing ${key}`, this.location);
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.where.bucket, Key: this.objectKey(key) })).catch((err: unknown) => {
+      throw storeError(err, `removing ${key}`, this.location);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
