@@ -132,7 +132,8 @@ export const ERROR_STATUS = {
   JPL_CERT_NOT_CA: 400,
   JPL_CERT_REVOKED: 400,
   // Fetched CRL and OCSP failures become this; the uploader may retry once the responder is back.
-  JPL_REVOCATION_UNAVAILABLE: 422,
+  // The revocation responder or CRL server is unreachable: the server's situation, worth a retry.
+  JPL_REVOCATION_UNAVAILABLE: 503,
   JPL_OCSP_INVALID: 400,
   JPL_KEY_CHANGED: 409,
   // Both come from the operator's OUTPOST_JAMI_TRUST_ANCHORS / OUTPOST_JAMI_CRLS, never the upload.
@@ -149,7 +150,8 @@ export const ERROR_STATUS = {
   CRX_PROOF_INVALID: 400,
   CRX_NO_DEVELOPER_PROOF: 400,
   CRX_ID_MISMATCH: 400,
-  CRX_SIGNING_KEY_UNSUPPORTED: 400,
+  // The token's publisher key is too small to pack with: nothing in the upload to fix (an admin's key, or a signed CRX).
+  CRX_SIGNING_KEY_UNSUPPORTED: 422,
   CRX_MANIFEST_INVALID: 400,
   CRX_MANIFEST_VERSION_INVALID: 400,
   CRX_MANIFEST_KEY_MISMATCH: 400,

@@ -94,7 +94,7 @@ export class ChromiumPublishService {
     const manifest = await readManifest(await openZipFile(upload.path));
     const signer = await this.deps.crxSigner(actor.keyName);
     if (signer.bits < MIN_PACKING_BITS) {
-      throw new CrxError('CRX_SIGNING_KEY_UNSUPPORTED', `The publisher key "${actor.keyName}" has ${signer.bits} bits; Outpost packs Chromium extensions only with keys of ${MIN_PACKING_BITS} bits or more.`);
+      throw new CrxError('CRX_SIGNING_KEY_UNSUPPORTED', `The publisher key "${actor.keyName}" has ${signer.bits} bits; Outpost packs Chromium extensions only with keys of ${MIN_PACKING_BITS} bits or more. Upload a CRX you signed yourself, or ask an admin for a token of a larger key.`);
     }
     checkManifestKey(manifest, signer.publicKeySpki);
     const header = await signCrx3Header(createReadStream(upload.path, { highWaterMark: 1 << 20 }), signer);
