@@ -8,6 +8,14 @@ import { isValidKeyName } from './storage/key-store.ts';
  * One typed configuration object, read and validated once from the environment. Paths resolve
  * against the working directory, so `npm start` in a checkout uses ./storage and ./keys.
  */
+/** Where the key passphrase comes from; read (the file) when keys are opened. */
+export interface KeyPassphraseSource {
+  /** OUTPOST_KEY_PASSPHRASE (not enumerable: no log or JSON of the config carries it). */
+  readonly value?: string;
+  /** OUTPOST_KEY_PASSPHRASE_FILE, resolved against the working folder: a mounted secret. */
+  readonly file?: string;
+}
+
 export interface S3Config {
   /** OUTPOST_S3_FORCE_PATH_STYLE: bucket in the path, for gateways without virtual-host buckets. */
   forcePathStyle: boolean;
@@ -54,6 +62,7 @@ export interface Config {
     /** OUTPOST_VPN_INDEX_DAYS: how long a signed index is valid ("expires"). */
     indexDays: number;
   };
+  keyPassphrase: KeyPassphraseSource;
   /** The S3 client, for `outpost storage copy` to and from a bucket. */
   s3: S3Config;
   /** Log level for the server's JSON logs. */
@@ -82,6 +91,8 @@ const schema = z.object({
   OUTPOST_VPN_INDEX_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   OUTPOST_UPDATE_HASH: z.enum(['sha256', 'sha512']).default('sha256'),
   OUTPOST_CACHE_MB: z.coerce.number().min(1).max(65536).default(16),
+  OUTPOST_KEY_PASSPHRASE: z.string().optional(),
+  OUTPOST_KEY_PASSPHRASE_FILE: z.string().optional(),
   OUTPOST_S3_FORCE_PATH_STYLE: z.enum(['true', 'false', '1', '0']).default('false'),
   AWS_ENDPOINT_URL_S3: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   AWS_ENDPOINT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
@@ -115,6 +126,12 @@ function vpnPrefix(value: string, jamiPrefix: string): string {
 
 function fileList(value: string | undefined, cwd: string): string[] {
   return (value ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => path.resolve(cwd, f));
+}
+
+function passphraseSource(e: z.infer<typeof schema>, cwd: string): KeyPassphraseSource {
+  const source: KeyPassphraseSource = e.OUTPOST_KEY_PASSPHRASE_FILE ? { file: path.resolve(cwd, e.OUTPOST_KEY_PASSPHRASE_FILE) } : {};
+  if (e.OUTPOST_KEY_PASSPHRASE) Object.defineProperty(source, 'value', { value: e.OUTPOST_KEY_PASSPHRASE, enumerable: false });
+  return source;
 }
 
 /**
@@ -164,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     },
     vpn: { prefix: vpnPrefix(e.OUTPOST_VPN_PREFIX, jamiPrefix), keyName: e.OUTPOST_VPN_KEY, indexDays: e.OUTPOST_VPN_INDEX_DAYS },
     logLevel: e.OUTPOST_LOG_LEVEL,
+    keyPassphrase: passphraseSource(e, cwd),
     s3: s3Config(e),
   };
 }

@@ -47,6 +47,17 @@ export class JamiPublishService {
     this.now = deps.now ?? (() => new Date());
   }
 
+  private anchors?: Promise<Buffer[]>;
+
+  /** The configured anchors, read once (checked at start by startup-checks.ts); they do not change while serving. */
+  private trustAnchors(): Promise<Buffer[]> {
+    this.anchors ??= Promise.all(this.deps.jami.trustAnchorFiles.map((f) => readFile(f))).catch((err: unknown) => {
+      this.anchors = undefined;
+      throw err;
+    });
+    return this.anchors;
+  }
+
   private async verify(upload: StagedUpload): Promise<{ pkg: JplPackage; verification: JplVerification }> {
     const { jami } = this.deps;
     if (jami.trustAnchorFiles.length === 0) {
@@ -55,7 +66,8 @@ export class JamiPublishService {
     const pkg = await inspectJpl(await openZipFile(upload.path));
     const fetchers = revocationFetchers();
     const verification = await verifyJpl(pkg, {
-      trustAnchors: await Promise.all(jami.trustAnchorFiles.map((f) => readFile(f))),
+      trustAnchors: await this.trustAnchors(),
+      // CRL files are read at each publish: operators refresh them (nextUpdate) while serving.
       crls: await Promise.all(jami.crlFiles.map((f) => readFile(f))),
       now: this.now(),
       checkOcsp: fetchers.checkOcsp,

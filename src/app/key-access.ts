@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig } from '../config.ts';
+import type { Config } from '../config.ts';
 import { OutpostError } from '../errors.ts';
 import { writeFileAtomic } from '../storage/atomic-write.ts';
 import { readKeyPassphrase } from '../storage/key-passphrase.ts';
@@ -18,11 +18,11 @@ export const GENERATED_PASSPHRASE_FILE = 'passphrase';
  * code may generate that file on first use; reading metadata needs no passphrase at all.
  */
 export async function resolvePassphrase(
-  env: NodeJS.ProcessEnv,
-  keysDir: string,
+  config: Pick<Config, 'keyPassphrase' | 'keysDir'>,
   mayGenerate: boolean,
 ): Promise<{ passphrase?: string; notice?: string }> {
-  const configured = await readKeyPassphrase(env);
+  const { keysDir } = config;
+  const configured = await readKeyPassphrase(config.keyPassphrase);
   if (configured) return { passphrase: configured };
   const file = path.join(keysDir, GENERATED_PASSPHRASE_FILE);
   try {
@@ -43,9 +43,9 @@ export async function resolvePassphrase(
 
 export type KeyPurpose = 'read' | 'sign' | 'write';
 
-export async function openKeyStore(env: NodeJS.ProcessEnv, cwd: string, purpose: KeyPurpose): Promise<{ store: KeyStore; notice?: string }> {
-  const { keysDir } = loadConfig(env, cwd);
-  const { passphrase, notice } = await resolvePassphrase(env, keysDir, purpose === 'write');
+export async function openKeyStore(config: Pick<Config, 'keyPassphrase' | 'keysDir'>, purpose: KeyPurpose): Promise<{ store: KeyStore; notice?: string }> {
+  const { keysDir } = config;
+  const { passphrase, notice } = await resolvePassphrase(config, purpose === 'write');
   if (!passphrase && purpose !== 'read') {
     throw new KeyAccessError(
       'KEY_PASSPHRASE_MISSING',

@@ -95,23 +95,23 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return destination ? pino(options, destination) : pino(options);
 }
 
-export async function openOutpost(config: Config, env: NodeJS.ProcessEnv, logger?: Logger): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
+export async function openOutpost(config: Config, logger?: Logger): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
   const log = logger ?? createLogger(config.logLevel);
   const layout = new DataLayout(config.dataDir);
   await layout.ensure();
   // One server per data folder: a second one (or `outpost rebuild` while one runs) refuses to start.
   const folderLock = await lockDataFolder(path.join(layout.privateDir, 'server.lock'), config.dataDir);
   try {
-    return await open(config, env, layout, log, folderLock);
+    return await open(config, layout, log, folderLock);
   } catch (err) {
     await folderLock.release();
     throw err;
   }
 }
 
-async function open(config: Config, env: NodeJS.ProcessEnv, layout: DataLayout, log: Logger, folderLock: HeldLock): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
+async function open(config: Config, layout: DataLayout, log: Logger, folderLock: HeldLock): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
   const firstRun: FirstRun = {};
-  const { passphrase, notice } = await resolvePassphrase(env, config.keysDir, true);
+  const { passphrase, notice } = await resolvePassphrase(config, true);
   if (notice) firstRun.passphraseNotice = notice;
   // A clone brings keys/ as 0755; private keys are encrypted, but their folder is nobody else's.
   await mkdir(config.keysDir, { recursive: true, mode: 0o700 });

@@ -21,7 +21,7 @@ export async function cliKeyStore(ctx: CliContext, purpose: KeyPurpose): Promise
   if (purpose !== 'write' && !(await isDirectory(keysDir))) {
     throw new CliError('CLI_NO_KEYS_FOLDER', `no keys folder at ${keysDir}; set OUTPOST_KEYS to the folder that holds the publisher keys`);
   }
-  return openKeyStore(ctx.env, ctx.cwd, purpose);
+  return openKeyStore(loadConfig(ctx.env, ctx.cwd), purpose);
 }
 
 /** The data folder (OUTPOST_DATA) of an existing instance: commands that read its state must not invent an empty one. */

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { KeyPassphraseSource } from '../config.ts';
 import { KeyStoreError } from './key-store.ts';
 
 /**
@@ -6,10 +7,9 @@ import { KeyStoreError } from './key-store.ts';
  * file named by OUTPOST_KEY_PASSPHRASE_FILE (a mounted secret; one final newline, as editors and
  * `echo` add, is not part of it). undefined when neither is configured.
  */
-export async function readKeyPassphrase(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const direct = env.OUTPOST_KEY_PASSPHRASE;
-  if (direct) return direct;
-  const file = env.OUTPOST_KEY_PASSPHRASE_FILE;
+export async function readKeyPassphrase(source: KeyPassphraseSource): Promise<string | undefined> {
+  if (source.value) return source.value;
+  const { file } = source;
   if (!file) return undefined;
   let text: string;
   try {

@@ -31,7 +31,7 @@ function envFor(storage: string, keysDir: string): NodeJS.ProcessEnv {
 /** Opens the app in-process on a data folder (no HTTP), as the server's composition root does. */
 export async function openInProcess(storage: string, keysDir: string): Promise<{ outpost: Outpost; token?: string }> {
   const env = envFor(storage, keysDir);
-  const { outpost, firstRun } = await openOutpost(loadConfig(env, path.dirname(storage)), env, pino({ level: 'silent' }));
+  const { outpost, firstRun } = await openOutpost(loadConfig(env, path.dirname(storage)), pino({ level: 'silent' }));
   return { outpost, ...(firstRun.token ? { token: firstRun.token } : {}) };
 }
 

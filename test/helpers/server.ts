@@ -41,7 +41,7 @@ export async function startServer(options: { dir?: string; env?: NodeJS.ProcessE
     ...options.env,
   };
   const config = loadConfig(env, dir);
-  const { outpost, firstRun } = await openOutpost(config, env, pino({ level: 'silent' }));
+  const { outpost, firstRun } = await openOutpost(config, pino({ level: 'silent' }));
   await prepareToServe(outpost);
   server.on('request', createRequestListener(outpost));
   answerClientErrors(server);

@@ -20,7 +20,7 @@ Example:
     const config = loadConfig(ctx.env, ctx.cwd);
     // Skipped catalog records are worth seeing here; routine info lines are not.
     const logger = createLogger('warn', { write: (line: string) => ctx.stderr(line) });
-    const { outpost, firstRun } = await openOutpost(config, ctx.env, logger);
+    const { outpost, firstRun } = await openOutpost(config, logger);
     try {
       if (firstRun.token) ctx.stderr('note: the data folder had no API token; one was created (see `outpost token list`; revoke it and create your own)\n');
       if (firstRun.admin) ctx.stderr(`note: the data folder had no admin; "${firstRun.admin.username}" was created (set its password with \`outpost admin passwd ${firstRun.admin.username}\`)\n`);

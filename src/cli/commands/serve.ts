@@ -49,7 +49,7 @@ const VPN_REFRESH_MS = 60 * 60 * 1000;
 
 export async function serve(ctx: CliContext, signal?: AbortSignal): Promise<number> {
   const config = loadConfig(ctx.env, ctx.cwd);
-  const { outpost, firstRun } = await openOutpost(config, ctx.env);
+  const { outpost, firstRun } = await openOutpost(config);
   const report = await prepareToServe(outpost);
   logStartup(outpost, report);
 

@@ -18,23 +18,23 @@ describe('readKeyPassphrase', () => {
   it('prefers OUTPOST_KEY_PASSPHRASE', async () => {
     const file = path.join(dir, 'p');
     await writeFile(file, 'from file\n');
-    expect(await readKeyPassphrase({ OUTPOST_KEY_PASSPHRASE: 'direct', OUTPOST_KEY_PASSPHRASE_FILE: file })).toBe('direct');
+    expect(await readKeyPassphrase({ value: 'direct', file: file })).toBe('direct');
   });
 
   it('reads the file, dropping one final newline only', async () => {
     const file = path.join(dir, 'p');
     await writeFile(file, ' secret with spaces \n');
-    expect(await readKeyPassphrase({ OUTPOST_KEY_PASSPHRASE_FILE: file })).toBe(' secret with spaces ');
+    expect(await readKeyPassphrase({ file: file })).toBe(' secret with spaces ');
     await writeFile(file, 'crlf\r\n');
-    expect(await readKeyPassphrase({ OUTPOST_KEY_PASSPHRASE_FILE: file })).toBe('crlf');
+    expect(await readKeyPassphrase({ file: file })).toBe('crlf');
     await writeFile(file, 'two\n\n');
-    expect(await readKeyPassphrase({ OUTPOST_KEY_PASSPHRASE_FILE: file })).toBe('two\n');
+    expect(await readKeyPassphrase({ file: file })).toBe('two\n');
     await writeFile(file, 'none');
-    expect(await readKeyPassphrase({ OUTPOST_KEY_PASSPHRASE: '', OUTPOST_KEY_PASSPHRASE_FILE: file })).toBe('none');
+    expect(await readKeyPassphrase({ value: '', file: file })).toBe('none');
   });
 
   it('reports a missing file', async () => {
-    await expect(readKeyPassphrase({ OUTPOST_KEY_PASSPHRASE_FILE: path.join(dir, 'nope') })).rejects.toMatchObject({
+    await expect(readKeyPassphrase({ file: path.join(dir, 'nope') })).rejects.toMatchObject({
       code: 'KEY_PASSPHRASE_FILE_MISSING',
     });
   });
