@@ -19,7 +19,7 @@ const ADDON_ID = 'rps-ranged@bench.example.org';
 /** A one-version add-on: its update.rdf (about 1.4 kB) is the static reference, as in earlier runs. */
 const SMALL_ID = 'rps@bench.example.org';
 
-async function measure(ctx: BenchContext, label: string, url: string, script?: string): Promise<WrkResult> {
+export async function measure(ctx: BenchContext, label: string, url: string, script?: string): Promise<WrkResult> {
   const status = await getStatus(url);
   if (status !== 200) throw new Error(`${label} answers ${status} for ${url}`);
   // Let the JIT and both sides' caches settle before the counted run.
@@ -60,7 +60,7 @@ require('node:http').createServer((req, res) => {
   }
 }
 
-const rps = (r: WrkResult) => `${r.requestsPerSec.toFixed(0)} req/s, p99 ${ms(r.p99Ms)}`;
+export const rps = (r: WrkResult) => `${r.requestsPerSec.toFixed(0)} req/s, p99 ${ms(r.p99Ms)}`;
 
 /**
  * At 100 connections, from the Outpost process as `npm start` runs it: a one-version add-on's
