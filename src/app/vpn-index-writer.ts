@@ -79,6 +79,18 @@ export class VpnIndexWriter {
     return { serial: Number.isSafeInteger(serial) ? serial! : 0, prefix: typeof prefix === 'string' ? prefix : this.deps.prefix };
   }
 
+  /** What the served index says of itself (for the admin): its serial and expiry, if one is served. */
+  async served(): Promise<{ serial: number; expires: string } | undefined> {
+    const bytes = await readOptional(this.file(INDEX_FILE));
+    if (!bytes) return undefined;
+    try {
+      const { serial, expires } = JSON.parse(bytes.toString('utf8')) as { serial?: unknown; expires?: unknown };
+      return Number.isSafeInteger(serial) && typeof expires === 'string' ? { serial: serial as number, expires } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Whether an index has ever been served here (a server without VPN add-ons writes none). */
   async exists(): Promise<boolean> {
     return access(this.file(INDEX_FILE)).then(() => true, () => false);

@@ -38,6 +38,10 @@ describe('admin interface security', () => {
       ['GET', '/addons/:id/versions/:version/withdraw'],
       ['POST', '/addons/:id/versions/:version/withdraw'],
       ['POST', '/addons/:id/versions/:version/restore'],
+      ['GET', '/vpn'],
+      ['GET', '/vpn/:id'],
+      ['GET', '/vpn/:id/withdraw'],
+      ['POST', '/vpn/:id/withdraw'],
     ]));
     for (const [method, route] of routes) {
       const path = `/admin${route.replace(':id', encodeURIComponent(ID)).replace(':version', '1.0')}`;

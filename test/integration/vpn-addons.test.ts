@@ -10,7 +10,7 @@ import { buildVpnAddon, requireRcc, vpnManifest } from '../helpers/qt-rcc.ts';
 import { rawGet, startServer, type TestServer } from '../helpers/server.ts';
 import { snapshotTree } from '../helpers/snapshot.ts';
 import { requireTool } from '../helpers/system-tools.ts';
-import { rccWithZstdEntry, spinningZstdFrame } from '../unit/vpn/rcc-build.ts';
+import { rccOf, rccWithZstdEntry, spinningZstdFrame } from '../unit/vpn/rcc-build.ts';
 import { fixture } from '../unit/vpn/vpn-fixtures.ts';
 
 /**
@@ -185,6 +185,32 @@ describe('Mozilla VPN add-ons', () => {
     expect(res.status, html).toBe(201);
     expect(html).toContain(`data-copy="${server.url}/vpn/manifest.json"`);
     expect(html).toContain('Demo message');
+  });
+
+  it('shows the index, every condition and the ones never met in the admin, and withdraws there (asked twice)', async () => {
+    const manifest = vpnManifest('admin_demo', { conditions: { platforms: ['linux', 'amiga'], start_time: 2_000_000_000, end_time: 1_900_000_000, min_client_version: '2.10.0', locales: ['de', 'fr'] } });
+    const published = await send(rccOf({ 'manifest.json': JSON.stringify(manifest) }), 'admin_demo.rcc');
+    expect(published.status, JSON.stringify(published.body)).toBe(201);
+    const admin = new AdminClient(server.url);
+    expect((await admin.signIn('admin', server.firstRun.admin!.password)).status).toBe(303);
+    const list = await (await admin.request('/admin/vpn')).text();
+    expect(list).toContain(`data-copy="${server.url}/vpn/"`);
+    expect(list).toContain(`<dd>${(await index()).serial}</dd>`);
+    expect(list).toContain((await api('/vpn/key')).body.pem.split('\n')[1]);
+    expect(list).toMatch(/admin_demo[\s\S]*never met/);
+
+    const page = await (await admin.request('/admin/vpn/admin_demo')).text();
+    for (const shown of ['linux, amiga', 'unknown: amiga', 'Client version from', '2.10.0', 'de, fr', '2033-05-18 03:33 UTC', 'END_BEFORE_START', 'UNKNOWN_PLATFORM', 'Withdraw admin_demo']) expect(page).toContain(shown);
+
+    const csrf = await admin.csrf('/admin/vpn/admin_demo');
+    const asked = await admin.post('/admin/vpn/admin_demo/withdraw', { _csrf: csrf });
+    expect(asked.status).toBe(200);
+    expect(await asked.text()).toContain('The index is signed again at once without it');
+    expect((await index()).addons.map((a: { id: string }) => a.id)).toContain('admin_demo');
+    expect((await admin.post('/admin/vpn/admin_demo/withdraw', { _csrf: csrf, confirm: 'yes' })).status).toBe(303);
+    expect((await index()).addons.map((a: { id: string }) => a.id)).not.toContain('admin_demo');
+    expect(await (await admin.request('/admin/vpn/admin_demo')).text()).toContain('withdrawn');
+    expect((await admin.request('/admin/vpn/nobody')).status).toBe(404);
   });
 
   it('withdraws: out of the index at once, the file aside, idempotent', async () => {

@@ -7,6 +7,7 @@ import { activityPage } from './activity-page.ts';
 import { addonPages } from './addon-pages.ts';
 import { catalogPages } from './catalog-pages.ts';
 import { chromiumPages } from './chromium-pages.ts';
+import { vpnPages } from './vpn-pages.ts';
 import { requireAdmin } from './guard.ts';
 import { keyPages } from './key-pages.ts';
 import { LoginCsrf } from './login-csrf.ts';
@@ -64,6 +65,7 @@ export function adminRouter(outpost: Outpost, options: AdminOptions = {}): Route
   const { uploadPage } = catalogPages(router, outpost);
   addonPages(router, outpost);
   chromiumPages(router, outpost);
+  vpnPages(router, outpost);
   keyPages(router, outpost);
   activityPage(router, outpost.audit);
   router.use((req, res) => {
