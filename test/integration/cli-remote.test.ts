@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildXpi, FIREFOX_ID, installRdf, webextManifest } from '../helpers/build-xpi.ts';
 import { cliRunner } from '../helpers/cli.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { fixture } from '../unit/vpn/vpn-fixtures.ts';
 
 const WEB_ID = 'web-cli@example.org';
 const LEGACY_ID = 'legacy-cli@example.org';
@@ -59,6 +60,23 @@ describe('outpost against a running server', () => {
     const refused = await run('verify', 'ftp://example.org/update.rdf', '--update-key', server.updateKey);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/only http:\/\/ and https:\/\/ URLs are fetched.*\[FETCH_URL_REFUSED\]\n$/);
+  });
+
+  it('publishes a VPN add-on and withdraws it by id alone; restore by id alone says how', async () => {
+    const { cwd, run } = cliRunner({ OUTPOST_SERVER: server.url, OUTPOST_TOKEN: server.token });
+    writeFileSync(path.join(cwd, 'message_demo.rcc'), fixture('none'));
+    expect((await run('publish', 'message_demo.rcc')).code).toBe(0);
+    const index = async () => ((await (await fetch(`${server.url}/vpn/manifest.json`)).json()) as { addons: { id: string }[] }).addons.map((a) => a.id);
+    expect(await index()).toContain('message_demo');
+    expect(await run('withdraw', 'message_demo')).toMatchObject({ code: 0, stdout: 'Withdrew the VPN add-on message_demo: the signed index no longer lists it. Publish the same .rcc again to bring it back.\n' });
+    expect(await index()).not.toContain('message_demo');
+    expect((await run('withdraw', 'message_demo')).code).toBe(0);
+    const missing = await run('withdraw', 'nobody_here');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('HTTP 404');
+    const restore = await run('restore', 'message_demo');
+    expect(restore.code).not.toBe(0);
+    expect(restore.stderr).toContain('publishing the same .rcc again');
   });
 
   it('tells a --server pointing at the admin pages from a refused token', async () => {

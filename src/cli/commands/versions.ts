@@ -1,6 +1,6 @@
 import { isExtensionId } from '../../crx/extension-id.ts';
 import { apiRequest } from '../api-client.ts';
-import type { CliContext, Command, OptionValues } from '../command.ts';
+import { CliError, type CliContext, type Command, type OptionValues } from '../command.ts';
 import { REMOTE_HELP, REMOTE_OPTIONS, remoteTarget, warnIfPlainHttp } from '../remote.ts';
 import { clean, describeAnswer, isRecord, refusalReason } from '../server-answer.ts';
 
@@ -22,7 +22,28 @@ function asDetails(body: unknown): { id: string; versions: VersionState[] } | un
 
 type Change = 'withdraw' | 'restore';
 
+/** A Mozilla VPN add-on has no versions: `withdraw <id>` takes it out of the signed index. */
+async function withdrawVpnAddon(values: OptionValues, id: string, ctx: CliContext): Promise<number> {
+  const { server, token } = remoteTarget(values, ctx);
+  warnIfPlainHttp(server, ctx);
+  const answer = await apiRequest({ server, token, method: 'DELETE', path: `api/v1/vpn/${encodeURIComponent(id)}` });
+  if (answer.status < 200 || answer.status > 299) {
+    ctx.stderr(`outpost withdraw: ${refusalReason(answer, answer.endpoint, server, 'request')} (HTTP ${answer.status})\n`);
+    return 1;
+  }
+  if (!isRecord(answer.body) || typeof answer.body.id !== 'string' || typeof answer.body.withdrawnAt !== 'string') {
+    ctx.stderr(`outpost withdraw: the answer is not a VPN add-on: ${answer.endpoint.href} answered ${describeAnswer(answer)}; is --server an Outpost server's base address? (HTTP ${answer.status})\n`);
+    return 1;
+  }
+  ctx.stdout(`Withdrew the VPN add-on ${clean(answer.body.id)}: the signed index no longer lists it. Publish the same .rcc again to bring it back.\n`);
+  return 0;
+}
+
 async function change(kind: Change, values: OptionValues, positionals: string[], ctx: CliContext): Promise<number> {
+  if (positionals.length === 1) {
+    if (kind === 'withdraw') return withdrawVpnAddon(values, positionals[0]!, ctx);
+    throw new CliError('CLI_USAGE', 'restore needs <id> <version>; a withdrawn VPN add-on comes back by publishing the same .rcc again');
+  }
   const { server, token } = remoteTarget(values, ctx);
   warnIfPlainHttp(server, ctx);
   const [id, version] = positionals.map((p) => encodeURIComponent(p));
@@ -46,17 +67,20 @@ async function change(kind: Change, values: OptionValues, positionals: string[],
 
 export const withdrawCommand: Command = {
   path: ['withdraw'],
-  usage: 'withdraw <id> <version> --server URL [--token T]',
+  usage: 'withdraw <id> [<version>] --server URL [--token T]',
   summary: 'Take a published version out of the manifests (the file is kept aside).',
   help: `Calls DELETE <server>/api/v1/addons/<id>/versions/<version>: the manifests are rebuilt and re-signed without the version and its file leaves the served tree. For a Chromium extension id (32 letters a-p) it calls /api/v1/chromium/<id>/versions/<version>: no update check offers the version any more. Withdrawing a withdrawn version changes nothing. \`outpost restore\` brings it back.
+
+Without a version, <id> is a Mozilla VPN add-on (they have none): DELETE <server>/api/v1/vpn/<id> signs the index again without it and moves its .rcc aside. Publishing the same .rcc again brings it back.
 
 Options:
 ${REMOTE_HELP}
 
-Example:
-  outpost withdraw myaddon@example.org 1.2 --server https://example.org/outpost/`,
+Examples:
+  outpost withdraw myaddon@example.org 1.2 --server https://example.org/outpost/
+  outpost withdraw message_demo --server https://example.org/outpost/`,
   options: REMOTE_OPTIONS,
-  positionals: [2, 2],
+  positionals: [1, 2],
   run: ({ values, positionals }, ctx) => change('withdraw', values, positionals, ctx),
 };
 
@@ -72,6 +96,7 @@ ${REMOTE_HELP}
 Example:
   outpost restore myaddon@example.org 1.2 --server https://example.org/outpost/`,
   options: REMOTE_OPTIONS,
-  positionals: [2, 2],
+  // One positional gets its own answer: VPN add-ons are restored by publishing them again.
+  positionals: [1, 2],
   run: ({ values, positionals }, ctx) => change('restore', values, positionals, ctx),
 };
