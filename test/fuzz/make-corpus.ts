@@ -11,7 +11,7 @@
  * fixed `now` of the cert-chain target, so they do not go stale.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { encode } from '@msgpack/msgpack';
 import forge from 'node-forge';
 import { buildXpi, FIREFOX_ID, installRdf, SEAMONKEY_ID, webextManifest } from '../helpers/build-xpi.ts';
@@ -166,5 +166,13 @@ const queries = {
   'plain.txt': 'id=fuzz%40example.org',
 };
 for (const [name, query] of Object.entries(queries)) write('update-query', name, query);
+
+// ---- Mozilla VPN add-ons: Qt's own rcc output (test/fixtures/vpn, built by Debian's rcc) ----
+
+const vpnFixtures = new URL('../fixtures/vpn/', import.meta.url);
+for (const name of ['message_demo.v1.rcc', 'message_demo.v2.rcc', 'message_demo.v3-zlib.rcc', 'message_demo.v3-zstd.rcc', 'message_demo.prefixed.rcc']) {
+  write('vpn', name, readFileSync(new URL(name, vpnFixtures)));
+}
+write('vpn', 'manifest.json', readFileSync(new URL('src/message_demo/manifest.json', vpnFixtures)));
 
 console.log('corpus written to', corpusDir.pathname);
