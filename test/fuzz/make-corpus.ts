@@ -17,6 +17,8 @@ import forge from 'node-forge';
 import { buildXpi, FIREFOX_ID, installRdf, SEAMONKEY_ID, webextManifest } from '../helpers/build-xpi.ts';
 import { buildJpl, TEST_SVG } from '../helpers/jami-jpl.ts';
 import { rawZip } from '../helpers/raw-zip.ts';
+import { crxSignerFromPrivateKey, signCrx3Header } from '../../src/crx/crx3-sign.ts';
+import { Readable } from 'node:stream';
 
 const corpusDir = new URL('./corpus/', import.meta.url);
 
@@ -166,6 +168,15 @@ const queries = {
   'plain.txt': 'id=fuzz%40example.org',
 };
 for (const [name, query] of Object.entries(queries)) write('update-query', name, query);
+
+// ---- Chromium: a CRX3 signed with a 2048-bit key, its manifest, update checks ----
+
+const crxManifest = JSON.stringify({ manifest_version: 3, name: 'Fuzz', version: '1.2.3', minimum_chrome_version: '120', update_url: 'https://updates.example.org/chromium/updates.xml' });
+const crxZip = await buildXpi({ 'manifest.json': crxManifest });
+const crxSigner = crxSignerFromPrivateKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+write('crx', 'extension.crx', Buffer.concat([await signCrx3Header(Readable.from([crxZip]), crxSigner), crxZip]));
+write('crx', 'manifest.json', crxManifest);
+write('crx', 'query.txt', `x=${encodeURIComponent(`id=${crxSigner.extensionId}&v=1.0&installsource=ondemand&uc`)}&x=${encodeURIComponent('id=abcdefghijklmnopabcdefghijklmnop&v=&uc')}`);
 
 // ---- Mozilla VPN add-ons: Qt's own rcc output (test/fixtures/vpn, built by Debian's rcc) ----
 
