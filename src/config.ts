@@ -16,6 +16,12 @@ export interface KeyPassphraseSource {
   readonly file?: string;
 }
 
+export interface VpnChannelConfig {
+  readonly name: string;
+  readonly prefix: string;
+  readonly keyName: string;
+}
+
 export interface S3Config {
   /** OUTPOST_S3_FORCE_PATH_STYLE: bucket in the path, for gateways without virtual-host buckets. */
   forcePathStyle: boolean;
@@ -61,6 +67,11 @@ export interface Config {
     keyName: string;
     /** OUTPOST_VPN_INDEX_DAYS: how long a signed index is valid ("expires"). */
     indexDays: number;
+    /**
+     * Every index, each with its own URL, folder and key: "production" (the prefix and key
+     * above) first, then OUTPOST_VPN_CHANNELS. Uploads go to "production" unless they name one.
+     */
+    channels: readonly VpnChannelConfig[];
   };
   keyPassphrase: KeyPassphraseSource;
   /** The S3 client, for `outpost storage copy` to and from a bucket. */
@@ -88,6 +99,7 @@ const schema = z.object({
   OUTPOST_JAMI_PREFIX: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /jami').default('/jami'),
   OUTPOST_VPN_PREFIX: z.string().regex(/^\/[^?#]*$/, 'must be a path such as /vpn').default('/vpn'),
   OUTPOST_VPN_KEY: z.string().refine(isValidKeyName, 'must be a key name (letters, digits, ".", "_", "-")').default('vpn'),
+  OUTPOST_VPN_CHANNELS: z.string().optional(),
   OUTPOST_VPN_INDEX_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   OUTPOST_UPDATE_HASH: z.enum(['sha256', 'sha512']).default('sha256'),
   OUTPOST_CACHE_MB: z.coerce.number().min(1).max(65536).default(16),
@@ -111,21 +123,53 @@ const schema = z.object({
 const TAKEN_SEGMENTS = new Set(['updates', 'files', 'jami', 'api', 'admin', 'chromium', 'notes', 'update', 'healthz']);
 
 /** The VPN index is served from public/<prefix>/, so every segment must pass the file-name rule. */
-function vpnPrefix(value: string, jamiPrefix: string): string {
+function vpnPrefix(value: string, jamiPrefix: string, variable = 'OUTPOST_VPN_PREFIX'): string {
   const prefix = value.replace(/\/+$/, '');
   const relative = prefix.slice(1);
   if (!relative || !isSafeRelativePath(relative)) {
-    throw new ConfigError('CONFIG_INVALID', `OUTPOST_VPN_PREFIX: "${value}" must be a path of plain names such as /vpn (letters, digits, "._@+{}~-", no "..").`);
+    throw new ConfigError('CONFIG_INVALID', `${variable}: "${value}" must be a path of plain names such as /vpn (letters, digits, "._@+{}~-", no "..").`);
   }
   const first = relative.split('/')[0]!;
   if (TAKEN_SEGMENTS.has(first) || first === jamiPrefix.split('/')[1]) {
-    throw new ConfigError('CONFIG_INVALID', `OUTPOST_VPN_PREFIX: "${value}" would share /${first} with other Outpost URLs; choose another path such as /vpn.`);
+    throw new ConfigError('CONFIG_INVALID', `${variable}: "${value}" would share /${first} with other Outpost URLs; choose another path such as /vpn.`);
   }
   return prefix;
 }
 
+export const DEFAULT_VPN_CHANNEL = 'production';
+const CHANNEL_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * OUTPOST_VPN_CHANNELS: more indexes beside production, as `name:/prefix:key` entries separated by
+ * commas (e.g. `staging:/vpn-staging:vpn-staging`). Each index is a separate trust source for the
+ * client, so each has its own folder and its own key; no folder may lie inside another.
+ */
+function vpnChannels(value: string | undefined, production: VpnChannelConfig, jamiPrefix: string): VpnChannelConfig[] {
+  const channels = [production];
+  for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [name = '', prefix = '', keyName = '', ...rest] = entry.split(':');
+    const bad = (why: string) => new ConfigError('CONFIG_INVALID', `OUTPOST_VPN_CHANNELS: "${entry}" ${why}; write name:/prefix:key, e.g. staging:/vpn-staging:vpn-staging.`);
+    if (rest.length) throw bad('has more than three parts');
+    if (!CHANNEL_NAME.test(name)) throw bad('needs a name of lowercase letters, digits and "-"');
+    if (!isValidKeyName(keyName)) throw bad('needs a key name (letters, digits, ".", "_", "-")');
+    const channel = { name, prefix: vpnPrefix(prefix, jamiPrefix, 'OUTPOST_VPN_CHANNELS'), keyName };
+    for (const other of channels) {
+      if (other.name === channel.name) throw bad(`repeats the channel ${name}`);
+      if (other.keyName === channel.keyName) throw bad(`uses the key of ${other.name}: every index needs its own key`);
+      if (`${other.prefix}/`.startsWith(`${channel.prefix}/`) || `${channel.prefix}/`.startsWith(`${other.prefix}/`)) throw bad(`shares its folder with ${other.name} (${other.prefix})`);
+    }
+    channels.push(channel);
+  }
+  return channels;
+}
+
 function fileList(value: string | undefined, cwd: string): string[] {
   return (value ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => path.resolve(cwd, f));
+}
+
+function vpnConfig(e: z.infer<typeof schema>, jamiPrefix: string): Config['vpn'] {
+  const production = { name: DEFAULT_VPN_CHANNEL, prefix: vpnPrefix(e.OUTPOST_VPN_PREFIX, jamiPrefix), keyName: e.OUTPOST_VPN_KEY };
+  return { prefix: production.prefix, keyName: production.keyName, indexDays: e.OUTPOST_VPN_INDEX_DAYS, channels: vpnChannels(e.OUTPOST_VPN_CHANNELS, production, jamiPrefix) };
 }
 
 function passphraseSource(e: z.infer<typeof schema>, cwd: string): KeyPassphraseSource {
@@ -179,7 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
       revocationUnreachable: e.OUTPOST_JAMI_OCSP_UNREACHABLE === 'accept' ? 'accept-with-warning' : 'reject',
       prefix: jamiPrefix,
     },
-    vpn: { prefix: vpnPrefix(e.OUTPOST_VPN_PREFIX, jamiPrefix), keyName: e.OUTPOST_VPN_KEY, indexDays: e.OUTPOST_VPN_INDEX_DAYS },
+    vpn: vpnConfig(e, jamiPrefix),
     logLevel: e.OUTPOST_LOG_LEVEL,
     keyPassphrase: passphraseSource(e, cwd),
     s3: s3Config(e),

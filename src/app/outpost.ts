@@ -62,11 +62,21 @@ export interface Outpost {
   vpnIndex: VpnIndexWriter;
   /** Publish and withdraw of VPN add-ons; the index public key. */
   vpn: VpnPublishService;
+  /** Every VPN index: production (vpnRecords, vpnIndex and vpn above) first, then OUTPOST_VPN_CHANNELS. */
+  vpnChannels: readonly VpnChannel[];
   /** Every package format through one door (XPI, Jami plugin, Chromium extension or VPN add-on). */
   packages: PackagePublisher;
   logger: Logger;
   /** Releases the data folder for another process; the instance is not used afterwards. */
   close(): Promise<void>;
+}
+
+export interface VpnChannel {
+  readonly name: string;
+  readonly prefix: string;
+  readonly records: VpnStore;
+  readonly index: VpnIndexWriter;
+  readonly service: VpnPublishService;
 }
 
 /** What a first start created and must show once: after that, no secret is printed again. */
@@ -165,15 +175,18 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   const chromiumVersions = new ChromiumVersionChanges({
     layout, records: chromiumRecords, lock, audit, staticDocument: (r) => chromium.staticDocument(r), documentName: CHROMIUM_UPDATE_DOCUMENT,
   });
-  const { vpn: vpnRecords, problems: vpnProblems } = VpnStore.open(layout);
-  for (const p of vpnProblems) log.error({ file: p.file, reason: p.reason }, 'VPN add-on record skipped');
-  const vpnKey = new VpnIndexKey({ keys, signers, keyName: config.vpn.keyName, audit });
-  const vpnIndex = new VpnIndexWriter({ layout, records: vpnRecords, key: vpnKey, prefix: config.vpn.prefix, indexDays: config.vpn.indexDays });
-  const vpn = new VpnPublishService({
-    layout, records: vpnRecords, index: vpnIndex, publicKey: () => vpnKey.publicKey(), lock, audit, publicUrl: config.publicUrl, prefix: config.vpn.prefix,
+  // One signed index per channel, each with its own folder, key, records and lock.
+  const vpnChannels: VpnChannel[] = config.vpn.channels.map(({ name, prefix, keyName }) => {
+    const { vpn: records, problems } = VpnStore.open(layout, name);
+    for (const p of problems) log.error({ file: p.file, reason: p.reason, channel: name }, 'VPN add-on record skipped');
+    const key = new VpnIndexKey({ keys, signers, keyName, audit });
+    const index = new VpnIndexWriter({ layout, records, key, prefix, channel: name, indexDays: config.vpn.indexDays });
+    const service = new VpnPublishService({ layout, records, index, publicKey: () => key.publicKey(), lock, audit, publicUrl: config.publicUrl, prefix, channel: name });
+    return { name, prefix, records, index, service };
   });
-  const packages = new PackagePublisher(publish, jami, chromium, vpn);
+  const { records: vpnRecords, index: vpnIndex, service: vpn } = vpnChannels[0]!;
+  const packages = new PackagePublisher(publish, jami, chromium, vpnChannels);
   const close = () => folderLock.release();
   const updateQueries = new UpdateQueryService(catalog, manifests, memory);
-  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, packages, logger: log, close }, firstRun };
+  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, logger: log, close }, firstRun };
 }

@@ -6,7 +6,8 @@ import type { JamiPublishService } from './jami-publish.ts';
 import type { Actor } from './publish-errors.ts';
 import type { PublishResult, StagedUpload } from './publish-pipeline.ts';
 import type { PublishOptions, XpiPublishService } from './xpi-publish.ts';
-import type { VpnPublishService } from './vpn-publish.ts';
+import type { VpnChannel } from './outpost.ts';
+import { VpnError } from '../vpn/vpn-errors.ts';
 
 /**
  * One door for every package format. A file named .jpl is a Jami plugin (so an unsigned one gets
@@ -40,6 +41,11 @@ async function firstBytes(file: string, length: number): Promise<Buffer> {
 /** The magic numbers the formats are told apart by. */
 const MAGIC = { crx: 'Cr24', zip: 'PK\x03\x04', rcc: 'qres' } as const;
 
+/** A Mozilla VPN add-on (a Qt resource) starts with "qres", whatever its name. */
+export async function isVpnPackage(file: string): Promise<boolean> {
+  return (await firstBytes(file, 4)).toString('latin1') === MAGIC.rcc;
+}
+
 /**
  * A Chromium extension: a CRX3 (starts with "Cr24", whatever its name), or a plain ZIP to pack,
  * named .zip or sent with the field kind=chromium (a browser's ZIP is otherwise an XPI).
@@ -52,18 +58,29 @@ function chromiumKind(head: string, upload: StagedUpload, kind: string | undefin
 }
 
 export class PackagePublisher {
+  /** The VPN index of that name; the first (production) when none is named. */
+  vpnChannel(name: string | undefined): VpnChannel {
+    const channel = name === undefined ? this.vpnChannels[0] : this.vpnChannels.find((c) => c.name === name);
+    if (!channel) throw new VpnError('VPN_CHANNEL_UNKNOWN', `No VPN channel "${String(name).slice(0, 64)}"; this server has ${this.vpnChannels.map((c) => c.name).join(', ')}.`);
+    return channel;
+  }
+
   constructor(
     private readonly xpi: XpiPublishService,
     private readonly jami: JamiPublishService,
     private readonly chromium: ChromiumPublishService,
-    private readonly vpn: VpnPublishService,
+    private readonly vpnChannels: readonly VpnChannel[],
   ) {}
 
-  /** `kind`: the multipart field; "chromium" asks for a plain ZIP to be packed as a CRX. */
-  async publish(upload: StagedUpload, actor: Actor, options: PublishOptions & { allowKeyChange?: boolean; kind?: string } = {}): Promise<PublishResult> {
+  /**
+   * `kind`: the multipart field; "chromium" asks for a plain ZIP to be packed as a CRX.
+   * `channel`: the VPN index a Mozilla VPN add-on goes to (production when not given).
+   */
+  async publish(upload: StagedUpload, actor: Actor, options: PublishOptions & { allowKeyChange?: boolean; kind?: string; channel?: string } = {}): Promise<PublishResult> {
     // Read once: a Mozilla VPN add-on (a Qt resource) always starts with "qres", whatever its name.
     const head = (await firstBytes(upload.path, 4)).toString('latin1');
-    if (head === MAGIC.rcc) return this.vpn.publish(upload, actor);
+    if (head === MAGIC.rcc) return this.vpnChannel(options.channel).service.publish(upload, actor);
+    if (options.channel !== undefined) throw new VpnError('VPN_CHANNEL_UNKNOWN', 'Only Mozilla VPN add-ons (.rcc) go to a channel; send this package without one.');
     const chromium = chromiumKind(head, upload, options.kind);
     if (chromium) return this.chromium.publish(upload, actor, { pack: chromium === 'zip' });
     if (await isJamiPlugin(upload)) return this.jami.publish(upload, actor, { allowKeyChange: options.allowKeyChange });

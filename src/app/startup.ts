@@ -24,7 +24,7 @@ function settingsFile(layout: DataLayout): string {
 }
 
 /** Files a crash can leave behind: staged uploads, and atomic-write temp files next to their target. */
-async function removeLeftovers(layout: DataLayout, documentIds: readonly string[], vpnIndexDir: string): Promise<number> {
+async function removeLeftovers(layout: DataLayout, documentIds: readonly string[], vpnDirs: readonly string[]): Promise<number> {
   let removed = 0;
   const sweep = async (dir: string, all: boolean, deep: boolean): Promise<void> => {
     let entries;
@@ -44,7 +44,7 @@ async function removeLeftovers(layout: DataLayout, documentIds: readonly string[
     }
   };
   await sweep(layout.tmpDir, true, false);
-  for (const dir of [layout.privateDir, layout.addonsDir, layout.intentsDir, layout.jamiRecordsDir, layout.chromiumRecordsDir, layout.vpnRecordsDir, vpnIndexDir]) {
+  for (const dir of [layout.privateDir, layout.addonsDir, layout.intentsDir, layout.jamiRecordsDir, layout.chromiumRecordsDir, ...vpnDirs]) {
     await sweep(dir, false, false);
   }
   // Document folders are only written under an intent or a stale mark (add-ons) or by a Chromium
@@ -63,8 +63,10 @@ export interface StartupReport {
   rerendered: boolean;
   /** Chromium extensions whose files or static document did not match their record. */
   chromiumRepaired: string[];
-  /** The VPN index folder put back in line with the records (files, a re-signed index). */
+  /** The VPN index folder put back in line with the records (files, a re-signed index): production's. */
   vpn: VpnRepairReport;
+  /** The same for every channel, by name (production included). */
+  vpnChannels: Record<string, VpnRepairReport>;
 }
 
 /**
@@ -80,13 +82,19 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const stale = catalog.revisionList().filter((r) => rendered.get(r.id) !== r.revision).map((r) => r.id);
   const chromiumIds = outpost.chromium.ids();
   const addonIds = [...new Set([...interrupted, ...stale])].filter((id) => catalog.revision(id) !== undefined);
-  const leftoversRemoved = await removeLeftovers(layout, [...addonIds, ...chromiumIds], layout.vpnIndexDir(outpost.config.vpn.prefix));
+  const vpnDirs = outpost.vpnChannels.flatMap((c) => [layout.vpnRecordsDirOf(c.name), path.dirname(layout.vpnStateFileOf(c.name)), layout.vpnIndexDir(c.prefix)]);
+  const leftoversRemoved = await removeLeftovers(layout, [...addonIds, ...chromiumIds], vpnDirs);
   const { finished, undone, problems } = await recoverChanges({ layout, catalog, manifests, journal: outpost.journal, audit: outpost.audit });
   // Chromium records are the truth for their files and static documents (also after a URL change).
   const chromiumRepaired = await outpost.chromiumVersions.reconcile();
   // VPN records are the truth for the index folder; the index is re-signed when it does not match
   // them (a crash, a new OUTPOST_VPN_PREFIX or OUTPOST_VPN_KEY) or is half way to its expiry.
-  const vpn = await reconcileVpn({ layout, records: outpost.vpnRecords, index: outpost.vpnIndex, service: outpost.vpn, prefix: outpost.config.vpn.prefix, audit: outpost.audit });
+  const inUse = outpost.vpnChannels.map((c) => c.prefix);
+  const vpnChannels: Record<string, VpnRepairReport> = {};
+  for (const { name, prefix, records, index, service } of outpost.vpnChannels) {
+    vpnChannels[name] = await reconcileVpn({ layout, records, index, service, prefix, inUse, audit: outpost.audit });
+  }
+  const vpn = vpnChannels[outpost.vpnChannels[0]!.name]!;
   const settings = renderSettings(outpost);
   let previous: string | undefined;
   try {
@@ -97,5 +105,5 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const rerendered = previous !== settings && catalog.size > 0;
   const { rebuilt, failed } = rerendered ? await manifests.rebuildAll(catalog) : await manifests.reconcile(catalog, rendered);
   if (failed.length === 0) await writeFileAtomic(settingsFile(layout), settings, { mode: 0o600 });
-  return { leftoversRemoved, finished, undone, rebuilt, failed, problems, rerendered, chromiumRepaired, vpn };
+  return { leftoversRemoved, finished, undone, rebuilt, failed, problems, rerendered, chromiumRepaired, vpn, vpnChannels };
 }

@@ -1,5 +1,6 @@
 import { access, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_VPN_CHANNEL } from '../config.ts';
 import { isOutpostError } from '../errors.ts';
 import { writeFileAtomic } from '../storage/atomic-write.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
@@ -23,8 +24,10 @@ export interface VpnIndexDeps {
   layout: DataLayout;
   records: VpnStore;
   key: VpnIndexKey;
-  /** OUTPOST_VPN_PREFIX */
+  /** OUTPOST_VPN_PREFIX, or the channel's */
   prefix: string;
+  /** The channel this index is (production unless OUTPOST_VPN_CHANNELS names more). */
+  channel?: string;
   /** OUTPOST_VPN_INDEX_DAYS */
   indexDays: number;
   now?: () => Date;
@@ -67,7 +70,7 @@ export class VpnIndexWriter {
   }
 
   async state(): Promise<VpnIndexState | undefined> {
-    const bytes = await readOptional(this.deps.layout.vpnStateFile);
+    const bytes = await readOptional(this.deps.layout.vpnStateFileOf(this.deps.channel ?? DEFAULT_VPN_CHANNEL));
     if (!bytes) return undefined;
     let saved: Partial<VpnIndexState> = {};
     try {
@@ -112,7 +115,7 @@ export class VpnIndexWriter {
     const index = renderIndex({ addons, serial, expires, previousSerial: previous });
     const signature = signIndex(index, signer);
     const state: VpnIndexState = { serial, prefix: this.deps.prefix };
-    await writeFileAtomic(this.deps.layout.vpnStateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+    await writeFileAtomic(this.deps.layout.vpnStateFileOf(this.deps.channel ?? DEFAULT_VPN_CHANNEL), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     await mkdir(path.dirname(this.file(INDEX_FILE)), { recursive: true, mode: 0o755 });
     await writeFileAtomic(this.file(INDEX_FILE), index, { mode: 0o644 });
     await writeFileAtomic(this.file(SIGNATURE_FILE), signature, { mode: 0o644 });

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_VPN_CHANNEL } from '../config.ts';
 import { RCC } from '../limits.ts';
 import { writeFileAtomic } from '../storage/atomic-write.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
@@ -35,8 +36,10 @@ export interface VpnPublishDeps {
   lock: KeyedLock;
   audit?: AuditLog;
   publicUrl: string;
-  /** OUTPOST_VPN_PREFIX */
+  /** OUTPOST_VPN_PREFIX, or the channel's */
   prefix: string;
+  /** The channel (its own index, key, records and lock); production unless given. */
+  channel?: string;
   now?: () => Date;
 }
 
@@ -75,8 +78,14 @@ export function nextVpnRecord(previous: VpnRecord | undefined, addon: VpnAddon, 
 export class VpnPublishService {
   private readonly now: () => Date;
 
+  readonly channel: string;
+  /** One lock per channel: each change re-signs that channel's index. */
+  private readonly lockKey: string;
+
   constructor(private readonly deps: VpnPublishDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.channel = deps.channel ?? DEFAULT_VPN_CHANNEL;
+    this.lockKey = `${VPN_LOCK}:${this.channel}`;
   }
 
   links(id: string): VpnLinks {
@@ -105,7 +114,7 @@ export class VpnPublishService {
 
   private readonly kind: PackageKind<VpnCandidate, VpnRecord, { serial?: number }> = {
     noun: 'VPN add-on',
-    lockKey: () => VPN_LOCK,
+    lockKey: () => this.lockKey,
     current: (id) => this.deps.records.get(id),
     idIgnoringCase: (id) => this.deps.records.idIgnoringCase(id),
     // No versions: the same bytes again change nothing; new bytes (or a withdrawn add-on's bytes) replace it.
@@ -158,7 +167,7 @@ export class VpnPublishService {
 
   /** Out of the index at once, then the file aside. Idempotent: a withdrawn add-on answers as it is. */
   withdraw(id: string, actor: Actor): Promise<VpnRecord> {
-    return this.deps.lock.run(VPN_LOCK, async () => {
+    return this.deps.lock.run(this.lockKey, async () => {
       const previous = this.deps.records.get(id);
       if (!previous) throw new PublishError('ADDON_NOT_FOUND', `No VPN add-on ${id}.`);
       ownerKey(previous, actor, id);
@@ -194,12 +203,12 @@ export class VpnPublishService {
   /** A withdrawn add-on's .rcc, moved out of the public tree (kept under its sha256). */
   async putAside(record: VpnRecord): Promise<void> {
     const served = this.servedPath(record.id);
-    if (await exists(served)) await move(served, this.deps.layout.vpnWithdrawnPath(record.id, `${record.sha256}.rcc`), 0o700);
+    if (await exists(served)) await move(served, this.deps.layout.vpnWithdrawnPath(record.id, `${record.sha256}.rcc`, this.channel), 0o700);
   }
 
   /** Re-signs the index when it is no longer current (hourly while serving; see isCurrent). */
   refresh(): Promise<boolean> {
-    return this.deps.lock.run(VPN_LOCK, async () => {
+    return this.deps.lock.run(this.lockKey, async () => {
       if (this.deps.records.size === 0 && !(await this.deps.index.exists())) return false;
       if (await this.deps.index.isCurrent()) return false;
       await this.deps.index.publish();

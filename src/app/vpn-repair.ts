@@ -15,6 +15,8 @@ export interface VpnRepairDeps {
   index: VpnIndexWriter;
   service: VpnPublishService;
   prefix: string;
+  /** Every channel's current prefix: an old folder another channel now uses is left to it. */
+  inUse?: readonly string[];
   audit?: AuditLog;
   now?: () => Date;
 }
@@ -56,7 +58,7 @@ async function removeOldIndex(layout: DataLayout, oldPrefix: string): Promise<vo
 export async function reconcileVpn(deps: VpnRepairDeps): Promise<VpnRepairReport> {
   const report: VpnRepairReport = { repaired: [], removed: [], reindexed: false, problems: [] };
   const state = await deps.index.state();
-  if (state && state.prefix !== deps.prefix) await removeOldIndex(deps.layout, state.prefix);
+  if (state && state.prefix !== deps.prefix && !deps.inUse?.includes(state.prefix)) await removeOldIndex(deps.layout, state.prefix);
   for (const record of deps.records.list()) {
     if (record.withdrawnAt) {
       await deps.service.putAside(record);

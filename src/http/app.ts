@@ -17,8 +17,8 @@ import { redactRequest, redactResponse } from './log-redaction.ts';
 
 export interface AppDeps extends ApiDeps {
   publicDir: string;
-  /** The VPN add-on index folder and the URL prefix it is served under (OUTPOST_VPN_PREFIX). */
-  vpnIndex?: { prefix: string; dir: string };
+  /** Every VPN add-on index folder and the URL prefix it is served under (one per channel). */
+  vpnIndexes?: readonly { prefix: string; dir: string }[];
   /** The Jami Extension Store API, mounted at its prefix. */
   jamiStore?: { prefix: string; router: Router };
   /** GET /chromium/updates.xml, Chromium's update check. */
@@ -47,7 +47,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, addons: deps.catalog.size });
   });
-  app.use(servedFiles(deps.publicDir, deps.vpnIndex));
+  app.use(servedFiles(deps.publicDir, deps.vpnIndexes));
   app.use(updateQueryRoutes(deps.updateQueries));
   app.use(releaseNotesRoutes(deps.catalog));
   if (deps.jamiStore) app.use(deps.jamiStore.prefix, deps.jamiStore.router);
@@ -78,9 +78,9 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     maxUploadBytes: outpost.config.maxUploadBytes,
     publicUrl: outpost.config.publicUrl,
     chromium: { records: outpost.chromiumRecords, changes: outpost.chromiumVersions },
-    vpn: { records: outpost.vpnRecords, service: outpost.vpn },
+    vpn: { channels: outpost.vpnChannels },
     publicDir: outpost.layout.publicDir,
-    vpnIndex: { prefix: outpost.config.vpn.prefix, dir: outpost.layout.vpnIndexDir(outpost.config.vpn.prefix) },
+    vpnIndexes: outpost.vpnChannels.map((c) => ({ prefix: c.prefix, dir: outpost.layout.vpnIndexDir(c.prefix) })),
     updateQueries: outpost.updateQueries,
     jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(outpost.plugins, outpost.layout) },
     chromiumUpdates: chromiumUpdateRoutes(outpost.chromium),

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { OutpostError } from '../errors.ts';
+import { DEFAULT_VPN_CHANNEL } from '../config.ts';
 import { isSafeRelativePath, isSafeSegment } from '../names/safe-segment.ts';
 
 export type StorageErrorCode = 'STORAGE_PATH_REFUSED';
@@ -30,6 +31,8 @@ export class StorageError extends OutpostError<StorageErrorCode> {}
  *   private/vpn-index.json             the VPN index's last serial, and the prefix and key it used
  *   public/<vpn prefix>/               manifest.json, manifest.json.sig and <id>.rcc (OUTPOST_VPN_PREFIX)
  *   private/withdrawn/vpn/<id>/<sha256>.rcc  withdrawn VPN add-ons ("vpn" is no XPI or Chromium id)
+ *   private/vpn-channels/<channel>/    the same three for every other VPN channel (OUTPOST_VPN_CHANNELS):
+ *                                      records/, index.json, withdrawn/<id>/<sha256>.rcc
  */
 export class DataLayout {
   readonly publicDir: string;
@@ -122,8 +125,25 @@ export class DataLayout {
     return inside(this.vpnIndexDir(prefix), segment(file));
   }
 
-  vpnWithdrawnPath(id: string, file: string): string {
-    return inside(this.withdrawnDir, path.join('vpn', segment(id), segment(file)));
+  /**
+   * A VPN channel's private folder (records, index state, withdrawn add-ons). Production keeps the
+   * places it had before channels existed; others live under private/vpn-channels/<name>/.
+   */
+  private vpnChannelDir(channel: string): string {
+    return inside(this.privateDir, path.join('vpn-channels', segment(channel)));
+  }
+
+  vpnRecordsDirOf(channel: string): string {
+    return channel === DEFAULT_VPN_CHANNEL ? this.vpnRecordsDir : path.join(this.vpnChannelDir(channel), 'records');
+  }
+
+  vpnStateFileOf(channel: string): string {
+    return channel === DEFAULT_VPN_CHANNEL ? this.vpnStateFile : path.join(this.vpnChannelDir(channel), 'index.json');
+  }
+
+  vpnWithdrawnPath(id: string, file: string, channel = DEFAULT_VPN_CHANNEL): string {
+    if (channel === DEFAULT_VPN_CHANNEL) return inside(this.withdrawnDir, path.join('vpn', segment(id), segment(file)));
+    return path.join(this.vpnChannelDir(channel), 'withdrawn', segment(id), segment(file));
   }
 
   /** A change to an add-on that is under way (see app/change-journal.ts). */

@@ -1,4 +1,6 @@
+import { mkdirSync } from 'node:fs';
 import type { VpnConditions } from '../vpn/vpn-conditions.ts';
+import { DEFAULT_VPN_CHANNEL } from '../config.ts';
 import type { DataLayout } from './data-layout.ts';
 import { JsonRecordStore, type RecordLoadProblem } from './json-record-store.ts';
 
@@ -47,8 +49,10 @@ function isVpnRecord(value: unknown): value is VpnRecord {
 
 /** Published VPN add-ons: private/vpn/<id>.json (the index is rendered from these). */
 export class VpnStore extends JsonRecordStore<VpnRecord> {
-  static open(layout: DataLayout): { vpn: VpnStore; problems: RecordLoadProblem[] } {
-    const vpn = new VpnStore(layout.vpnRecordsDir);
+  static open(layout: DataLayout, channel = DEFAULT_VPN_CHANNEL): { vpn: VpnStore; problems: RecordLoadProblem[] } {
+    const dir = layout.vpnRecordsDirOf(channel);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const vpn = new VpnStore(dir);
     return { vpn, problems: vpn.load(isVpnRecord) };
   }
 

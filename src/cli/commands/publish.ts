@@ -23,6 +23,7 @@ Options:
 ${REMOTE_HELP}
   --update-info-url  page shown as the release notes of this version (http:// or https://)
   --release-notes    [LOCALE=]FILE: plain-text release notes that the server hosts (UTF-8, at most 64 KiB in all); without LOCALE= for every language, with it (de=notes.de.txt, pt-BR=…) for one. Repeat it for more languages.
+  --channel          the signed index a Mozilla VPN add-on goes to (one of the server's OUTPOST_VPN_CHANNELS; production when not given)
 
 Prints what was published, its download URL and the manifest URL clients poll (update.json for a WebExtension, update.rdf for an install.rdf add-on, the signed index for a Mozilla VPN add-on, which must be named <id>.rcc).
 
@@ -34,6 +35,7 @@ Example:
     ...REMOTE_OPTIONS,
     'update-info-url': { type: 'string' },
     'release-notes': { type: 'string', multiple: true },
+    channel: { type: 'string' },
   },
   positionals: [1, 1],
   async run({ values, positionals }, ctx) {
@@ -45,6 +47,8 @@ Example:
       fields.updateInfoURL = updateInfoURL;
     }
     Object.assign(fields, await releaseNoteFields(values, ctx));
+    const channel = optionString(values, 'channel');
+    if (channel !== undefined) fields.channel = channel;
     const file = positionals[0]!;
     const full = resolvePath(ctx, file);
     await checkInputFile(file, full);

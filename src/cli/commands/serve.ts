@@ -38,10 +38,12 @@ function logStartup({ logger }: Outpost, r: StartupReport): void {
   for (const f of r.failed) logger.error({ id: f.id, err: f.error }, 'documents could not be rebuilt');
   for (const p of r.problems) logger.error(p, 'unreadable change intent left as it is');
   if (r.chromiumRepaired.length) logger.warn({ ids: r.chromiumRepaired }, 'put Chromium extension files and updates.xml back in line with their records');
-  if (r.vpn.repaired.length) logger.warn({ ids: r.vpn.repaired }, 'finished VPN add-on publishes interrupted before their record was saved');
-  if (r.vpn.removed.length) logger.warn({ files: r.vpn.removed }, 'removed VPN add-on files no record names');
-  if (r.vpn.reindexed) logger.info('signed the VPN add-on index again (it did not match the records, or was half way to expiry)');
-  for (const problem of r.vpn.problems) logger.error({ problem }, 'VPN add-on index folder');
+  for (const [channel, vpn] of Object.entries(r.vpnChannels)) {
+    if (vpn.repaired.length) logger.warn({ channel, ids: vpn.repaired }, 'finished VPN add-on publishes interrupted before their record was saved');
+    if (vpn.removed.length) logger.warn({ channel, files: vpn.removed }, 'removed VPN add-on files no record names');
+    if (vpn.reindexed) logger.info({ channel }, 'signed the VPN add-on index again (it did not match the records, or was half way to expiry)');
+    for (const problem of vpn.problems) logger.error({ channel, problem }, 'VPN add-on index folder');
+  }
 }
 
 /** How often a running server checks whether the VPN index needs signing again before it expires. */
@@ -55,7 +57,9 @@ export async function serve(ctx: CliContext, signal?: AbortSignal): Promise<numb
 
   // The index carries an expiry: without a change for half its validity, it is signed again.
   const refresh = setInterval(() => {
-    outpost.vpn.refresh().catch((err: unknown) => outpost.logger.error({ err }, 'the VPN add-on index could not be signed again'));
+    for (const { name, service } of outpost.vpnChannels) {
+      service.refresh().catch((err: unknown) => outpost.logger.error({ err, channel: name }, 'the VPN add-on index could not be signed again'));
+    }
   }, VPN_REFRESH_MS);
   refresh.unref();
 
@@ -108,7 +112,7 @@ export const serveCommand: Command = {
   usage: 'serve',
   summary: 'Run the update server (what `npm start` does).',
   help: `Configuration comes from the environment:
-  PORT (8080), HOST (127.0.0.1), OUTPOST_DATA (./storage), OUTPOST_KEYS (./keys), OUTPOST_PUBLIC_URL (http://localhost:$PORT; written into update links), OUTPOST_KEY_PASSPHRASE / OUTPOST_KEY_PASSPHRASE_FILE, OUTPOST_MAX_UPLOAD_MB (256), OUTPOST_CACHE_MB (16; memory kept for answering), OUTPOST_VPN_PREFIX (/vpn), OUTPOST_VPN_KEY (vpn), OUTPOST_VPN_INDEX_DAYS (30), OUTPOST_LOG_LEVEL (info).
+  PORT (8080), HOST (127.0.0.1), OUTPOST_DATA (./storage), OUTPOST_KEYS (./keys), OUTPOST_PUBLIC_URL (http://localhost:$PORT; written into update links), OUTPOST_KEY_PASSPHRASE / OUTPOST_KEY_PASSPHRASE_FILE, OUTPOST_MAX_UPLOAD_MB (256), OUTPOST_CACHE_MB (16; memory kept for answering), OUTPOST_VPN_PREFIX (/vpn), OUTPOST_VPN_KEY (vpn), OUTPOST_VPN_INDEX_DAYS (30), OUTPOST_VPN_CHANNELS (more indexes: name:/prefix:key,…), OUTPOST_LOG_LEVEL (info).
 
 The first start on an empty data folder creates a publisher key, an API token and an admin account and prints them once.`,
   positionals: [0, 0],

@@ -1,6 +1,7 @@
 import { isExtensionId } from '../../crx/extension-id.ts';
 import { apiRequest } from '../api-client.ts';
 import { CliError, type CliContext, type Command, type OptionValues } from '../command.ts';
+import { optionString } from '../files.ts';
 import { REMOTE_HELP, REMOTE_OPTIONS, remoteTarget, warnIfPlainHttp } from '../remote.ts';
 import { clean, describeAnswer, isRecord, refusalReason } from '../server-answer.ts';
 
@@ -26,7 +27,9 @@ type Change = 'withdraw' | 'restore';
 async function withdrawVpnAddon(values: OptionValues, id: string, ctx: CliContext): Promise<number> {
   const { server, token } = remoteTarget(values, ctx);
   warnIfPlainHttp(server, ctx);
-  const answer = await apiRequest({ server, token, method: 'DELETE', path: `api/v1/vpn/${encodeURIComponent(id)}` });
+  const channel = optionString(values, 'channel');
+  const query = channel === undefined ? '' : `?channel=${encodeURIComponent(channel)}`;
+  const answer = await apiRequest({ server, token, method: 'DELETE', path: `api/v1/vpn/${encodeURIComponent(id)}${query}` });
   if (answer.status < 200 || answer.status > 299) {
     ctx.stderr(`outpost withdraw: ${refusalReason(answer, answer.endpoint, server, 'request')} (HTTP ${answer.status})\n`);
     return 1;
@@ -40,6 +43,7 @@ async function withdrawVpnAddon(values: OptionValues, id: string, ctx: CliContex
 }
 
 async function change(kind: Change, values: OptionValues, positionals: string[], ctx: CliContext): Promise<number> {
+  if (optionString(values, 'channel') !== undefined && positionals.length !== 1) throw new CliError('CLI_USAGE', '--channel is for a Mozilla VPN add-on: give its id alone');
   if (positionals.length === 1) {
     if (kind === 'withdraw') return withdrawVpnAddon(values, positionals[0]!, ctx);
     throw new CliError('CLI_USAGE', 'restore needs <id> <version>; a withdrawn VPN add-on comes back by publishing the same .rcc again');
@@ -71,7 +75,7 @@ export const withdrawCommand: Command = {
   summary: 'Take a published version out of the manifests (the file is kept aside).',
   help: `Calls DELETE <server>/api/v1/addons/<id>/versions/<version>: the manifests are rebuilt and re-signed without the version and its file leaves the served tree. For a Chromium extension id (32 letters a-p) it calls /api/v1/chromium/<id>/versions/<version>: no update check offers the version any more. Withdrawing a withdrawn version changes nothing. \`outpost restore\` brings it back.
 
-Without a version, <id> is a Mozilla VPN add-on (they have none): DELETE <server>/api/v1/vpn/<id> signs the index again without it and moves its .rcc aside. Publishing the same .rcc again brings it back.
+Without a version, <id> is a Mozilla VPN add-on (they have none): DELETE <server>/api/v1/vpn/<id> signs the index again without it and moves its .rcc aside (--channel NAME: in that index). Publishing the same .rcc again brings it back.
 
 Options:
 ${REMOTE_HELP}
@@ -79,7 +83,7 @@ ${REMOTE_HELP}
 Examples:
   outpost withdraw myaddon@example.org 1.2 --server https://example.org/outpost/
   outpost withdraw message_demo --server https://example.org/outpost/`,
-  options: REMOTE_OPTIONS,
+  options: { ...REMOTE_OPTIONS, channel: { type: 'string' } },
   positionals: [1, 2],
   run: ({ values, positionals }, ctx) => change('withdraw', values, positionals, ctx),
 };

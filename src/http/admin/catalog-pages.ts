@@ -4,6 +4,7 @@ import type { Actor } from '../../app/publish-errors.ts';
 import { discardStaged, packageUpload } from '../upload.ts';
 import { releaseNotesFrom } from '../release-notes-fields.ts';
 import { chromiumDeployment } from '../chromium-view.ts';
+import { isVpnPackage } from '../../app/package-publish.ts';
 import { VPN_ADDON_TYPE } from '../../app/vpn-publish.ts';
 import { addonListing } from './addon-listing.ts';
 import { requireCsrf } from './guard.ts';
@@ -32,7 +33,7 @@ export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (r
 
   const uploadPage = async (req: Request, res: Response, extra: Record<string, unknown>, status = 200) => {
     const list = await keys.list();
-    renderPage(req, res, 'upload', { title: 'Upload', nav: 'upload', status }, { keys: list, selectedKey: list[0]?.name, ...extra });
+    renderPage(req, res, 'upload', { title: 'Upload', nav: 'upload', status }, { keys: list, selectedKey: list[0]?.name, vpnChannels: outpost.vpnChannels.map((c) => c.name), ...extra });
   };
 
   router.get('/upload', (req, res) => uploadPage(req, res, {}));
@@ -43,7 +44,9 @@ export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (r
     try {
       await keys.info(keyName);
       const allowKeyChange = req.body?.allowKeyChange === 'on';
-      const result = await packages.publish(req.staged!, adminActor(req, keyName), { updateInfoURL, releaseNotes: releaseNotesFrom(req.body), allowKeyChange });
+      // The channel field is only on the form when there are several indexes, and only VPN add-ons read it.
+      const channel = typeof req.body?.channel === 'string' && req.body.channel !== '' && (await isVpnPackage(req.staged!.path)) ? req.body.channel : undefined;
+      const result = await packages.publish(req.staged!, adminActor(req, keyName), { updateInfoURL, releaseNotes: releaseNotesFrom(req.body), allowKeyChange, channel });
       const status = result.status === 'created' ? 201 : 200;
       if (result.type === 'jami-plugin') {
         const plugin = outpost.plugins.get(result.id)!.versions.find((v) => v.version === result.version)!;
@@ -55,7 +58,7 @@ export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (r
         return void (await uploadPage(req, res, { result: { ...result, name, chromium: deployment } }, status));
       }
       if (result.type === VPN_ADDON_TYPE) {
-        const name = outpost.vpnRecords.get(result.id)?.name ?? result.id;
+        const name = packages.vpnChannel(channel).records.get(result.id)?.name ?? result.id;
         return void (await uploadPage(req, res, { result: { ...result, name, vpn: result.links } }, status));
       }
       const record = catalog.get(result.id)!;

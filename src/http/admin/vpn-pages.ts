@@ -1,5 +1,5 @@
 import type { Request, Response, Router } from 'express';
-import type { Outpost } from '../../app/outpost.ts';
+import type { Outpost, VpnChannel } from '../../app/outpost.ts';
 import type { VpnRecord } from '../../storage/vpn-store.ts';
 import { vpnAddonView } from '../vpn-view.ts';
 import { adminActor } from './catalog-pages.ts';
@@ -13,64 +13,87 @@ import { renderPage } from './views.ts';
  * will ever meet, and withdraw (asked twice; publishing the same file again brings it back).
  */
 export function vpnPages(router: Router, outpost: Outpost): void {
-  const { vpnRecords: records, vpn, vpnIndex } = outpost;
-  const pagePath = (req: Request, id: string) => `${req.baseUrl}/vpn/${encodeURIComponent(id)}`;
+  const channels = outpost.vpnChannels;
+  /** `?channel=` names the index; production when absent (an unknown one is a 404 below). */
+  const channelOf = (req: Request): VpnChannel | undefined => (req.query.channel === undefined ? channels[0] : channels.find((c) => c.name === req.query.channel));
+  const suffix = (channel: VpnChannel) => (channel === channels[0] ? '' : `?channel=${encodeURIComponent(channel.name)}`);
+  const pagePath = (req: Request, id: string, channel: VpnChannel, action = '') => `${req.baseUrl}/vpn/${encodeURIComponent(id)}${action}${suffix(channel)}`;
   const notFound = (req: Request, res: Response, id: string) =>
-    renderPage(req, res, 'error', { title: 'Not found', status: 404 }, { heading: 'No such VPN add-on', message: `Nothing is published as ${id}.` });
+    renderPage(req, res, 'error', { title: 'Not found', status: 404 }, { heading: 'No such VPN add-on', message: `Nothing is published as ${id} in that channel.` });
+  /** The channel and record a request names, or undefined after answering 404. */
+  const found = (req: Request, res: Response): { channel: VpnChannel; record: VpnRecord } | undefined => {
+    const channel = channelOf(req);
+    const record = channel?.records.get(String(req.params.id));
+    if (channel && record) return { channel, record };
+    notFound(req, res, String(req.params.id));
+    return undefined;
+  };
 
   router.get('/vpn', async (req, res) => {
     const now = new Date();
-    const addons = records
-      .list()
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .map((r) => vpnAddonView(r, now));
-    const links = vpn.links('x');
-    renderPage(req, res, 'vpn', { title: 'Mozilla VPN add-ons', nav: 'vpn' }, {
-      addons,
-      index: { base: links.index.slice(0, -'manifest.json'.length), url: links.index, signature: links.signature, served: await vpnIndex.served() },
-      // Created on first use (4096 bits), as GET /api/v1/vpn/key does: a client can be built before the first add-on.
-      key: await vpn.publicKey(),
-    });
+    const indexes = [];
+    for (const channel of channels) {
+      const links = channel.service.links('x');
+      indexes.push({
+        name: channel.name,
+        suffix: suffix(channel),
+        addons: channel.records.list().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => vpnAddonView(r, now)),
+        base: links.index.slice(0, -'manifest.json'.length),
+        url: links.index,
+        signature: links.signature,
+        served: await channel.index.served(),
+        // Created on first use (4096 bits), as GET /api/v1/vpn/key does: a client can be built before the first add-on.
+        key: await channel.service.publicKey(),
+      });
+    }
+    renderPage(req, res, 'vpn', { title: 'Mozilla VPN add-ons', nav: 'vpn' }, { indexes, several: channels.length > 1 });
   });
 
   router.get('/vpn/:id', (req, res) => {
-    const record = records.get(String(req.params.id));
-    if (!record) return notFound(req, res, String(req.params.id));
-    renderPage(req, res, 'vpn-addon', { title: record.name, nav: 'vpn' }, { addon: vpnAddonView(record, new Date()), links: vpn.links(record.id) });
+    const hit = found(req, res);
+    if (!hit) return;
+    const { channel, record } = hit;
+    renderPage(req, res, 'vpn-addon', { title: record.name, nav: 'vpn' }, {
+      addon: vpnAddonView(record, new Date()),
+      links: channel.service.links(record.id),
+      channel: channels.length > 1 ? channel.name : undefined,
+      withdrawPath: pagePath(req, record.id, channel, '/withdraw'),
+    });
   });
 
-  const confirmPage = (req: Request, res: Response, record: VpnRecord) =>
+  const confirmPage = (req: Request, res: Response, record: VpnRecord, channel: VpnChannel) =>
     renderPage(req, res, 'withdraw', { title: `Withdraw ${record.id}`, nav: 'vpn' }, {
       addon: { id: record.id, name: record.name },
       version: '',
       kind: 'VPN add-on',
       consequence: 'The index is signed again at once without it, and its .rcc leaves the public folder; clients drop it at their next index fetch.',
       restoreHint: 'Publishing the same .rcc again brings it back.',
-      action: `${pagePath(req, record.id)}/withdraw`,
-      back: pagePath(req, record.id),
+      action: pagePath(req, record.id, channel, '/withdraw'),
+      back: pagePath(req, record.id, channel),
     });
 
   router.get('/vpn/:id/withdraw', (req, res) => {
-    const record = records.get(String(req.params.id));
-    if (!record) return notFound(req, res, String(req.params.id));
+    const hit = found(req, res);
+    if (!hit) return;
+    const { channel, record } = hit;
     if (record.withdrawnAt) {
       req.session!.flash = { kind: 'ok', text: `${record.id} is already withdrawn.` };
-      return res.redirect(303, pagePath(req, record.id));
+      return res.redirect(303, pagePath(req, record.id, channel));
     }
-    confirmPage(req, res, record);
+    confirmPage(req, res, record, channel);
   });
 
   router.post('/vpn/:id/withdraw', requireCsrf, async (req, res) => {
-    const id = String(req.params.id);
-    const record = records.get(id);
-    if (!record) return notFound(req, res, id);
-    if ((req.body as Record<string, unknown> | undefined)?.confirm !== 'yes') return confirmPage(req, res, record);
+    const hit = found(req, res);
+    if (!hit) return;
+    const { channel, record } = hit;
+    if ((req.body as Record<string, unknown> | undefined)?.confirm !== 'yes') return confirmPage(req, res, record, channel);
     try {
-      await vpn.withdraw(id, adminActor(req));
-      req.session!.flash = { kind: 'ok', text: `${id} was withdrawn: the index no longer lists it.` };
+      await channel.service.withdraw(record.id, adminActor(req));
+      req.session!.flash = { kind: 'ok', text: `${record.id} was withdrawn: the ${channel.name} index no longer lists it.` };
     } catch (err) {
       req.session!.flash = { kind: 'error', text: userError(err).message };
     }
-    res.redirect(303, pagePath(req, id));
+    res.redirect(303, pagePath(req, record.id, channel));
   });
 }

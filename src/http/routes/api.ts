@@ -82,7 +82,9 @@ export function apiRoutes(deps: ApiDeps): Router {
       const updateInfoURL = typeof req.body?.updateInfoURL === 'string' && req.body.updateInfoURL !== '' ? req.body.updateInfoURL : undefined;
       const releaseNotes = releaseNotesFrom(req.body);
       const kind = typeof req.body?.kind === 'string' && req.body.kind !== '' ? req.body.kind : undefined;
-      const { status, ...result } = await deps.packages.publish(req.staged!, tokenActor(req), { updateInfoURL, releaseNotes, kind });
+      // A Mozilla VPN add-on's index (OUTPOST_VPN_CHANNELS); production when not sent.
+      const channel = typeof req.body?.channel === 'string' && req.body.channel !== '' ? req.body.channel : undefined;
+      const { status, ...result } = await deps.packages.publish(req.staged!, tokenActor(req), { updateInfoURL, releaseNotes, kind, channel });
       res.status(status === 'created' ? 201 : 200).json(result);
     } finally {
       await discardStaged(req);

@@ -6,7 +6,7 @@ import { CACHE_FILES, CACHE_MANIFESTS, servedType } from '../../catalog/served-h
  * What browsers poll: the public tree, straight from disk (ETag, Last-Modified, 304 and ranges
  * come from express.static). Query strings that clients add to update URLs are ignored.
  */
-export function servedFiles(publicDir: string, vpn?: { prefix: string; dir: string }): Router {
+export function servedFiles(publicDir: string, vpnIndexes: readonly { prefix: string; dir: string }[] = []): Router {
   const router = Router();
   const options = (cacheControl: string) => ({
     dotfiles: 'deny' as const,
@@ -22,6 +22,6 @@ export function servedFiles(publicDir: string, vpn?: { prefix: string; dir: stri
   });
   router.use('/updates', express.static(path.join(publicDir, 'updates'), options(CACHE_MANIFESTS)));
   router.use('/files', express.static(path.join(publicDir, 'files'), options(CACHE_FILES)));
-  if (vpn) router.use(vpn.prefix, express.static(vpn.dir, options(CACHE_MANIFESTS)));
+  for (const vpn of vpnIndexes) router.use(vpn.prefix, express.static(vpn.dir, options(CACHE_MANIFESTS)));
   return router;
 }

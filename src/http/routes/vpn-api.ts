@@ -1,13 +1,15 @@
 import { Router, type Request } from 'express';
 import type { Actor } from '../../app/publish-errors.ts';
 import type { VpnPublishService } from '../../app/vpn-publish.ts';
-import type { VpnRecord, VpnStore } from '../../storage/vpn-store.ts';
+import type { VpnChannel } from '../../app/outpost.ts';
+import type { VpnRecord } from '../../storage/vpn-store.ts';
 import { neverMetWarnings } from '../../vpn/vpn-conditions.ts';
+import { VpnError } from '../../vpn/vpn-errors.ts';
 import { ApiError } from '../api-error.ts';
 
 export interface VpnApiDeps {
-  records: VpnStore;
-  service: VpnPublishService;
+  /** Every index, production first (app/outpost.ts VpnChannel). */
+  channels: readonly Pick<VpnChannel, 'name' | 'records' | 'service'>[];
   actor: (req: Request) => Actor;
   now?: () => Date;
 }
@@ -17,6 +19,7 @@ function vpnDetails(record: VpnRecord, service: VpnPublishService, now: Date) {
   const { rcc, index, signature } = service.links(record.id);
   return {
     id: record.id,
+    channel: service.channel,
     name: record.name,
     type: record.type,
     sha256: record.sha256,
@@ -41,30 +44,42 @@ function vpnDetails(record: VpnRecord, service: VpnPublishService, now: Date) {
 export function vpnApiRoutes(deps: VpnApiDeps): Router {
   const router = Router();
   const now = deps.now ?? (() => new Date());
-  const known = (req: Request): VpnRecord => {
-    const record = deps.records.get(String(req.params.id));
-    if (!record) throw new ApiError('NOT_FOUND', `No VPN add-on ${String(req.params.id)}.`);
-    return record;
+  /** `?channel=<name>` picks the index; production when absent. */
+  const channelOf = (req: Request) => {
+    const asked = req.query.channel;
+    if (asked === undefined) return deps.channels[0]!;
+    const found = typeof asked === 'string' ? deps.channels.find((c) => c.name === asked) : undefined;
+    if (!found) throw new VpnError('VPN_CHANNEL_UNKNOWN', `No VPN channel ${JSON.stringify(String(asked).slice(0, 64))}; this server has ${deps.channels.map((c) => c.name).join(', ')}.`);
+    return found;
+  };
+  const known = (req: Request) => {
+    const channel = channelOf(req);
+    const record = channel.records.get(String(req.params.id));
+    if (!record) throw new ApiError('NOT_FOUND', `No VPN add-on ${String(req.params.id)} in the ${channel.name} channel.`);
+    return { channel, record };
   };
 
-  router.get('/vpn', (_req, res) => {
+  router.get('/vpn', (req, res) => {
     const at = now();
-    const list = deps.records.list().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    res.json({ addons: list.map((r) => vpnDetails(r, deps.service, at)) });
+    const { name, records, service } = channelOf(req);
+    const list = records.list().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    res.json({ channel: name, channels: deps.channels.map((c) => c.name), addons: list.map((r) => vpnDetails(r, service, at)) });
   });
 
   // Creates the index key on first use, so a client can be built before the first add-on.
-  router.get('/vpn/key', async (_req, res) => {
-    res.json(await deps.service.publicKey());
+  router.get('/vpn/key', async (req, res) => {
+    res.json(await channelOf(req).service.publicKey());
   });
 
   router.get('/vpn/:id', (req, res) => {
-    res.json(vpnDetails(known(req), deps.service, now()));
+    const { channel, record } = known(req);
+    res.json(vpnDetails(record, channel.service, now()));
   });
 
   router.delete('/vpn/:id', async (req, res) => {
-    const updated = await deps.service.withdraw(known(req).id, deps.actor(req));
-    res.json(vpnDetails(updated, deps.service, now()));
+    const { channel, record } = known(req);
+    const updated = await channel.service.withdraw(record.id, deps.actor(req));
+    res.json(vpnDetails(updated, channel.service, now()));
   });
 
   return router;
