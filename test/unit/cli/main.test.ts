@@ -70,6 +70,6 @@ describe('outpost (the command itself)', () => {
 
   it('lists withdraw, restore and rebuild', async () => {
     const overview = (await cliRunner().run('--help')).stdout;
-    for (const word of ['withdraw <id> <version>', 'restore <id> <version>', 'rebuild']) expect(overview).toContain(word);
+    for (const word of ['withdraw <id> [<version>]', 'restore <id> <version>', 'rebuild']) expect(overview).toContain(word);
   });
 });

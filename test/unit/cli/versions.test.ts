@@ -51,10 +51,11 @@ describe('outpost withdraw / restore', () => {
     expect(wrong.stderr).toMatch(/^outpost restore: the answer is not an add-on: .* answered with JSON that is not an Outpost answer; .*\(HTTP 200\)\n$/);
   });
 
-  it('needs a server, a token and exactly an id and a version; reports a refused connection', async () => {
+  it('needs a server, a token and an id with a version (a VPN add-on: the id alone); reports a refused connection', async () => {
     const { run } = cliRunner({ OUTPOST_TOKEN: 't' });
     expect((await run('withdraw', ID, '1.0')).code).toBe(2);
-    expect((await run('withdraw', ID, '--server', 'http://127.0.0.1:9/')).code).toBe(2);
+    expect((await run('withdraw', ID, '1.0', 'extra', '--server', 'http://127.0.0.1:9/')).code).toBe(2);
+    expect((await run('restore', ID, '--server', 'http://127.0.0.1:9/')).code).toBe(2);
     expect((await cliRunner().run('restore', ID, '1.0', '--server', 'http://127.0.0.1:9/')).code).toBe(2);
     const port = await closedPort();
     const refused = await run('withdraw', ID, '1.0', '--server', `http://127.0.0.1:${port}/`);
