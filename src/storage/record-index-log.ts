@@ -1,6 +1,7 @@
-import { closeSync, openSync, readFile, readSync } from 'node:fs';
+import { readFile } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write.ts';
+import { readLinesSync } from './line-file.ts';
 
 /**
  * The catalog index on disk: one JSON line per change, so a change appends a line instead of
@@ -17,7 +18,6 @@ import { writeFileAtomic } from './atomic-write.ts';
  */
 export const INDEX_FORMAT = 1;
 const HEADER = `${JSON.stringify({ 'outpost-index': INDEX_FORMAT })}\n`;
-const CHUNK_BYTES = 1 << 20;
 
 export type IndexEntry<S> = { w: string } | { s: S } | { d: string };
 
@@ -70,52 +70,28 @@ export class RecordIndexLog<S extends { id: string }> {
    * missing, of another format, or damaged anywhere but its last line.
    */
   replay(visit: (entry: IndexEntry<S>) => void): ReplayResult | undefined {
-    let fd: number;
-    try {
-      fd = openSync(this.file, 'r');
-    } catch {
-      return undefined;
-    }
-    try {
-      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-      let rest = Buffer.alloc(0);
-      let lines = -1;
-      let bytes = 0;
-      let torn = false;
-      for (let read = readSync(fd, chunk, 0, CHUNK_BYTES, null); read > 0; read = readSync(fd, chunk, 0, CHUNK_BYTES, null)) {
-        const data = rest.length ? Buffer.concat([rest, chunk.subarray(0, read)]) : chunk.subarray(0, read);
-        const last = data.lastIndexOf(0x0a);
-        // Complete lines only are decoded: a multi-byte character may straddle two chunks.
-        rest = Buffer.from(data.subarray(last + 1));
-        if (last < 0) continue;
-        const text = data.toString('utf8', 0, last + 1);
-        bytes += last + 1;
-        for (let start = 0, end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
-          if (lines < 0) {
-            if (text.slice(start, end + 1) !== HEADER) return undefined;
-            lines = 0;
-            continue;
-          }
-          const entry = this.entry(text.slice(start, end));
-          // Torn writes can only be at the end; garbage anywhere else means the file is not ours.
-          if (torn) return undefined;
-          if (!entry) {
-            torn = true;
-            continue;
-          }
-          visit(entry);
-          lines++;
-        }
+    let lines = -1;
+    let garbage = false;
+    const read = readLinesSync(this.file, (line) => {
+      if (lines < 0) {
+        lines = 0;
+        return `${line}\n` === HEADER;
       }
-      if (lines < 0) return undefined;
-      // Bytes after the last newline: an append a crash cut short, which never happened.
-      if (rest.length > 0) torn = true;
-      this.lineCount = lines;
-      this.byteCount = bytes;
-      return { lines, torn };
-    } finally {
-      closeSync(fd);
-    }
+      // A line that is not an entry can only be a torn write, so nothing may follow it.
+      if (garbage) return false;
+      const entry = this.entry(line);
+      if (!entry) {
+        garbage = true;
+        return true;
+      }
+      visit(entry);
+      lines++;
+      return true;
+    });
+    if (!read || lines < 0) return undefined;
+    this.lineCount = lines;
+    this.byteCount = read.bytes;
+    return { lines, torn: garbage || read.torn };
   }
 
   /** The latest summary of every id, read from disk (listings: rare, and proportional to the catalog anyway). */

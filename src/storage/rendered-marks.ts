@@ -1,9 +1,8 @@
-import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.ts';
-
-const CHUNK_BYTES = 1 << 20;
+import { readLinesSync } from './line-file.ts';
 
 /**
  * Which catalog revision each add-on's served documents were rendered from: one line per change,
@@ -29,31 +28,15 @@ export class RenderedMarks {
    */
   load(): { marks: Map<string, number>; lines: number; migrated: boolean; torn: boolean } {
     const marks = new Map<string, number>();
-    let fd: number;
-    try {
-      fd = openSync(this.file, 'r');
-    } catch {
-      return { marks: this.readLegacy(), lines: 0, migrated: true, torn: false };
-    }
     let lines = 0;
-    let rest = '';
-    try {
-      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-      for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) {
-        const text = rest + chunk.toString('utf8', 0, n);
-        const end = text.lastIndexOf('\n');
-        rest = text.slice(end + 1);
-        for (const line of text.slice(0, end).split('\n')) {
-          lines++;
-          const tab = line.indexOf('\t');
-          const revision = Number(line.slice(tab + 1));
-          if (tab > 0 && Number.isSafeInteger(revision) && revision > 0) marks.set(line.slice(0, tab), revision);
-        }
-      }
-    } finally {
-      closeSync(fd);
-    }
-    return { marks, lines, migrated: false, torn: rest !== '' };
+    const read = readLinesSync(this.file, (line) => {
+      lines++;
+      const tab = line.indexOf('\t');
+      const revision = Number(line.slice(tab + 1));
+      if (tab > 0 && Number.isSafeInteger(revision) && revision > 0) marks.set(line.slice(0, tab), revision);
+    });
+    if (!read) return { marks: this.readLegacy(), lines: 0, migrated: true, torn: false };
+    return { marks, lines, migrated: false, torn: read.torn };
   }
 
   private readLegacy(): Map<string, number> {
