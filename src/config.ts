@@ -120,7 +120,7 @@ const schema = z.object({
  * First path segments something else already answers: the public tree's own folders and the
  * routes of the app. The index folder must be none of them, or one would shadow the other.
  */
-const TAKEN_SEGMENTS = new Set(['updates', 'files', 'jami', 'api', 'admin', 'chromium', 'notes', 'update', 'healthz']);
+const TAKEN_SEGMENTS = new Set(['updates', 'files', 'jami', 'api', 'admin', 'chromium', 'notes', 'update', 'healthz', 'collections']);
 
 /** The VPN index is served from public/<prefix>/, so every segment must pass the file-name rule. */
 function vpnPrefix(value: string, jamiPrefix: string, variable = 'OUTPOST_VPN_PREFIX'): string {

@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   PACKAGE_MISSING: 400,
   UPLOAD_INVALID: 400,
+  // The body form's ?name= (src/http/raw-upload.ts): missing, or not a plain file name.
+  UPLOAD_NAME_INVALID: 400,
   UPLOAD_TOO_LARGE: 413,
   INTERNAL: 500,
 
@@ -31,6 +33,12 @@ export const ERROR_STATUS = {
   RELEASE_NOTES_INVALID: 400,
   // The server takes no Jami plugins at all; the uploader learns that rather than getting a 500.
   JAMI_NOT_CONFIGURED: 422,
+
+  // Collections (src/app/collections.ts): an admin's edits
+  COLLECTION_NAME_INVALID: 400,
+  COLLECTION_EXISTS: 409,
+  COLLECTION_NOT_FOUND: 404,
+  COLLECTION_INVALID: 400,
 
   // The package: everything wrong with it is the uploader's to fix (src/package/package-errors.ts)
   ZIP_INVALID: 400,

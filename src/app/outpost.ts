@@ -13,6 +13,8 @@ import { ChromiumVersionChanges } from './chromium-changes.ts';
 import { ChromiumStore } from '../storage/chromium-store.ts';
 import { PackagePublisher } from './package-publish.ts';
 import { VpnStore } from '../storage/vpn-store.ts';
+import { CollectionStore } from '../storage/collection-store.ts';
+import { CollectionService } from './collections.ts';
 import { VpnIndexKey } from './vpn-index-key.ts';
 import { VpnIndexWriter } from './vpn-index-writer.ts';
 import { VpnPublishService } from './vpn-publish.ts';
@@ -64,6 +66,9 @@ export interface Outpost {
   vpn: VpnPublishService;
   /** Every VPN index: production (vpnRecords, vpnIndex and vpn above) first, then OUTPOST_VPN_CHANNELS. */
   vpnChannels: readonly VpnChannel[];
+  /** Collections: named, ordered sets of add-ons of any kind (admin-made, public pages). */
+  collectionRecords: CollectionStore;
+  collections: CollectionService;
   /** Every package format through one door (XPI, Jami plugin, Chromium extension or VPN add-on). */
   packages: PackagePublisher;
   logger: Logger;
@@ -186,7 +191,21 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   });
   const { records: vpnRecords, index: vpnIndex, service: vpn } = vpnChannels[0]!;
   const packages = new PackagePublisher(publish, jami, chromium, vpnChannels);
+  const { collections: collectionRecords, problems: collectionProblems } = CollectionStore.open(layout);
+  for (const p of collectionProblems) log.error({ file: p.file, reason: p.reason }, 'collection record skipped');
+  const collections = new CollectionService({
+    collections: collectionRecords,
+    lock,
+    audit,
+    vpnChannels: vpnChannels.map((c) => c.name),
+    exists: (m) => {
+      if (m.kind === 'addon') return catalog.revision(m.id) !== undefined;
+      if (m.kind === 'chromium') return chromiumRecords.get(m.id) !== undefined;
+      if (m.kind === 'jami') return plugins.get(m.id) !== undefined;
+      return vpnChannels.find((c) => c.name === (m.channel ?? vpnChannels[0]!.name))?.records.get(m.id) !== undefined;
+    },
+  });
   const close = () => folderLock.release();
   const updateQueries = new UpdateQueryService(catalog, manifests, memory);
-  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, logger: log, close }, firstRun };
+  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, logger: log, close }, firstRun };
 }

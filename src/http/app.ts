@@ -9,6 +9,7 @@ import { apiRoutes, type ApiDeps } from './routes/api.ts';
 import { servedFiles } from './routes/served-files.ts';
 import { updateQueryRoutes } from './routes/update-queries.ts';
 import { releaseNotesRoutes } from './routes/release-notes.ts';
+import { collectionRoutes } from './routes/collections.ts';
 import { jamiStoreRoutes } from './routes/jami-store.ts';
 import { chromiumUpdateRoutes } from './routes/chromium-updates.ts';
 import type { UpdateQueryService } from '../app/update-queries.ts';
@@ -23,6 +24,8 @@ export interface AppDeps extends ApiDeps {
   jamiStore?: { prefix: string; router: Router };
   /** GET /chromium/updates.xml, Chromium's update check. */
   chromiumUpdates?: Router;
+  /** Public collection pages and JSON (/collections/<name>). */
+  collections?: Router;
   updateQueries: UpdateQueryService;
   logger: Logger;
   /** The admin interface needs the whole instance; without it only API and files are served. */
@@ -52,6 +55,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(releaseNotesRoutes(deps.catalog));
   if (deps.jamiStore) app.use(deps.jamiStore.prefix, deps.jamiStore.router);
   if (deps.chromiumUpdates) app.use(deps.chromiumUpdates);
+  if (deps.collections) app.use(deps.collections);
   app.use('/api/v1', apiRoutes(deps));
   if (deps.admin) {
     app.use('/admin', deps.admin);
@@ -84,6 +88,14 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     updateQueries: outpost.updateQueries,
     jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(outpost.plugins, outpost.layout) },
     chromiumUpdates: chromiumUpdateRoutes(outpost.chromium),
+    collections: collectionRoutes(outpost.collectionRecords, {
+      publicUrl: outpost.config.publicUrl,
+      jamiPrefix: outpost.config.jami.prefix,
+      addon: (id) => outpost.catalog.get(id),
+      chromium: (id) => outpost.chromiumRecords.get(id),
+      jami: (id) => outpost.plugins.get(id),
+      vpn: outpost.vpnChannels,
+    }),
     logger: outpost.logger,
     admin: adminRouter(outpost, adminOptions),
   });

@@ -31,6 +31,7 @@ export class StorageError extends OutpostError<StorageErrorCode> {}
  *   private/vpn-index.json             the VPN index's last serial, and the prefix and key it used
  *   public/<vpn prefix>/               manifest.json, manifest.json.sig and <id>.rcc (OUTPOST_VPN_PREFIX)
  *   private/withdrawn/vpn/<id>/<sha256>.rcc  withdrawn VPN add-ons ("vpn" is no XPI or Chromium id)
+ *   private/collections/<name>.json   collections: named, ordered sets of add-ons of any kind
  *   private/vpn-channels/<channel>/    the same three for every other VPN channel (OUTPOST_VPN_CHANNELS):
  *                                      records/, index.json, withdrawn/<id>/<sha256>.rcc
  */
@@ -52,6 +53,7 @@ export class DataLayout {
   readonly chromiumRecordsDir: string;
   readonly vpnRecordsDir: string;
   readonly vpnStateFile: string;
+  readonly collectionsDir: string;
 
   constructor(readonly root: string) {
     root = path.resolve(root);
@@ -71,13 +73,14 @@ export class DataLayout {
     this.chromiumRecordsDir = path.join(this.privateDir, 'chromium');
     this.vpnRecordsDir = path.join(this.privateDir, 'vpn');
     this.vpnStateFile = path.join(this.privateDir, 'vpn-index.json');
+    this.collectionsDir = path.join(this.privateDir, 'collections');
   }
 
   async ensure(): Promise<void> {
     await mkdir(path.join(this.publicDir, 'updates'), { recursive: true, mode: 0o755 });
     await mkdir(path.join(this.publicDir, 'files'), { recursive: true, mode: 0o755 });
     await mkdir(this.jamiPublicDir, { recursive: true, mode: 0o755 });
-    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.withdrawnDir, this.jamiRecordsDir, this.intentsDir, this.chromiumRecordsDir, this.vpnRecordsDir]) {
+    for (const dir of [this.privateDir, this.tmpDir, this.addonsDir, this.withdrawnDir, this.jamiRecordsDir, this.intentsDir, this.chromiumRecordsDir, this.vpnRecordsDir, this.collectionsDir]) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
     }
   }

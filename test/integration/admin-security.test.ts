@@ -42,6 +42,10 @@ describe('admin interface security', () => {
       ['GET', '/vpn/:id'],
       ['GET', '/vpn/:id/withdraw'],
       ['POST', '/vpn/:id/withdraw'],
+      ['GET', '/collections'],
+      ['POST', '/collections'],
+      ['POST', '/collections/:name'],
+      ['POST', '/collections/:name/delete'],
     ]));
     for (const [method, route] of routes) {
       const path = `/admin${route.replace(':id', encodeURIComponent(ID)).replace(':version', '1.0')}`;

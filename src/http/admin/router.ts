@@ -8,6 +8,7 @@ import { addonPages } from './addon-pages.ts';
 import { catalogPages } from './catalog-pages.ts';
 import { chromiumPages } from './chromium-pages.ts';
 import { vpnPages } from './vpn-pages.ts';
+import { collectionPages } from './collection-pages.ts';
 import { requireAdmin } from './guard.ts';
 import { keyPages } from './key-pages.ts';
 import { LoginCsrf } from './login-csrf.ts';
@@ -66,6 +67,7 @@ export function adminRouter(outpost: Outpost, options: AdminOptions = {}): Route
   addonPages(router, outpost);
   chromiumPages(router, outpost);
   vpnPages(router, outpost);
+  collectionPages(router, outpost);
   keyPages(router, outpost);
   activityPage(router, outpost.audit);
   router.use((req, res) => {

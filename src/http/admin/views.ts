@@ -55,3 +55,18 @@ export function renderPage(req: Request, res: Response, view: string, page: Page
   });
   res.status(page.status ?? 200).type('html').set('Cache-Control', 'no-store').send(html);
 }
+
+/**
+ * A public page (no session, no admin navigation): inside views/public-layout.eta, with a CSP
+ * that allows only this server's stylesheet and script, and a short shared cache life.
+ */
+export function renderPublicPage(res: Response, view: string, title: string, data: Record<string, unknown> = {}, status = 200): void {
+  const html = eta.render(view, { ...data, title, wbr: breakable });
+  res
+    .status(status)
+    .type('html')
+    .set('Cache-Control', 'public, max-age=60')
+    .set('Content-Security-Policy', "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    .set('X-Content-Type-Options', 'nosniff')
+    .send(html);
+}

@@ -1,0 +1,44 @@
+import type { DataLayout } from './data-layout.ts';
+import { JsonRecordStore, type RecordLoadProblem } from './json-record-store.ts';
+
+/** Which store a member lives in: XPI add-ons, Chromium extensions, Jami plugins, VPN add-ons. */
+export type CollectionMemberKind = 'addon' | 'chromium' | 'jami' | 'vpn';
+
+export interface CollectionMember {
+  readonly kind: CollectionMemberKind;
+  readonly id: string;
+  /** VPN add-ons: the index (OUTPOST_VPN_CHANNELS); production when absent. */
+  readonly channel?: string;
+}
+
+/**
+ * A collection ("meta-package"): a named, ordered set of add-ons of any kinds, with a public page,
+ * a JSON index and ready-to-deploy policies. `id` is the URL name (/collections/<id>).
+ */
+export interface CollectionRecord {
+  id: string;
+  title: string;
+  description: string;
+  members: CollectionMember[];
+  createdAt: string;
+  updatedAt: string;
+  revision: number;
+}
+
+const KINDS = new Set<string>(['addon', 'chromium', 'jami', 'vpn']);
+
+function isCollectionRecord(value: unknown): value is CollectionRecord {
+  const r = value as CollectionRecord;
+  return (
+    typeof r?.id === 'string' && typeof r.title === 'string' && typeof r.description === 'string' && typeof r.revision === 'number' &&
+    Array.isArray(r.members) && r.members.every((m) => KINDS.has(m?.kind) && typeof m.id === 'string' && (m.channel === undefined || typeof m.channel === 'string'))
+  );
+}
+
+/** private/collections/<id>.json */
+export class CollectionStore extends JsonRecordStore<CollectionRecord> {
+  static open(layout: DataLayout): { collections: CollectionStore; problems: RecordLoadProblem[] } {
+    const collections = new CollectionStore(layout.collectionsDir);
+    return { collections, problems: collections.load(isCollectionRecord) };
+  }
+}
