@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { OutpostError } from '../errors.ts';
+import { multipartForm, rawBodyForm, type BodyForm } from './upload-forms.ts';
 
 export type UploadErrorCode = 'UPLOAD_BAD_SERVER_URL' | 'UPLOAD_FILE_UNREADABLE' | 'UPLOAD_FILE_CHANGED' | 'UPLOAD_CONNECTION_FAILED' | 'UPLOAD_TLS_FAILED' | 'UPLOAD_TIMEOUT';
 
@@ -64,24 +65,6 @@ export function publishEndpoint(server: URL): URL {
   return apiEndpoint(server, PUBLISH_PATH);
 }
 
-/** RFC 7578 framing. Unusual file names also get RFC 5987 `filename*`, which busboy (multer) decodes as UTF-8. */
-export function multipartFrame(boundary: string, fileName: string, fields: Readonly<Record<string, string>>): { head: Buffer; tail: Buffer } {
-  const parts: string[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${name.replace(/["\r\n\\]/g, '_')}"\r\n\r\n${value}\r\n`);
-  }
-  const type = fileName.toLowerCase().endsWith('.xpi') ? 'application/x-xpinstall' : 'application/octet-stream';
-  parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="package"; ${fileNameParams(fileName)}\r\nContent-Type: ${type}\r\n\r\n`);
-  return { head: Buffer.from(parts.join(''), 'utf8'), tail: Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8') };
-}
-
-function fileNameParams(name: string): string {
-  if (/^[\x20-\x7e]*$/.test(name) && !/["\\]/.test(name)) return `filename="${name}"`;
-  const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `filename="${fallback}"; filename*=UTF-8''${encoded}`;
-}
-
 async function fileIdentity(file: string): Promise<{ size: number; mtimeMs: number }> {
   try {
     const info = await stat(file);
@@ -94,15 +77,27 @@ async function fileIdentity(file: string): Promise<{ size: number; mtimeMs: numb
 }
 
 /**
- * Streams `file` to POST <server>/api/v1/packages as multipart/form-data with a known
- * Content-Length. Any HTTP answer resolves (the caller judges the status); only failures to get an
- * answer at all reject, with an UploadError.
+ * Streams `file` to POST <server>/api/v1/packages with a known Content-Length: as the raw body,
+ * or multipart/form-data when the fields are too long for a query or the server predates the body
+ * form. Any HTTP answer resolves (the caller judges the status); only failures to get an answer at
+ * all reject, with an UploadError.
  */
 export async function uploadPackage(req: UploadRequest): Promise<UploadResponse> {
   const endpoint = publishEndpoint(typeof req.server === 'string' ? parseServerUrl(req.server) : req.server);
+  const name = path.basename(req.file);
+  const fields = req.fields ?? {};
+  const raw = rawBodyForm(endpoint, name, fields);
+  if (raw) {
+    const answer = await send(req, raw);
+    // A server from before the body form looks for a multipart part, finds none and says so at once.
+    if (!(answer.status === 400 && (answer.body as { error?: { code?: string } })?.error?.code === 'PACKAGE_MISSING')) return answer;
+  }
+  return send(req, multipartForm(endpoint, name, fields));
+}
+
+async function send(req: UploadRequest, form: BodyForm): Promise<UploadResponse> {
+  const { url: endpoint, head, tail } = form;
   const before = await fileIdentity(req.file);
-  const boundary = `----outpost-${randomBytes(16).toString('hex')}`;
-  const { head, tail } = multipartFrame(boundary, path.basename(req.file), req.fields ?? {});
   const total = head.length + before.size + tail.length;
   const transport = endpoint.protocol === 'https:' ? https : http;
 
@@ -112,13 +107,17 @@ export async function uploadPackage(req: UploadRequest): Promise<UploadResponse>
     let sentSha256: string | undefined;
     const request = transport.request(endpoint, {
       method: 'POST',
-      // A fresh connection that closes afterwards: a CLI has nothing to reuse it for.
+      // A fresh connection, destroyed once the answer is read: a CLI has nothing to reuse it for.
       agent: false,
       headers: {
         Authorization: `Bearer ${req.token}`,
-        'Content-Type': `multipart/form-data; boundary=${boundary}`,
+        'Content-Type': form.contentType,
         'Content-Length': String(total),
         Accept: 'application/json',
+        // Not `close` (agent: false would send that): Node closes a `close` connection right after
+        // an early answer (a refusal before the body is in), and with body bytes still unread the
+        // kernel resets it, often before the answer is read. Kept alive, the server reads on.
+        Connection: 'keep-alive',
       },
     });
     const fail = (err: UploadError): void => {
@@ -145,8 +144,9 @@ export async function uploadPackage(req: UploadRequest): Promise<UploadResponse>
       });
     });
 
-    // The file's hash and the changed-file check are settled before the closing boundary goes out:
-    // until then the server cannot finish parsing, so it cannot answer success first.
+    // The file's hash and the changed-file check are settled before the body's last byte goes out
+    // (the closing boundary, or in the body form the file's own last byte): until then the
+    // server cannot have the whole package, so it cannot answer success first.
     const beforeTail = async (sha256: string): Promise<void> => {
       const after = await fileIdentity(req.file);
       if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
@@ -188,7 +188,9 @@ async function sendBody(request: ClientRequest, parts: BodyParts): Promise<boole
     sent += chunk.length;
     parts.onProgress?.(sent, parts.total);
   };
-  await push(parts.head);
+  // In the body form nothing follows the file: its own last byte is held back instead.
+  let tail = parts.tail;
+  if (parts.head.length) await push(parts.head);
   if (parts.size > 0) {
     // `end` caps the read at the size announced in Content-Length even if the file grows meanwhile.
     const stream = createReadStream(parts.file, { start: 0, end: parts.size - 1, highWaterMark: CHUNK_BYTES });
@@ -198,7 +200,12 @@ async function sendBody(request: ClientRequest, parts: BodyParts): Promise<boole
         const buf = chunk as Buffer;
         fileBytes += buf.length;
         hash.update(buf);
-        await push(buf);
+        if (parts.tail.length === 0 && fileBytes === parts.size) {
+          tail = buf.subarray(buf.length - 1);
+          if (buf.length > 1) await push(buf.subarray(0, buf.length - 1));
+        } else {
+          await push(buf);
+        }
       }
     } catch (err) {
       if (err instanceof UploadError || !(err as NodeJS.ErrnoException).syscall) throw err;
@@ -212,7 +219,7 @@ async function sendBody(request: ClientRequest, parts: BodyParts): Promise<boole
   }
   await parts.beforeTail(hash.digest('hex'));
   if (parts.answered()) return false;
-  await push(parts.tail);
+  if (tail.length) await push(tail);
   return true;
 }
 

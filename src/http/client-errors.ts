@@ -2,7 +2,7 @@ import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** How long a refused client may keep sending before its connection is cut. */
-const DRAIN_MS = 5_000;
+export const DRAIN_MS = 5_000;
 
 function statusFor(code: string | undefined): number {
   if (code === 'HPE_HEADER_OVERFLOW') return 431;

@@ -1,36 +1,26 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer, { MulterError, type StorageEngine } from 'multer';
 import type { StagedUpload } from '../app/publish-pipeline.ts';
-import { hashingTap } from '../storage/hashing-tap.ts';
-import { removeStreamFile } from '../storage/stream-file.ts';
-import { ApiError } from './api-error.ts';
+import { stageStream } from '../storage/staged-file.ts';
+import { ApiError, uploadTooLarge } from './api-error.ts';
 
 /**
- * multer storage that streams the upload into the private tmp folder while hashing it, so the
- * package is never buffered whole and its sha256 costs no second read.
+ * multer storage that streams the upload into the private tmp folder while a worker hashes it
+ * (stageStream), so the package is never buffered whole and its sha256 costs the event loop nothing.
  */
 class HashingTmpStorage implements StorageEngine {
   constructor(private readonly dir: string) {}
 
-  _handleFile(_req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
-    const target = path.join(this.dir, `upload-${randomBytes(12).toString('hex')}`);
-    const sha256 = createHash('sha256');
-    const count = { bytes: 0 };
-    const tap = hashingTap(sha256, count);
-    // A 1 MiB write buffer lets receiving, hashing and writing overlap instead of taking turns.
-    const out = createWriteStream(target, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 });
-    const staged = pipeline(file.stream, tap, out).then(
-      () => cb(null, { path: target, size: count.bytes, ...({ sha256: sha256.digest('hex') } as object) }),
-      (err) => removeStreamFile(out, target).finally(() => cb(err)),
+  _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
+    // busboy enforces the size limit (it cuts the part off and multer reports LIMIT_FILE_SIZE).
+    const staged = stageStream(file.stream, this.dir).then(
+      ({ path, size, sha256 }) => cb(null, { path, size, ...({ sha256 } as object) }),
+      (err: unknown) => cb(err),
     );
     // multer may report a broken body before this file's stream has failed and been removed;
     // the middleware waits for it so a refusal never leaves a temp file behind its answer.
-    stagingOf(_req).push(staged.catch(() => undefined));
+    stagingOf(req).push(staged.catch(() => undefined));
   }
 
   _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
@@ -91,9 +81,7 @@ export async function discardStaged(req: Request): Promise<void> {
 
 function uploadError(err: unknown, maxBytes: number): unknown {
   if (err instanceof MulterError) {
-    if (err.code === 'LIMIT_FILE_SIZE') {
-      return new ApiError('UPLOAD_TOO_LARGE', `The package is larger than this server accepts (${Math.floor(maxBytes / 1048576)} MiB).`);
-    }
+    if (err.code === 'LIMIT_FILE_SIZE') return uploadTooLarge(maxBytes);
     if (err.code === 'LIMIT_UNEXPECTED_FILE') {
       return new ApiError('UPLOAD_INVALID', `Unexpected file field "${err.field ?? ''}": send one file, as the field "package".`);
     }

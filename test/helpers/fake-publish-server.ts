@@ -3,12 +3,15 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerRespon
 import type { AddressInfo } from 'node:net';
 import multer from 'multer';
 
-/** What the fake server saw of one upload, parsed by multer (busboy) as the real server will. */
+/** What the fake server saw of one upload, parsed as the real server will (multer for multipart). */
 export interface ReceivedUpload {
   method: string;
   path: string;
+  /** multipart, or the raw body form (Content-Type application/octet-stream, name and fields in the query). */
+  form?: 'multipart' | 'body';
   headers: IncomingHttpHeaders;
   fields: Record<string, string>;
+  /** `field` is '' for the body form. */
   file?: { field: string; name: string; mimeType: string; size: number; sha256: string };
   error?: string;
 }
@@ -23,11 +26,12 @@ export interface FakeServer {
 }
 
 /**
- * A local publishing endpoint: multer hashes the `package` part as it streams in (nothing is
- * buffered, so memory tests measure the client), then `respond` answers. `other` answers every
- * other request (withdraw, restore, …); without it they get a plain-text 404.
+ * A local publishing endpoint: the package (a raw body, or multer's `package` part) is hashed as
+ * it streams in (nothing is buffered, so memory tests measure the client), then `respond` answers.
+ * `other` answers every other request (withdraw, restore, …); without it they get a plain-text 404.
+ * `multipartOnly`: answer a raw body as servers before the body form did (400 PACKAGE_MISSING).
  */
-export async function startFakeServer(respond: Responder, options: { prefix?: string; other?: Responder } = {}): Promise<FakeServer> {
+export async function startFakeServer(respond: Responder, options: { prefix?: string; other?: Responder; multipartOnly?: boolean } = {}): Promise<FakeServer> {
   const prefix = options.prefix ?? '/';
   const received: ReceivedUpload[] = [];
   const hashes = new WeakMap<object, { size: number; sha256: string }>();
@@ -53,14 +57,35 @@ export async function startFakeServer(respond: Responder, options: { prefix?: st
   const parse = multer({ storage }).single('package') as unknown as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
   const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake.invalid');
     const got: ReceivedUpload = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, fields: {} };
     received.push(got);
-    if (req.method !== 'POST' || req.url !== `${prefix}api/v1/packages`) {
+    if (req.method !== 'POST' || url.pathname !== `${prefix}api/v1/packages`) {
       // Other API calls (withdraw, restore) carry no body worth parsing.
       if (options.other) req.resume().on('end', () => options.other!(got, res));
       else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found\n');
       return;
     }
+    if (req.headers['content-type'] === 'application/octet-stream') {
+      if (options.multipartOnly) {
+        return void req.resume().on('end', () => sendJson(res, 400, { error: { code: 'PACKAGE_MISSING', message: 'Send the package as the multipart field "package".' } }));
+      }
+      got.form = 'body';
+      const { name = '', ...fields } = Object.fromEntries(url.searchParams);
+      got.fields = fields;
+      const hash = createHash('sha256');
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        size += chunk.length;
+      });
+      req.on('end', () => {
+        got.file = { field: '', name, mimeType: 'application/octet-stream', size, sha256: hash.digest('hex') };
+        respond(got, res);
+      });
+      return;
+    }
+    got.form = 'multipart';
     parse(req, res, (err) => {
       const r = req as IncomingMessage & { body?: Record<string, string>; file?: { fieldname: string; originalname: string; mimetype: string } };
       if (err) {

@@ -14,7 +14,7 @@ import { publish, startServer, type TestServer } from '../helpers/server.ts';
 import { snapshotTree } from '../helpers/snapshot.ts';
 import type { HostileCase, HostileTarget, RawAnswer } from './hostile/hostile-case.ts';
 import { manifestCases } from './hostile/manifest-cases.ts';
-import { multipartCases, routeCases } from './hostile/request-cases.ts';
+import { bodyCases, multipartCases, routeCases } from './hostile/request-cases.ts';
 import { zipCases } from './hostile/zip-cases.ts';
 import { jplCases } from './hostile/jpl-cases.ts';
 import { chromiumManifestCases } from './hostile/chromium-manifest-cases.ts';
@@ -48,7 +48,7 @@ function snapshot(root: string): Record<string, string> {
 }
 const VICTIM_VERSION = '1.0';
 
-const cases: HostileCase[] = [...manifestCases(), ...multipartCases(), ...routeCases(), ...chromiumManifestCases(), ...gupdateCases()];
+const cases: HostileCase[] = [...manifestCases(), ...multipartCases(), ...bodyCases(), ...routeCases(), ...chromiumManifestCases(), ...gupdateCases()];
 
 describe('hostile corpus', () => {
   let parent: string;
@@ -103,7 +103,7 @@ describe('hostile corpus', () => {
   // The ZIP, JPL and CRX cases need a deflated kernel, a test PKI and signatures, built in
   // beforeAll, so cases are checked in one test per category rather than one test each; a failure
   // lists every case.
-  const categories = ['jpl', 'zip', 'path tricks', 'ranges', 'hybrid', 'xml', 'manifest.json', 'multipart', 'routes', 'crx', 'crx keys', 'crx zip', 'chromium manifest', 'gupdate'];
+  const categories = ['jpl', 'zip', 'path tricks', 'ranges', 'hybrid', 'xml', 'manifest.json', 'multipart', 'body form', 'routes', 'crx', 'crx keys', 'crx zip', 'chromium manifest', 'gupdate'];
   for (const category of categories) {
     it(`refuses every ${category} case without changing anything`, async () => {
       const mine = cases.filter((c) => c.category === category);

@@ -8,7 +8,8 @@ import { summarizeAddon, type AddonSummary, type CatalogStore } from '../../stor
 import type { TokenStore } from '../../storage/token-store.ts';
 import { ApiError } from '../api-error.ts';
 import { requireToken } from '../auth.ts';
-import { discardStaged, packageUpload } from '../upload.ts';
+import { discardStaged } from '../upload.ts';
+import { apiPackageUpload } from '../raw-upload.ts';
 import { releaseNotesFrom } from '../release-notes-fields.ts';
 import { chromiumApiRoutes, type ChromiumApiDeps } from './chromium-api.ts';
 import { vpnApiRoutes, type VpnApiDeps } from './vpn-api.ts';
@@ -77,7 +78,7 @@ export function apiRoutes(deps: ApiDeps): Router {
     return found;
   };
 
-  router.post('/packages', packageUpload({ tmpDir: deps.tmpDir, maxBytes: deps.maxUploadBytes }), async (req, res) => {
+  router.post('/packages', apiPackageUpload({ tmpDir: deps.tmpDir, maxBytes: deps.maxUploadBytes }), async (req, res) => {
     try {
       const updateInfoURL = typeof req.body?.updateInfoURL === 'string' && req.body.updateInfoURL !== '' ? req.body.updateInfoURL : undefined;
       const releaseNotes = releaseNotesFrom(req.body);

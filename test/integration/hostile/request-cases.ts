@@ -1,24 +1,29 @@
-/** Multipart tricks on the upload route, and traversal attempts on every public route. */
+/** Multipart and body-form tricks on the upload route, and traversal attempts on every public route. */
 import { buildXpi, FIREFOX_ID, installRdf } from '../../helpers/build-xpi.ts';
 import { MULTIPART_TYPE, multipartBody, rawRequest, type HostileCase, type HostileTarget, type RawAnswer } from './hostile-case.ts';
 
 const valid = () => buildXpi({ 'install.rdf': installRdf({ id: 'attacker@example.org', version: '1.0', targets: [{ id: FIREFOX_ID, minVersion: '60.0', maxVersion: '*' }] }) });
 
-function post(t: HostileTarget, body: Buffer, headers: Record<string, string> = {}, withAuth = true): Promise<RawAnswer> {
-  return rawRequest(t.url, '/api/v1/packages', {
+function post(t: HostileTarget, body: Buffer, headers: Record<string, string> = {}, withAuth = true, query = ''): Promise<RawAnswer> {
+  return rawRequest(t.url, `/api/v1/packages${query}`, {
     method: 'POST',
     headers: { ...(withAuth ? { authorization: `Bearer ${t.token}` } : {}), 'content-type': MULTIPART_TYPE, ...headers },
     body,
   });
 }
 
-const multipart = (name: string, status: number, code: string | undefined, send: (t: HostileTarget) => Promise<RawAnswer>): HostileCase => ({
-  category: 'multipart',
-  name,
-  status,
-  ...(code ? { code } : {}),
-  send,
-});
+const caseOf =
+  (category: string) =>
+  (name: string, status: number, code: string | undefined, send: (t: HostileTarget) => Promise<RawAnswer>): HostileCase => ({
+    category,
+    name,
+    status,
+    ...(code ? { code } : {}),
+    send,
+  });
+
+const multipart = caseOf('multipart');
+const bodyCase = caseOf('body form');
 
 export function multipartCases(): HostileCase[] {
   return [
@@ -47,6 +52,37 @@ export function multipartCases(): HostileCase[] {
     multipart('updateInfoURL with javascript:', 400, 'UPDATE_INFO_URL_INVALID', async (t) => post(t, multipartBody(await valid(), { fields: { updateInfoURL: 'javascript:alert(1)' } }))),
     multipart('release notes for a traversal locale', 400, 'RELEASE_NOTES_INVALID', async (t) => post(t, multipartBody(await valid(), { fields: { 'releaseNotes.../../x': 'hello' } }))),
     multipart('an XPI named ../../../evil.jpl', 400, 'JPL_NO_MANIFEST', async (t) => post(t, multipartBody(await valid(), { fileName: '../../../evil.jpl' }))),
+  ];
+}
+
+/** The body form: the package as the whole body, its name and fields in the query. */
+function body(t: HostileTarget, query: string, data: Buffer, headers: Record<string, string> = {}, withAuth = true): Promise<RawAnswer> {
+  return post(t, data, { 'content-type': 'application/octet-stream', ...headers }, withAuth, query);
+}
+
+export function bodyCases(): HostileCase[] {
+  const named = '?name=addon.xpi';
+  return [
+    bodyCase('no token', 401, 'AUTH_REQUIRED', async (t) => body(t, named, await valid(), {}, false)),
+    bodyCase('no name', 400, 'UPLOAD_NAME_INVALID', async (t) => body(t, '', await valid())),
+    bodyCase('an empty name', 400, 'UPLOAD_NAME_INVALID', async (t) => body(t, '?name=', await valid())),
+    bodyCase('a name with a path', 400, 'UPLOAD_NAME_INVALID', async (t) => body(t, `?name=${encodeURIComponent('../../../evil.jpl')}`, await valid())),
+    bodyCase('a name with a backslash', 400, 'UPLOAD_NAME_INVALID', async (t) => body(t, '?name=..%5C..%5Cevil.xpi', await valid())),
+    bodyCase('a name with a NUL byte', 400, 'UPLOAD_NAME_INVALID', async (t) => body(t, '?name=addon.xpi%00.jpl', await valid())),
+    bodyCase('a name with a line break', 400, 'UPLOAD_NAME_INVALID', async (t) => body(t, '?name=addon%0D%0A.xpi', await valid())),
+    bodyCase('a name of 300 bytes', 400, 'UPLOAD_NAME_INVALID', async (t) => body(t, `?name=${'a'.repeat(296)}.xpi`, await valid())),
+    bodyCase('the name twice', 400, 'UPLOAD_INVALID', async (t) => body(t, '?name=a.xpi&name=b.jpl', await valid())),
+    bodyCase('an unknown query parameter', 400, 'UPLOAD_INVALID', async (t) => body(t, `${named}&key=victim`, await valid())),
+    bodyCase('a text content type', 400, 'PACKAGE_MISSING', async (t) => body(t, named, await valid(), { 'content-type': 'text/plain' })),
+    bodyCase('a form-encoded body', 400, 'PACKAGE_MISSING', async (t) => body(t, named, await valid(), { 'content-type': 'application/x-www-form-urlencoded' })),
+    bodyCase('an empty body', 400, 'PACKAGE_MISSING', (t) => body(t, named, Buffer.alloc(0))),
+    bodyCase('a gzip-encoded body', 400, 'UPLOAD_INVALID', async (t) => body(t, named, await valid(), { 'content-encoding': 'gzip' })),
+    bodyCase('a package over the size limit', 413, 'UPLOAD_TOO_LARGE', (t) => body(t, named, Buffer.alloc(17 * 1024 * 1024, 0x41))),
+    bodyCase('a chunked package over the size limit', 413, 'UPLOAD_TOO_LARGE', (t) => body(t, named, Buffer.alloc(17 * 1024 * 1024, 0x41), { 'transfer-encoding': 'chunked' })),
+    bodyCase('not a ZIP', 400, 'ZIP_INVALID', (t) => body(t, named, Buffer.from('just text'))),
+    bodyCase('a ZIP named .jpl', 400, 'JPL_NO_MANIFEST', async (t) => body(t, '?name=evil.jpl', await valid())),
+    bodyCase('updateInfoURL with javascript:', 400, 'UPDATE_INFO_URL_INVALID', async (t) => body(t, `${named}&updateInfoURL=javascript:alert(1)`, await valid())),
+    bodyCase('release notes for a traversal locale', 400, 'RELEASE_NOTES_INVALID', async (t) => body(t, `${named}&releaseNotes.${encodeURIComponent('../../x')}=hello`, await valid())),
   ];
 }
 

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { multipartFrame, parseServerUrl, publishEndpoint, UploadError, uploadPackage, type UploadRequest } from '../../../src/cli/upload-client.ts';
+import { parseServerUrl, publishEndpoint, UploadError, uploadPackage, type UploadRequest } from '../../../src/cli/upload-client.ts';
+import { multipartFrame } from '../../../src/cli/upload-forms.ts';
 import { closedPort, publishedAnswer, sendJson, startFakeServer, type FakeServer } from '../../helpers/fake-publish-server.ts';
 import { rsaKey, selfSignedCertificate } from '../../helpers/pkcs12-fixtures.ts';
 
@@ -65,7 +66,7 @@ describe('multipart framing', () => {
 });
 
 describe('uploadPackage', () => {
-  it('streams the exact bytes with the token, file name and text field', async () => {
+  it('streams the exact bytes as the request body, with the token, and the file name and text field in the query', async () => {
     const srv = await server((got, res) => sendJson(res, 201, publishedAnswer(got)));
     const { file, sha256 } = randomFile('addon-1.2.xpi', 5 * 1024 * 1024 + 123);
     const seen: number[] = [];
@@ -81,8 +82,8 @@ describe('uploadPackage', () => {
     expect(answer.body).toMatchObject({ sha256, size: 5 * 1024 * 1024 + 123 });
     const [got] = srv.received;
     expect(got?.headers.authorization).toBe('Bearer tok-123');
-    expect(got?.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
-    expect(got?.file).toEqual({ field: 'package', name: 'addon-1.2.xpi', mimeType: 'application/x-xpinstall', size: 5 * 1024 * 1024 + 123, sha256 });
+    expect(got?.headers['content-type']).toBe('application/octet-stream');
+    expect(got?.file).toEqual({ field: '', name: 'addon-1.2.xpi', mimeType: 'application/octet-stream', size: 5 * 1024 * 1024 + 123, sha256 });
     expect(got?.fields).toEqual({ updateInfoURL: 'https://example.org/notes/1.2.html' });
     // Progress rises to exactly the Content-Length the server was promised.
     expect(seen.length).toBeGreaterThan(10);
@@ -95,9 +96,29 @@ describe('uploadPackage', () => {
     const { file, sha256 } = randomFile('Ünïcødé add-on.jpl', 1000);
     const answer = await uploadPackage({ server: srv.url.replace(/\/$/, ''), token: 't', file });
     expect(answer.status).toBe(200);
-    expect(srv.received[0]?.path).toBe('/outpost/api/v1/packages');
+    expect(srv.received[0]?.path).toBe(`/outpost/api/v1/packages?name=${encodeURIComponent('Ünïcødé add-on.jpl').replace(/%20/g, '+')}`);
     expect(srv.received[0]?.file).toMatchObject({ name: 'Ünïcødé add-on.jpl', mimeType: 'application/octet-stream', sha256 });
     expect(srv.received[0]?.fields).toEqual({});
+  });
+
+  it('sends multipart when the fields are too long for a query (long release notes)', async () => {
+    const srv = await server((got, res) => sendJson(res, 201, publishedAnswer(got)));
+    const { file, sha256 } = randomFile('addon-1.3.xpi', 100_000);
+    const notes = 'Fixed it. '.repeat(500);
+    const answer = await uploadPackage({ server: srv.url, token: 't', file, fields: { releaseNotes: notes } });
+    expect(answer.status).toBe(201);
+    expect(srv.received).toHaveLength(1);
+    expect(srv.received[0]).toMatchObject({ form: 'multipart', fields: { releaseNotes: notes } });
+    expect(srv.received[0]?.file).toEqual({ field: 'package', name: 'addon-1.3.xpi', mimeType: 'application/x-xpinstall', size: 100_000, sha256 });
+  });
+
+  it('falls back to multipart when a server from before the body form answers PACKAGE_MISSING', async () => {
+    const srv = await server((got, res) => sendJson(res, 201, publishedAnswer(got)), { multipartOnly: true });
+    const { file, sha256 } = randomFile('addon-1.4.xpi', 300_000);
+    const answer = await uploadPackage({ server: srv.url, token: 't', file, fields: { updateInfoURL: 'https://example.org/1.4' } });
+    expect(answer).toMatchObject({ status: 201, sha256 });
+    expect(srv.received.map((r) => r.headers['content-type']?.split(';')[0])).toEqual(['application/octet-stream', 'multipart/form-data']);
+    expect(srv.received[1]).toMatchObject({ fields: { updateInfoURL: 'https://example.org/1.4' }, file: { name: 'addon-1.4.xpi', sha256 } });
   });
 
   it('returns error answers as they are, JSON or not', async () => {
@@ -196,6 +217,8 @@ describe('uploadPackage', () => {
       appendFileSync(grow, 'more');
     };
     expect((await uploadError({ server: srv.url, token: 't', file: grow, onProgress: onGrow })).code).toBe('UPLOAD_FILE_CHANGED');
+    // The file's last byte was held back: the server never had a complete body it could publish.
+    expect(srv.received[0]?.file).toBeUndefined();
 
     const shrink = randomFile('shrink.xpi', 4 * 1024 * 1024).file;
     let cut = false;
