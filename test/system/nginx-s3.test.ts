@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyDeployment } from '../../src/app/storage-copy.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -22,12 +23,14 @@ const COMPARED = ['content-type', 'cache-control', 'content-length', 'x-content-
 describe.skipIf(!ready)('nginx/outpost-s3.conf with a real nginx and S3 gateway', () => {
   let server: TestServer;
   let nginx: RunningNginx;
+  /** The same config with Outpost unreachable: whatever it answers came from the bucket. */
+  let bucketOnly: RunningNginx;
   const paths: string[] = [];
 
   beforeAll(async () => {
     server = await startServer();
     const targets = [{ id: FIREFOX_ID, minVersion: '45.0', maxVersion: '56.*' }, { id: SM, minVersion: '2.40', maxVersion: '2.53.*' }];
-    const legacy = await publish(server, server.token, await buildXpi({ 'install.rdf': installRdf({ id: 'legacy+s3@example.org', version: '1.0', targets }) }));
+    const legacy = await publish(server, server.token, await buildXpi({ 'install.rdf': installRdf({ id: 'legacy-s3@example.org', version: '1.0', targets }) }));
     const webext = await publish(server, server.token, await buildXpi({ 'manifest.json': webextManifest({ id: '{0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0}', version: '2.0' }) }));
     const form = new FormData();
     form.set('package', new Blob([new Uint8Array(fixture('zstd'))]), 'message_demo.rcc');
@@ -36,7 +39,7 @@ describe.skipIf(!ready)('nginx/outpost-s3.conf with a real nginx and S3 gateway'
       expect(res.status).toBe(201);
       for (const link of [res.body.links.download, res.body.links.updateRdf, res.body.links.updateJson]) if (link) paths.push(new URL(link).pathname);
     }
-    paths.push(`/updates/legacy+s3@example.org/${FIREFOX_ID}/update.json`, `/updates/legacy+s3@example.org/${SM}/update.rdf`, '/vpn/manifest.json', '/vpn/manifest.json.sig', '/vpn/message_demo.rcc');
+    paths.push(`/updates/legacy-s3@example.org/${FIREFOX_ID}/update.json`, `/updates/legacy-s3@example.org/${SM}/update.rdf`, '/vpn/manifest.json', '/vpn/manifest.json.sig', '/vpn/message_demo.rcc');
 
     const bucket = await newBucket(gateway!, 'nginx');
     await allowPublicReads(gateway!, bucket, 'site/');
@@ -46,8 +49,10 @@ describe.skipIf(!ready)('nginx/outpost-s3.conf with a real nginx and S3 gateway'
     await copyDeployment(from, to);
     await to.close();
     nginx = await startNginx({ upstream: server.url, s3: { bucketEndpoint: gateway!.endpoint, bucketPath: `/${bucket}/site` } });
+    bucketOnly = await startNginx({ upstream: 'http://127.0.0.1:9', s3: { bucketEndpoint: gateway!.endpoint, bucketPath: `/${bucket}/site` } });
   });
   afterAll(async () => {
+    await bucketOnly?.stop();
     await nginx?.stop();
     await server?.close();
   });
@@ -56,16 +61,29 @@ describe.skipIf(!ready)('nginx/outpost-s3.conf with a real nginx and S3 gateway'
     expect(paths.length).toBe(10);
     for (const p of paths) {
       const direct = await rawGet(`${server.url}${p}`);
-      const proxied = await rawGet(`${nginx.url}${p}`);
+      const proxied = await rawGet(`${bucketOnly.url}${p}`);
       const pick = (h: Record<string, unknown>) => Object.fromEntries(COMPARED.map((n) => [n, h[n]]));
       expect({ p, status: proxied.status, headers: pick(proxied.headers) }).toEqual({ p, status: 200, headers: pick(direct.headers) });
       expect(proxied.body.equals(direct.body), p).toBe(true);
       expect(proxied.headers['x-amz-request-id'], p).toBeUndefined();
     }
+    // Nothing of the client's reaches the bucket: a GET with a body is answered at once, a write method refused.
+    const withBody = await fetch(`${bucketOnly.url}${paths[0]}`, { method: 'POST', body: 'hello' });
+    expect(withBody.status).toBe(405);
+    const getWithBody = await new Promise<number>((resolve, reject) => {
+      const req = request(`${bucketOnly.url}${paths[0]}`, { method: 'GET', headers: { 'content-length': '5', 'x-amz-security-token': 'client-token' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.setTimeout(10_000, () => req.destroy(new Error('the bucket waited for a body nginx never sends')));
+      req.end('hello');
+    });
+    expect(getWithBody).toBe(200);
   });
 
   it('passes misses, update queries and everything else to Outpost, and never reaches private/', async () => {
-    for (const p of ['/files/legacy+s3@example.org/none-9.9.xpi', `/updates/legacy+s3@example.org?appID=${FIREFOX_ID}&appVersion=50.0`, '/api/v1/addons', '/healthz']) {
+    for (const p of ['/files/legacy-s3@example.org/none-9.9.xpi', `/updates/legacy-s3@example.org?appID=${FIREFOX_ID}&appVersion=50.0`, '/api/v1/addons', '/healthz', `/updates/plus+id@example.org/update.rdf`]) {
       const direct = await rawGet(`${server.url}${p}`);
       const proxied = await rawGet(`${nginx.url}${p}`);
       expect({ p, status: proxied.status, type: proxied.headers['content-type'] }).toEqual({ p, status: direct.status, type: direct.headers['content-type'] });
