@@ -46,7 +46,12 @@ async function copyOne(from: Deployment, to: Deployment, object: ObjectInfo): Pr
   const tap = hashingTap(hash, count);
   // pipe() does not pass a failing source on: the write would wait for bytes that never come.
   source.stream.once('error', (err) => tap.destroy(err));
-  await target.put(key, source.stream.pipe(tap), source.size, headers);
+  try {
+    await target.put(key, source.stream.pipe(tap), source.size, headers);
+  } finally {
+    // A write refused before it read everything must not leave the source file or socket open.
+    source.stream.destroy();
+  }
   const sent = hash.digest('hex');
   const back = await target.get(key);
   const stored = back ? await sha256Of(back.stream) : undefined;

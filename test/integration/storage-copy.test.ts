@@ -89,6 +89,13 @@ describe('outpost storage copy', () => {
     expect(busy.stderr).toContain('[STORAGE_TARGET_NOT_EMPTY]');
     expect(snapshotTree(target)).toEqual(before);
 
+    // Into the deployment itself (private files would land in the served tree), or without keys.
+    const dataBefore = snapshotTree(data);
+    const overlapping = await run('storage', 'copy', data, path.join(data, 'public', 'files', 'bak'), '--to-keys', path.join(scratch, 'k2'));
+    expect(overlapping.stderr).toContain('[STORAGE_LOCATION_INVALID]');
+    const keyless = await run('storage', 'copy', data, path.join(scratch, 'never'), '--from-keys', path.join(scratch, 'no-such-keys'), '--to-keys', path.join(scratch, 'k3'));
+    expect(keyless.stderr).toMatch(/keys folder .* does not exist.*\[STORAGE_LOCATION_INVALID\]/);
+    expect(snapshotTree(data)).toEqual(dataBefore);
     for (const bad of ['s3://Bad_Bucket', 's3://ab', 's3://bucket/../x', 'https://example.org/x', 's3://192.168.1.1']) {
       const out = await run('storage', 'copy', data, bad);
       expect({ bad, code: out.code, error: out.stderr.match(/\[([A-Z_]+)\]/)?.[1] }).toEqual({ bad, code: 1, error: 'STORAGE_LOCATION_INVALID' });

@@ -23,6 +23,20 @@ async function lockFolder(location: StorageLocation, side: 'from' | 'to'): Promi
   return lockDataFolder(path.join(privateDir, 'server.lock'), location.dir);
 }
 
+/** Folders that overlap would copy a deployment into itself, or private files into a served tree. */
+function checkApart(from: StorageLocation, to: StorageLocation, fromKeys: string, toKeys: string): void {
+  const inside = (a: string, b: string) => a === b || a.startsWith(`${b}${path.sep}`);
+  const folders = [from.kind === 'folder' ? [from.dir, fromKeys] : [], to.kind === 'folder' ? [to.dir, toKeys] : []];
+  for (const a of folders[0]!) {
+    for (const b of folders[1]!) {
+      if (inside(a, b) || inside(b, a)) throw new ObjectStoreError('STORAGE_LOCATION_INVALID', `${a} and ${b} overlap: copy into a folder outside the deployment.`);
+    }
+  }
+  if (from.kind === 's3' && to.kind === 's3' && from.bucket === to.bucket && (from.prefix.startsWith(to.prefix) || to.prefix.startsWith(from.prefix))) {
+    throw new ObjectStoreError('STORAGE_LOCATION_INVALID', `s3://${from.bucket}/${from.prefix} and s3://${to.bucket}/${to.prefix} overlap: copy into another prefix.`);
+  }
+}
+
 export const storageCopyCommand: Command = {
   path: ['storage', 'copy'],
   usage: 'storage copy <from> <to> [--from-keys DIR] [--to-keys DIR]',
@@ -49,8 +63,13 @@ Examples:
       const given = optionString(values, option);
       return given === undefined ? config.keysDir : resolvePath(ctx, given);
     };
+    const fromKeys = keysOf('from-keys');
+    if (from.kind === 'folder' && !(await stat(fromKeys).then((st) => st.isDirectory(), () => false))) {
+      throw new ObjectStoreError('STORAGE_LOCATION_INVALID', `The keys folder ${fromKeys} does not exist: a copy without the publisher keys could not sign anything. Give it with --from-keys (or OUTPOST_KEYS).`);
+    }
+    checkApart(from, to, fromKeys, keysOf('to-keys'));
     const locks: HeldLock[] = [];
-    const source = openDeployment(from, { keysDir: keysOf('from-keys'), s3: config.s3 });
+    const source = openDeployment(from, { keysDir: fromKeys, s3: config.s3 });
     const target = openDeployment(to, { keysDir: keysOf('to-keys'), s3: config.s3 });
     try {
       // Before a target folder is made or locked: a refused copy changes nothing there.

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -74,7 +74,15 @@ export class FolderObjects implements ObjectStore {
     const out = createWriteStream(temp, { flags: 'wx', mode: isPublic ? 0o644 : 0o600 });
     try {
       await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, out);
-      const written = (await stat(temp)).size;
+      // The bytes reach the disk before the name does: a power cut leaves the old object or the new one.
+      const handle = await open(temp, 'r');
+      let written: number;
+      try {
+        await handle.sync();
+        written = (await handle.stat()).size;
+      } finally {
+        await handle.close();
+      }
       if (written !== size) throw new ObjectStoreError('STORAGE_UNAVAILABLE', `${key}: ${written} bytes arrived, ${size} were announced.`);
       // link() refuses an existing target, which rename() would replace.
       if (options.ifAbsent) {
