@@ -130,7 +130,7 @@ function vpnPrefix(value: string, jamiPrefix: string, variable = 'OUTPOST_VPN_PR
     throw new ConfigError('CONFIG_INVALID', `${variable}: "${value}" must be a path of plain names such as /vpn (letters, digits, "._@+{}~-", no "..").`);
   }
   const first = relative.split('/')[0]!;
-  if (TAKEN_SEGMENTS.has(first) || first === jamiPrefix.split('/')[1]) {
+  if (TAKEN_SEGMENTS.has(first.toLowerCase()) || first.toLowerCase() === jamiPrefix.split('/')[1]?.toLowerCase()) {
     throw new ConfigError('CONFIG_INVALID', `${variable}: "${value}" would share /${first} with other Outpost URLs; choose another path such as /vpn.`);
   }
   return prefix;
@@ -156,7 +156,9 @@ function vpnChannels(value: string | undefined, production: VpnChannelConfig, ja
     for (const other of channels) {
       if (other.name === channel.name) throw bad(`repeats the channel ${name}`);
       if (other.keyName === channel.keyName) throw bad(`uses the key of ${other.name}: every index needs its own key`);
-      if (`${other.prefix}/`.startsWith(`${channel.prefix}/`) || `${channel.prefix}/`.startsWith(`${other.prefix}/`)) throw bad(`shares its folder with ${other.name} (${other.prefix})`);
+      // Compared ignoring case: on a case-insensitive file system or CDN /vpn and /VPN are one folder.
+      const [a, b] = [`${other.prefix}/`.toLowerCase(), `${channel.prefix}/`.toLowerCase()];
+      if (a.startsWith(b) || b.startsWith(a)) throw bad(`shares its folder with ${other.name} (${other.prefix})`);
     }
     channels.push(channel);
   }

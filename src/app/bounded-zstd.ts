@@ -33,8 +33,11 @@ parentPort.postMessage(results, results.filter((r) => r instanceof Uint8Array).m
 const FZSTD = createRequire(import.meta.url).resolve('fzstd');
 
 // One decoding at a time: each may hold up to RCC.maxTotalUncompressedBytes, and uploads of VPN
-// add-ons are rare.
+// add-ons are rare. A few more may wait; beyond that an upload is turned away at once, so frames
+// that run to the deadline cannot pile up minutes of waiting (and their files) behind each other.
 const queue = new KeyedLock();
+const MAX_WAITING = 4;
+let waiting = 0;
 
 export interface BoundedZstdOptions {
   /** From the worker being ready: starting a thread is not decoding. */
@@ -90,5 +93,11 @@ function decodeInWorker(frames: readonly ZstdFrame[], deadlineMs: number): Promi
 /** Each frame's content, keyed by entry path; a VpnError for a corrupt frame or one past the deadline. */
 export async function decodeZstdFrames(frames: readonly ZstdFrame[], options: BoundedZstdOptions = {}): Promise<Map<string, Buffer>> {
   if (frames.length === 0) return new Map();
-  return queue.run('zstd', () => decodeInWorker(frames, options.deadlineMs ?? RCC.zstdDeadlineMs));
+  if (waiting >= MAX_WAITING) throw new VpnError('VPN_RCC_BUSY', 'Other VPN add-ons are being decoded right now; send this one again in a few seconds.');
+  waiting++;
+  try {
+    return await queue.run('zstd', () => decodeInWorker(frames, options.deadlineMs ?? RCC.zstdDeadlineMs));
+  } finally {
+    waiting--;
+  }
 }

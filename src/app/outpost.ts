@@ -186,7 +186,9 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
     for (const p of problems) log.error({ file: p.file, reason: p.reason, channel: name }, 'VPN add-on record skipped');
     const key = new VpnIndexKey({ keys, signers, keyName, audit });
     const index = new VpnIndexWriter({ layout, records, key, prefix, channel: name, indexDays: config.vpn.indexDays });
-    const service = new VpnPublishService({ layout, records, index, publicKey: () => key.publicKey(), lock, audit, publicUrl: config.publicUrl, prefix, channel: name });
+    // Read at publish time, once every channel exists: an id has one owner across channels.
+    const ownerElsewhere = (id: string) => vpnChannels.find((c) => c.name !== name && c.records.get(id))?.records.get(id)?.publisherKey;
+    const service = new VpnPublishService({ layout, records, index, publicKey: () => key.publicKey(), lock, audit, publicUrl: config.publicUrl, prefix, channel: name, ownerElsewhere });
     return { name, prefix, records, index, service };
   });
   const { records: vpnRecords, index: vpnIndex, service: vpn } = vpnChannels[0]!;

@@ -14,9 +14,11 @@ import { checkIndexKeyBits } from './vpn-index-key.ts';
 export async function checkBeforeServing(config: Config, keys: KeyStore, signers: SignerCache): Promise<void> {
   // Opening every key also warms the signer cache, so the first publish pays nothing.
   const list = await keys.list();
-  // OUTPOST_VPN_KEY may name an imported key (McCoy keys are often 1024 bits): refused at start.
-  const vpnKey = list.find((k) => k.name === config.vpn.keyName);
-  if (vpnKey) checkIndexKeyBits(vpnKey.name, vpnKey.bits);
+  // OUTPOST_VPN_KEY (and each channel's key) may name an imported key (McCoy keys are often 1024 bits): refused at start.
+  for (const channel of config.vpn.channels) {
+    const vpnKey = list.find((k) => k.name === channel.keyName);
+    if (vpnKey) checkIndexKeyBits(vpnKey.name, vpnKey.bits);
+  }
   for (const { name } of list) {
     await signers.get(name).catch((err: unknown) => {
       const wrongPassphrase = isOutpostError(err) && (err.code === 'KEY_PASSPHRASE_WRONG' || err.code === 'KEY_PASSWORD_WRONG');

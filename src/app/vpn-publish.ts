@@ -40,6 +40,8 @@ export interface VpnPublishDeps {
   prefix: string;
   /** The channel (its own index, key, records and lock); production unless given. */
   channel?: string;
+  /** The publisher key that owns `id` in another channel, if any. */
+  ownerElsewhere?: (id: string) => string | undefined;
   now?: () => Date;
 }
 
@@ -119,12 +121,18 @@ export class VpnPublishService {
     idIgnoringCase: (id) => this.deps.records.idIgnoringCase(id),
     // No versions: the same bytes again change nothing; new bytes (or a withdrawn add-on's bytes) replace it.
     existing: (record, c) => (!record.withdrawnAt && record.sha256 === c.sha256 ? { sha256: record.sha256, entry: {} } : undefined),
-    check: async () => [],
+    // An id belongs to one publisher key in every channel: the key that owns it elsewhere owns it here too.
+    check: async (previous, c, _keyName, actor) => {
+      const owner = previous ? undefined : this.deps.ownerElsewhere?.(c.id);
+      if (owner !== undefined) ownerKey({ publisherKey: owner }, actor, c.id);
+      return [];
+    },
     store: async (previous, c, keyName) => {
-      const record = nextVpnRecord(previous, c.addon, { keyName, at: this.now().toISOString(), size: c.bytes.length });
+      const owner = (previous ? undefined : this.deps.ownerElsewhere?.(c.id)) ?? keyName;
+      const record = nextVpnRecord(previous, c.addon, { keyName: owner, at: this.now().toISOString(), size: c.bytes.length });
       const serial = await this.place(previous, record, c.bytes);
       const replaced = previous && previous.sha256 !== record.sha256 ? { replaced: previous.sha256 } : {};
-      return { record, entry: { serial }, audit: { action: 'publish', revision: record.revision, details: { type: VPN_ADDON_TYPE, sha256: record.sha256, serial, ...replaced } } };
+      return { record, entry: { serial }, audit: { action: 'publish', revision: record.revision, details: { type: VPN_ADDON_TYPE, channel: this.channel, sha256: record.sha256, serial, ...replaced } } };
     },
     answer: (status, record, { serial }, warnings) => {
       const { rcc, index, signature } = this.links(record.id);
@@ -193,7 +201,7 @@ export class VpnPublishService {
         action: 'withdraw',
         target: id,
         revision: record.revision,
-        details: { type: VPN_ADDON_TYPE, sha256: record.sha256, serial },
+        details: { type: VPN_ADDON_TYPE, channel: this.channel, sha256: record.sha256, serial },
         ...(actor.ip ? { ip: actor.ip } : {}),
       });
       return record;

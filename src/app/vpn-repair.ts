@@ -95,7 +95,7 @@ async function finishPublish(deps: VpnRepairDeps, id: string, bytes: Buffer, rep
       action: 'publish',
       target: id,
       revision: record.revision,
-      details: { type: VPN_ADDON_TYPE, sha256: record.sha256, replaced: previous.sha256, finished: 'a publish interrupted before its record was saved' },
+      details: { type: VPN_ADDON_TYPE, channel: deps.service.channel, sha256: record.sha256, replaced: previous.sha256, finished: 'a publish interrupted before its record was saved' },
     });
     report.repaired.push(id);
   } catch (err) {

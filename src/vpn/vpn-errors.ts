@@ -11,6 +11,7 @@ export type VpnErrorCode =
   | 'VPN_RCC_UNSUPPORTED_VERSION' // a format version other than 1, 2 or 3
   | 'VPN_RCC_TOO_LARGE' // the file itself is over RCC.maxFileBytes (413, like any oversized upload)
   | 'VPN_RCC_TOO_COMPLEX' // too many entries, too deep, a name too long, zstd not decoded within its deadline
+  | 'VPN_RCC_BUSY' // zstd entries could not be decoded now: the decoder's queue is full (503, try again)
   | 'VPN_RCC_ENTRY_TOO_LARGE' // an entry or the whole content inflates past the limits, or by too large a ratio
   // The add-on manifest inside it
   | 'VPN_MANIFEST_MISSING' // no manifest.json at the root of the resource tree

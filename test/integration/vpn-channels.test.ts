@@ -7,6 +7,8 @@ import { AdminClient } from '../helpers/admin-client.ts';
 import { buildXpi, webextManifest } from '../helpers/build-xpi.ts';
 import { cliRunner } from '../helpers/cli.ts';
 import { rawGet, startServer, type TestServer } from '../helpers/server.ts';
+import { vpnManifest } from '../helpers/qt-rcc.ts';
+import { rccOf } from '../unit/vpn/rcc-build.ts';
 import { fixture } from '../unit/vpn/vpn-fixtures.ts';
 
 /**
@@ -83,6 +85,24 @@ describe('VPN channels', () => {
     expect(await api('/vpn/key?channel=staging&channel=production')).toMatchObject({ status: 400, body: { error: { code: 'VPN_CHANNEL_UNKNOWN' } } });
     const xpi = await buildXpi({ 'manifest.json': webextManifest({ id: 'chan@example.org', version: '1.0' }) });
     expect(await send(xpi, 'a.xpi', { channel: 'staging' })).toMatchObject({ status: 400, body: { error: { code: 'VPN_CHANNEL_UNKNOWN' } } });
+  });
+
+  it('keeps one owner for an id across channels', async () => {
+    await server.outpost.keys.create('other-channel-key');
+    const other = (await server.outpost.tokens.create('other-channel-key', 'second publisher')).token;
+    // Published in production only, by the default key; the other key tries to claim it in staging.
+    const addon = rccOf({ 'manifest.json': JSON.stringify(vpnManifest('owned_once')) });
+    expect((await send(addon, 'owned_once.rcc')).status).toBe(201);
+    const form = new FormData();
+    form.set('channel', 'staging');
+    form.set('package', new Blob([new Uint8Array(addon)]), 'owned_once.rcc');
+    const res = await fetch(`${server.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${other}` } });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as any).error.code).toBe('ADDON_OWNED_BY_OTHER_KEY');
+    expect((await api('/vpn/owned_once?channel=staging')).status).toBe(404);
+    // The owner's own token may put it in staging, where it keeps the same owner.
+    expect((await send(addon, 'owned_once.rcc', { channel: 'staging' })).status).toBe(201);
+    expect((await api('/vpn/owned_once?channel=staging')).body.publisherKey).toBe('default');
   });
 
   it('shows every index in the admin, and an add-on page per channel', async () => {

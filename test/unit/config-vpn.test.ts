@@ -48,6 +48,8 @@ describe('the VPN index settings', () => {
     'staging:/vpn-staging:vpn', // production's key
     'staging:/vpn:k', // production's folder
     'staging:/vpn/staging:k', // inside production's folder
+    'staging:/VPN:k', // production's folder on a case-insensitive file system
+    'staging:/Files:k', // a folder Outpost serves, in other case
     'a:/x:k1,b:/x/y:k2', // one inside the other
     'staging:/files:k', // a folder Outpost serves already
     'staging:/../x:k',

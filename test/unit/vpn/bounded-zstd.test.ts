@@ -42,6 +42,12 @@ describe('bounded zstd decoding', () => {
     expect(ticks).toBeGreaterThan(3);
   });
 
+  it('turns an upload away at once when four others wait for the decoder', async () => {
+    const spin = () => codeOf(decodeZstdFrames([{ path: 'x', frame: spinningZstdFrame(), size: 20 }], { deadlineMs: 200 }));
+    const codes = await Promise.all([spin(), spin(), spin(), spin(), spin()]);
+    expect(codes.sort()).toEqual(['VPN_RCC_BUSY', 'VPN_RCC_TOO_COMPLEX', 'VPN_RCC_TOO_COMPLEX', 'VPN_RCC_TOO_COMPLEX', 'VPN_RCC_TOO_COMPLEX']);
+  });
+
   it('decodes the entries of a real zstd .rcc to the files rcc was given', async () => {
     const bytes = fixture('zstd');
     const decoded = await decodeZstdFrames(zstdFramesOf(bytes, RCC_SERVING));
