@@ -1,3 +1,4 @@
+import { promisify } from 'node:util';
 import crypto, { X509Certificate, type KeyObject } from 'node:crypto';
 import { SigningKeyError } from './key-errors.ts';
 import { parseAsn1, tryParseAsn1 } from './key-asn1.ts';
@@ -24,11 +25,17 @@ export const RECOMMENDED_BITS = 2048;
 /** Key files are a few kilobytes; anything this large is not one. */
 export const MAX_KEY_FILE_BYTES = 1024 * 1024;
 
-export function generateRsaKey(bits: RsaKeyBits): KeyObject {
+/**
+ * A new RSA key, made on libuv's thread pool: a 4096-bit key takes a second or more, which on the
+ * event loop would stall every request the server is answering (the VPN index key is made on
+ * first use, during a publish or a page view).
+ */
+export async function generateRsaKey(bits: RsaKeyBits): Promise<KeyObject> {
   if (!GENERATED_KEY_BITS.includes(bits)) {
     throw new SigningKeyError('KEY_SIZE_UNSUPPORTED', `New keys are RSA with 2048, 3072 or 4096 bits, not ${bits}.`);
   }
-  return crypto.generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: 0x10001 }).privateKey;
+  const { privateKey } = await promisify(crypto.generateKeyPair)('rsa', { modulusLength: bits, publicExponent: 0x10001 });
+  return privateKey;
 }
 
 /** Encrypted PKCS#8 PEM (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC) that OpenSSL can also open. */

@@ -83,7 +83,7 @@ export class KeyStore {
       throw new SigningKeyError('KEY_SIZE_UNSUPPORTED', `New keys are RSA with 2048, 3072 or 4096 bits, not ${bits}.`);
     }
     await this.#assertFree(name); // before the slow part
-    return this.#store(name, generateRsaKey(bits as RsaKeyBits), 'generated');
+    return this.#store(name, await generateRsaKey(bits as RsaKeyBits), 'generated');
   }
 
   async import(name: string, bytes: Buffer, password?: string): Promise<{ info: KeyInfo; warnings: string[] }> {
