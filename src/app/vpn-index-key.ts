@@ -71,7 +71,7 @@ export class VpnIndexKey {
   }
 
   private async create(): Promise<void> {
-    // Generating 4096 bits blocks for a second or two, once per data folder.
+    // Generating 4096 bits takes a second or two, once per data folder, on the thread pool.
     const info = await this.deps.keys.create(this.deps.keyName, INDEX_KEY_BITS);
     await this.deps.audit?.record({ actor: 'vpn-index', action: 'key-create', target: info.name, details: { bits: info.bits, purpose: 'VPN add-on index' } });
   }
