@@ -37,6 +37,8 @@ const FZSTD = createRequire(import.meta.url).resolve('fzstd');
 // that run to the deadline cannot pile up minutes of waiting (and their files) behind each other.
 const queue = new KeyedLock();
 const MAX_WAITING = 4;
+/** Starting a thread takes tens of milliseconds; this is for one that never starts. */
+const STARTUP_MS = 30_000;
 let waiting = 0;
 
 export interface BoundedZstdOptions {
@@ -66,7 +68,10 @@ function decodeInWorker(frames: readonly ZstdFrame[], deadlineMs: number): Promi
       void worker.terminate();
       outcome();
     };
+    // A thread that never starts (the machine out of threads or memory) is the server's trouble: 503.
+    timer = setTimeout(() => settle(() => reject(new VpnError('VPN_RCC_BUSY', 'The zstd decoder could not be started; send the add-on again in a moment.'))), STARTUP_MS);
     worker.once('online', () => {
+      clearTimeout(timer);
       timer = setTimeout(() => {
         settle(() =>
           reject(new VpnError('VPN_RCC_TOO_COMPLEX', `The resource file's zstd entries were not decoded within ${deadlineMs / 1000} s; rebuild it with Qt's rcc (zstd or zlib).`)),
