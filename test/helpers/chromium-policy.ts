@@ -106,7 +106,7 @@ export async function startPolicyChromium(forcelist: readonly string[], args: st
           await ctx.close();
         } finally {
           forgetPolicy();
-          rmSync(profile, { recursive: true, force: true });
+          rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
         }
       },
     };
@@ -114,7 +114,7 @@ export async function startPolicyChromium(forcelist: readonly string[], args: st
   } catch (err) {
     await context?.close().catch(() => undefined);
     forgetPolicy();
-    rmSync(profile, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     throw err;
   }
 }

@@ -26,6 +26,12 @@ export async function chromiumVersion(): Promise<string> {
   return stdout.trim();
 }
 
+/**
+ * Chromium's helper processes (crashpad, utility) can still write into the profile for a moment
+ * after the browser process has exited: a removal then meets ENOTEMPTY, so it is retried.
+ */
+const PROFILE_REMOVAL = { recursive: true, force: true, maxRetries: 10, retryDelay: 100 } as const;
+
 /** Packs `extensionDir` with `keyPem`; returns the .crx Chromium writes next to the folder. */
 export async function chromiumPack(extensionDir: string, keyPemPath: string): Promise<Buffer> {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'ocp-'));
@@ -36,7 +42,7 @@ export async function chromiumPack(extensionDir: string, keyPemPath: string): Pr
     const e = err as { stderr?: string; message: string };
     throw new Error(`chromium --pack-extension failed: ${e.stderr ?? e.message}`);
   } finally {
-    await rm(profile, { recursive: true, force: true });
+    await rm(profile, PROFILE_REMOVAL);
   }
   return readFile(`${extensionDir}.crx`);
 }
@@ -94,7 +100,7 @@ export async function withExternalExtensions(
     const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exited;
     clearTimeout(killer);
-    await rm(profile, { recursive: true, force: true });
+    await rm(profile, PROFILE_REMOVAL);
   }
   return { log, installed: (id, version) => found.has(`${id}/${version}_0`) };
 }
