@@ -1,9 +1,10 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type BigIntStats } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { atomicTempPath, fsyncDirectory, isAtomicTempName } from '../atomic-write.ts';
+import { withFileLock } from '../file-lock.ts';
 import { checkObjectKey, ObjectStoreError, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
 
 /**
@@ -11,8 +12,21 @@ import { checkObjectKey, ObjectStoreError, type ObjectBody, type ObjectInfo, typ
  * keys are relative paths, writes are atomic (temp file, fsync, rename, fsync of the folder).
  * Content-Type and Cache-Control are not stored: the folder's server derives them from the key.
  * Leftover temp files of an interrupted write, uploads in progress and the server's lock are not
- * objects. The ETag is size and modification time, enough to notice a change.
+ * objects. Conditional writes check the ETag and rename under a lock file.
  */
+/**
+ * Every write makes a new file (a temp file renamed into place), so inode, size and modification
+ * time in nanoseconds together change with each one, where size and milliseconds could repeat.
+ */
+function etagOf(info: BigIntStats): string {
+  return `"${info.ino.toString(36)}-${info.size.toString(36)}-${info.mtimeNs.toString(36)}"`;
+}
+
+/** Named like an atomic-write temp file, so listings and start-up treat it as one. */
+function lockPath(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.lock.tmp`);
+}
+
 /** Run-time state of a folder deployment, not data: uploads in progress and the server's lock. */
 const NOT_OBJECTS = new Set(['private/tmp', 'private/server.lock']);
 
@@ -56,20 +70,20 @@ export class FolderObjects implements ObjectStore {
 
   async get(key: string): Promise<ObjectBody | undefined> {
     const file = this.file(key);
-    const info = await stat(file).catch(() => undefined);
+    const info = await stat(file, { bigint: true }).catch(() => undefined);
     if (!info?.isFile()) return undefined;
-    return { key, size: info.size, etag: `"${info.size}-${Math.floor(info.mtimeMs)}"`, stream: createReadStream(file, { highWaterMark: 1 << 20 }) };
+    return { key, size: Number(info.size), etag: etagOf(info), stream: createReadStream(file, { highWaterMark: 1 << 20 }) };
+  }
+
+  private async currentEtag(file: string): Promise<string | undefined> {
+    const info = await stat(file, { bigint: true }).catch(() => undefined);
+    return info?.isFile() ? etagOf(info) : undefined;
   }
 
   async put(key: string, body: Buffer | Readable, size: number, options: PutOptions = {}): Promise<{ etag: string }> {
     const file = this.file(key);
     const isPublic = key.startsWith('public/');
     await mkdir(path.dirname(file), { recursive: true, mode: isPublic ? 0o755 : 0o700 });
-    if (options.ifMatch !== undefined) {
-      const current = await this.get(key);
-      current?.stream.destroy();
-      if (current?.etag !== options.ifMatch) throw new ObjectStoreError('STORAGE_PRECONDITION_FAILED', `${key} changed since it was read.`);
-    }
     const temp = atomicTempPath(file);
     const out = createWriteStream(temp, { flags: 'wx', mode: isPublic ? 0o644 : 0o600 });
     try {
@@ -90,14 +104,20 @@ export class FolderObjects implements ObjectStore {
           throw err.code === 'EEXIST' ? new ObjectStoreError('STORAGE_PRECONDITION_FAILED', `${key} exists already.`) : err;
         });
         await unlink(temp);
+      } else if (options.ifMatch !== undefined) {
+        // Check and rename under one lock, so two writers that read the same ETag cannot both win.
+        const ifMatch = options.ifMatch;
+        await withFileLock(lockPath(file), async () => {
+          if ((await this.currentEtag(file)) !== ifMatch) throw new ObjectStoreError('STORAGE_PRECONDITION_FAILED', `${key} changed since it was read.`);
+          await rename(temp, file);
+        });
       } else await rename(temp, file);
     } catch (err) {
       await rm(temp, { force: true });
       throw err;
     }
     await fsyncDirectory(path.dirname(file));
-    const info = await stat(file);
-    return { etag: `"${info.size}-${Math.floor(info.mtimeMs)}"` };
+    return { etag: (await this.currentEtag(file)) ?? '' };
   }
 
   async remove(key: string): Promise<void> {

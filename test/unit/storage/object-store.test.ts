@@ -86,6 +86,19 @@ describe('FolderObjects', () => {
     expect(await codeOf(store.put('private/../x', Buffer.from('x'), 1))).toBe('STORAGE_KEY_INVALID');
   });
 
+  it('lets exactly one of many writers holding the same ETag win, and gives every write a new ETag', async () => {
+    const store = new FolderObjects(fresh());
+    const { etag } = await store.put('private/r.json', Buffer.from('v0'), 2);
+    const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => codeOf(store.put('private/r.json', Buffer.from(`w${i % 10}`), 2, { ifMatch: etag }))));
+    expect(attempts.filter((c) => c === 'no error')).toHaveLength(1);
+    expect(attempts.filter((c) => c === 'STORAGE_PRECONDITION_FAILED')).toHaveLength(19);
+    // Same size, same millisecond: still another ETag.
+    const etags = new Set<string>();
+    for (let i = 0; i < 5; i++) etags.add((await store.put('private/r.json', Buffer.from('xy'), 2)).etag);
+    expect(etags.size).toBe(5);
+    expect(await keysOf(store)).toEqual(['private/r.json']);
+  });
+
   it('lists no run-time state, and refuses names and links Outpost never writes', async () => {
     const root = fresh();
     mkdirSync(path.join(root, 'private/tmp'), { recursive: true });
