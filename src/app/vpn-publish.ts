@@ -111,7 +111,9 @@ export class VpnPublishService {
     const addon = await inspectVpnUpload(bytes, { fileName: upload.originalName || undefined, now: this.now() });
     const warnings = addon.warnings.map((w) => `${w.message} [${w.code}]`);
     const candidate: VpnCandidate = { id: addon.manifest.id, version: '', sha256: addon.sha256, warnings, addon, bytes };
-    return publishCandidate(this.deps, this.kind, candidate, actor);
+    // The id's lock across every channel, then the channel's own (always in this order): two first
+    // publishes of one id in two channels by two keys cannot both find it unowned.
+    return this.deps.lock.run(`vpn-id:${candidate.id}`, () => publishCandidate(this.deps, this.kind, candidate, actor));
   }
 
   private readonly kind: PackageKind<VpnCandidate, VpnRecord, { serial?: number }> = {

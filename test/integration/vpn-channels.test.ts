@@ -100,6 +100,15 @@ describe('VPN channels', () => {
     expect(res.status).toBe(403);
     expect(((await res.json()) as any).error.code).toBe('ADDON_OWNED_BY_OTHER_KEY');
     expect((await api('/vpn/owned_once?channel=staging')).status).toBe(404);
+    // Two keys publishing a new id in two channels at the same moment: one of them owns it.
+    const raced = rccOf({ 'manifest.json': JSON.stringify(vpnManifest('raced_id')) });
+    const post = (channel: string, as: string) => {
+      const f = new FormData();
+      f.set('channel', channel);
+      f.set('package', new Blob([new Uint8Array(raced)]), 'raced_id.rcc');
+      return fetch(`${server.url}/api/v1/packages`, { method: 'POST', body: f, headers: { authorization: `Bearer ${as}` } }).then((r) => r.status);
+    };
+    expect((await Promise.all([post('production', server.token), post('staging', other)])).sort()).toEqual([201, 403]);
     // The owner's own token may put it in staging, where it keeps the same owner.
     expect((await send(addon, 'owned_once.rcc', { channel: 'staging' })).status).toBe(201);
     expect((await api('/vpn/owned_once?channel=staging')).body.publisherKey).toBe('default');
