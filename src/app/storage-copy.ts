@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { publicHeaders } from '../catalog/served-headers.ts';
+import { hashStream } from '../storage/file-hash.ts';
 import { hashingTap } from '../storage/hashing-tap.ts';
 import { KEYS_PREFIX, type Deployment } from '../storage/objects/deployment.ts';
 import { ObjectStoreError, type ObjectInfo } from '../storage/objects/object-store.ts';
@@ -25,16 +25,6 @@ const PASSPHRASE_KEY = `${KEYS_PREFIX}${GENERATED_PASSPHRASE_FILE}`;
 /** Objects in flight at once: enough to hide a gateway's latency, few enough to stay polite. */
 const PARALLEL = 8;
 
-async function sha256Of(stream: Readable): Promise<{ hex: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of stream) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { hex: hash.digest('hex'), bytes };
-}
-
 async function copyOne(from: Deployment, to: Deployment, object: ObjectInfo): Promise<void> {
   const { key } = object;
   const source = await from.storeFor(key).get(key);
@@ -54,8 +44,8 @@ async function copyOne(from: Deployment, to: Deployment, object: ObjectInfo): Pr
   }
   const sent = hash.digest('hex');
   const back = await target.get(key);
-  const stored = back ? await sha256Of(back.stream) : undefined;
-  if (count.bytes !== source.size || stored?.hex !== sent || stored.bytes !== source.size) {
+  const stored = back ? await hashStream(back.stream, ['sha256']) : undefined;
+  if (count.bytes !== source.size || stored?.digests.sha256 !== sent || stored.bytes !== source.size) {
     throw new ObjectStoreError('STORAGE_VERIFY_FAILED', `${key}: what ${target.location} holds is not what was read from ${from.location} (sha256 ${sent}, ${source.size} bytes). Nothing was removed from the source; copy again into an empty target.`);
   }
 }

@@ -90,9 +90,14 @@ export class VpnPublishService {
     this.lockKey = `${VPN_LOCK}:${this.channel}`;
   }
 
+  /** The trusted source a client build is given: the index folder's URL, with its final slash. */
+  indexBase(): string {
+    return `${this.deps.publicUrl}${this.deps.prefix}/`;
+  }
+
   links(id: string): VpnLinks {
-    const base = `${this.deps.publicUrl}${this.deps.prefix}`;
-    return { rcc: `${base}/${encodeURIComponent(`${id}.rcc`)}`, index: `${base}/${INDEX_FILE}`, signature: `${base}/${SIGNATURE_FILE}` };
+    const base = this.indexBase();
+    return { rcc: `${base}${encodeURIComponent(`${id}.rcc`)}`, index: `${base}${INDEX_FILE}`, signature: `${base}${SIGNATURE_FILE}` };
   }
 
   servedPath(id: string): string {

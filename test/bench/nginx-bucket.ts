@@ -12,6 +12,7 @@ import { cloneStorage, FIXED_PUBLIC_URL, PASSPHRASE, publishOverHttp, smallXpi }
 import { measure, rps } from './manifest-rps.ts';
 import { startOutpost } from './processes.ts';
 import { times, type Row } from './report.ts';
+import type { WrkResult } from './wrk.ts';
 
 const ID = 'bucket@bench.example.org';
 
@@ -46,22 +47,18 @@ export async function benchNginxBucket(ctx: BenchContext): Promise<Row[]> {
 
   const upstream = `http://127.0.0.1:${await freePort()}`;
   const docPath = `/updates/${encodeURIComponent(ID)}/update.rdf`;
-  const fromDisk = await startNginx({ publicDir: path.join(storage, 'public'), upstream });
-  const stopDisk = ctx.scratch.onCleanup(() => fromDisk.stop());
-  let disk;
-  try {
-    disk = await measure(ctx, 'nginx (outpost.conf), update.rdf from disk', `${fromDisk.url}${docPath}`);
-  } finally {
-    await stopDisk();
-  }
-  const fromBucket = await startNginx({ upstream, s3: { bucketEndpoint: gateway.endpoint, bucketPath: `/${bucket}/bench` } });
-  const stopBucket = ctx.scratch.onCleanup(() => fromBucket.stop());
-  let cached;
-  try {
-    cached = await measure(ctx, 'nginx (outpost-s3.conf), update.rdf from the bucket, cached', `${fromBucket.url}${docPath}`);
-  } finally {
-    await stopBucket();
-  }
+  /** One nginx, measured, then stopped (also when the run is aborted). */
+  const measureNginx = async (label: string, opts: Parameters<typeof startNginx>[0]): Promise<WrkResult> => {
+    const nginx = await startNginx(opts);
+    const stop = ctx.scratch.onCleanup(() => nginx.stop());
+    try {
+      return await measure(ctx, label, `${nginx.url}${docPath}`);
+    } finally {
+      await stop();
+    }
+  };
+  const disk = await measureNginx('nginx (outpost.conf), update.rdf from disk', { publicDir: path.join(storage, 'public'), upstream });
+  const cached = await measureNginx('nginx (outpost-s3.conf), update.rdf from the bucket, cached', { upstream, s3: { bucketEndpoint: gateway.endpoint, bucketPath: `/${bucket}/bench` } });
   return [
     {
       benchmark: 'GET update.rdf: nginx from the bucket (proxy_cache) vs from disk',

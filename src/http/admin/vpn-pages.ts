@@ -1,5 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import type { Outpost, VpnChannel } from '../../app/outpost.ts';
+import { INDEX_FILE, SIGNATURE_FILE } from '../../app/vpn-index-writer.ts';
 import type { VpnRecord } from '../../storage/vpn-store.ts';
 import { vpnAddonView } from '../vpn-view.ts';
 import { adminActor } from './catalog-pages.ts';
@@ -33,14 +34,14 @@ export function vpnPages(router: Router, outpost: Outpost): void {
     const now = new Date();
     const indexes = [];
     for (const channel of channels) {
-      const links = channel.service.links('x');
+      const base = channel.service.indexBase();
       indexes.push({
         name: channel.name,
         suffix: suffix(channel),
         addons: channel.records.list().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => vpnAddonView(r, now)),
-        base: links.index.slice(0, -'manifest.json'.length),
-        url: links.index,
-        signature: links.signature,
+        base,
+        url: `${base}${INDEX_FILE}`,
+        signature: `${base}${SIGNATURE_FILE}`,
         served: await channel.index.served(),
         // Created on first use (4096 bits), as GET /api/v1/vpn/key does: a client can be built before the first add-on.
         key: await channel.service.publicKey(),

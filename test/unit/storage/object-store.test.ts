@@ -3,20 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { errorCodeOf } from '../../helpers/jami-expect.ts';
 import { publicHeaders } from '../../../src/catalog/served-headers.ts';
 import { FolderObjects } from '../../../src/storage/objects/folder-objects.ts';
 import { isObjectKey, ObjectStoreError } from '../../../src/storage/objects/object-store.ts';
 import { parseStorageLocation } from '../../../src/storage/objects/storage-location.ts';
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ObjectStoreError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
+/** The code a store call fails with, or 'no error'. */
+const codeOf = (promise: Promise<unknown>): Promise<string> => promise.then(() => 'no error', (err: unknown) => errorCodeOf(Promise.reject(err), ObjectStoreError));
 
 async function keysOf(store: FolderObjects, prefix = ''): Promise<string[]> {
   const keys: string[] = [];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorCodeOf } from '../../helpers/jami-expect.ts';
 import { decodeZstdFrames } from '../../../src/app/bounded-zstd.ts';
 import { inspectVpnUpload } from '../../../src/app/vpn-inspect.ts';
 import { RCC, RCC_SERVING } from '../../../src/limits.ts';
@@ -13,15 +14,7 @@ import { fixture, SOURCES, vpnCode } from './vpn-fixtures.ts';
  * frame checker passes and fzstd never finishes, so the deadline is all that stops it.
  */
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof VpnError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a VpnError');
-}
+const codeOf = (promise: Promise<unknown>): Promise<string> => errorCodeOf(promise, VpnError);
 
 describe('bounded zstd decoding', () => {
   it('passes the frame checker with the spinning frame (so the checker alone would not save the server)', () => {
