@@ -1,30 +1,21 @@
-import { access, mkdir, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { AddonRecord } from '../catalog/addon-record.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
 import type { CatalogStore } from '../storage/catalog-store.ts';
 import type { ChangeJournal, Intent } from '../storage/change-journal.ts';
-import type { DataLayout } from '../storage/data-layout.ts';
-import { fsyncDirectory } from '../storage/atomic-write.ts';
+import { dataKeys } from '../storage/data-keys.ts';
+import type { ObjectStore } from '../storage/objects/object-store.ts';
 import type { ManifestService } from './manifests.ts';
 
 export interface ChangeDeps {
-  layout: DataLayout;
+  objects: ObjectStore;
   catalog: CatalogStore;
   manifests: ManifestService;
   journal: ChangeJournal;
   audit?: AuditLog;
 }
 
-export async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
-}
-
-/** A rename that is durable once it returns; `mode` is for a folder it has to make. */
-export async function move(from: string, to: string, mode: number): Promise<void> {
-  await mkdir(path.dirname(to), { recursive: true, mode });
-  await rename(from, to);
-  await fsyncDirectory(path.dirname(to));
+export async function exists(objects: ObjectStore, key: string): Promise<boolean> {
+  return (await objects.head(key)) !== undefined;
 }
 
 /**
@@ -34,19 +25,19 @@ export async function move(from: string, to: string, mode: number): Promise<void
  * `only`: the files whose state a change moved; recovery leaves it out and checks every file.
  */
 export async function placeFiles(
-  layout: DataLayout,
+  objects: ObjectStore,
   record: { id: string; versions: readonly { file: string; withdrawnAt?: string }[] },
   only?: ReadonlySet<string>,
 ): Promise<void> {
   for (const version of record.versions) {
     // A change names the files it moves: a publish into a long history checks none of the others.
     if (only && !only.has(version.file)) continue;
-    const served = layout.filePath(record.id, version.file);
-    const aside = layout.withdrawnPath(record.id, version.file);
+    const served = dataKeys.file(record.id, version.file);
+    const aside = dataKeys.withdrawn(record.id, version.file);
     if (version.withdrawnAt) {
-      if (await exists(served)) await move(served, aside, 0o700);
-    } else if (!(await exists(served)) && (await exists(aside))) {
-      await move(aside, served, 0o755);
+      if (await exists(objects, served)) await objects.move(served, aside);
+    } else if (!(await exists(objects, served)) && (await exists(objects, aside))) {
+      await objects.move(aside, served);
     }
   }
 }
@@ -78,7 +69,7 @@ export async function commitChange(
     await deps.catalog.save(record);
     await deps.manifests.write(record, docs);
     // Only once no document points at them do withdrawn files leave the public tree.
-    await placeFiles(deps.layout, record, movedFiles(previous, record));
+    await placeFiles(deps.objects, record, movedFiles(previous, record));
   } catch (err) {
     await undo(deps, previous, intent).catch(() => undefined);
     throw err;
@@ -101,10 +92,10 @@ async function undo(deps: ChangeDeps, previous: AddonRecord | undefined, intent:
   await deps.catalog.restore(intent.id, previous);
   if (previous) {
     await deps.manifests.write(previous, await deps.manifests.render(previous));
-    await placeFiles(deps.layout, previous);
+    await placeFiles(deps.objects, previous);
   }
   const keep = previous?.versions.some((v) => v.file === intent.file);
-  if (intent.file && !keep) await rm(deps.layout.filePath(intent.id, intent.file), { force: true });
+  if (intent.file && !keep) await deps.objects.remove(dataKeys.file(intent.id, intent.file));
   await deps.journal.end(intent.id);
 }
 
@@ -121,7 +112,7 @@ export async function recoverChanges(deps: ChangeDeps): Promise<{ finished: stri
     const record = deps.catalog.get(intent.id);
     if (record && record.revision >= intent.revision) {
       await deps.manifests.write(record, await deps.manifests.render(record));
-      await placeFiles(deps.layout, record);
+      await placeFiles(deps.objects, record);
       await finish(deps, record, logged);
       finished.push(intent.id);
     } else {

@@ -1,15 +1,14 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { writeFileAtomic } from '../storage/atomic-write.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
 import type { ChromiumRecord, ChromiumStore } from '../storage/chromium-store.ts';
-import type { DataLayout } from '../storage/data-layout.ts';
+import { dataKeys } from '../storage/data-keys.ts';
+import { listNames, readObject, writeObject } from '../storage/objects/object-bytes.ts';
+import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { placeFiles } from './addon-changes.ts';
 import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 
 export interface ChromiumChangeDeps {
-  layout: DataLayout;
+  objects: ObjectStore;
   records: ChromiumStore;
   lock: KeyedLock;
   audit?: AuditLog;
@@ -73,17 +72,17 @@ export class ChromiumVersionChanges {
   /** Files in (restore) → record → static document → files out (withdraw) → audit entry. */
   private async change(previous: ChromiumRecord, versions: ChromiumRecord['versions'], action: 'withdraw' | 'restore', version: string, actor: Actor): Promise<ChromiumRecord> {
     const record: ChromiumRecord = { ...previous, versions, updatedAt: this.now().toISOString(), revision: previous.revision + 1 };
-    const { layout, records } = this.deps;
+    const { objects, records } = this.deps;
     try {
       // A restored file must be in place before the record (and so every answer) names it again.
-      if (action === 'restore') await placeFiles(layout, record);
+      if (action === 'restore') await placeFiles(objects, record);
       await records.save(record);
       await this.writeDocument(record);
-      await placeFiles(layout, record);
+      await placeFiles(objects, record);
     } catch (err) {
       await records.restore(record.id, previous).catch(() => undefined);
       await this.writeDocument(previous).catch(() => undefined);
-      await placeFiles(layout, previous).catch(() => undefined);
+      await placeFiles(objects, previous).catch(() => undefined);
       throw err;
     }
     await this.deps.audit?.record({
@@ -98,7 +97,7 @@ export class ChromiumVersionChanges {
   }
 
   private writeDocument(record: ChromiumRecord): Promise<void> {
-    return writeFileAtomic(this.deps.layout.documentPath(record.id, this.deps.documentName), this.deps.staticDocument(record), { mode: 0o644 });
+    return writeObject(this.deps.objects, dataKeys.document(record.id, this.deps.documentName), this.deps.staticDocument(record));
   }
 
   /**
@@ -111,17 +110,17 @@ export class ChromiumVersionChanges {
     for (const record of this.deps.records.list()) {
       let changed = false;
       const document = this.deps.staticDocument(record);
-      const file = this.deps.layout.documentPath(record.id, this.deps.documentName);
-      if ((await readFile(file, 'utf8').catch(() => undefined)) !== document) {
-        await writeFileAtomic(file, document, { mode: 0o644 });
+      const { objects } = this.deps;
+      const key = dataKeys.document(record.id, this.deps.documentName);
+      if ((await readObject(objects, key))?.toString('utf8') !== document) {
+        await writeObject(objects, key, document);
         changed = true;
       }
-      await placeFiles(this.deps.layout, record);
+      await placeFiles(objects, record);
       const named = new Set(record.versions.map((v) => v.file));
-      const folder = path.dirname(this.deps.layout.filePath(record.id, 'x.crx'));
-      for (const name of await readdir(folder).catch(() => [] as string[])) {
-        if (name.endsWith('.crx') && !named.has(name)) {
-          await rm(path.join(folder, name), { force: true });
+      for (const name of await listNames(objects, dataKeys.files(record.id))) {
+        if (name.endsWith('.crx') && !name.includes('/') && !named.has(name)) {
+          await objects.remove(dataKeys.file(record.id, name));
           changed = true;
         }
       }

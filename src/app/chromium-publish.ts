@@ -1,8 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, rename, rm, rmdir } from 'node:fs/promises';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileUrl } from '../catalog/addon-record.ts';
 import { checkManifestKey, parseChromiumManifest, type ChromiumManifest } from '../crx/chromium-manifest.ts';
 import { compareChromiumVersions } from '../crx/chromium-version.ts';
@@ -13,13 +8,13 @@ import { chooseGupdateUpdate, answerGupdateQuery, renderGupdateResponse, type Gu
 import { parseGupdateQuery } from '../crx/gupdate-request.ts';
 import { MANIFEST } from '../limits.ts';
 import { openZip, type ZipSource } from '../package/zip-reader.ts';
-import { fsyncDirectory, writeFileAtomic } from '../storage/atomic-write.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
 import type { ChromiumRecord, ChromiumStore, ChromiumVersion } from '../storage/chromium-store.ts';
-import type { DataLayout } from '../storage/data-layout.ts';
+import { dataKeys } from '../storage/data-keys.ts';
 import { openZipFile, openZipFileAt } from '../storage/file-zip-source.ts';
-import { hashingTap } from '../storage/hashing-tap.ts';
-import { removeStreamFile } from '../storage/stream-file.ts';
+import { writeObject } from '../storage/objects/object-bytes.ts';
+import type { ObjectStore } from '../storage/objects/object-store.ts';
+import { removeStaged, stagedStream, stageWithHead } from '../storage/staged-reads.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { Actor } from './publish-errors.ts';
 import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload, type Stored } from './publish-pipeline.ts';
@@ -30,7 +25,9 @@ const MIN_PACKING_BITS = 2048;
 export const CHROMIUM_UPDATE_DOCUMENT = 'updates.xml';
 
 export interface ChromiumPublishDeps {
-  layout: DataLayout;
+  objects: ObjectStore;
+  /** Where a packed .crx is staged (the uploads' folder). */
+  tmpDir: string;
   records: ChromiumStore;
   /** The publisher key of a token as a CRX packer (KeyStore.crxSigner). */
   crxSigner: (keyName: string) => Promise<CrxSigner>;
@@ -78,13 +75,13 @@ export class ChromiumPublishService {
       return await publishCandidate(this.deps, this.kind, prepared, actor);
     } finally {
       // A packed .crx is ours to remove; a placed one has been renamed away already.
-      if (prepared.path !== upload.path) await rm(prepared.path, { force: true });
+      if (prepared.path !== upload.path) await removeStaged(prepared.path);
     }
   }
 
   private async verifyCrx(upload: StagedUpload): Promise<Prepared> {
     // Every proof over the whole file as it streams from disk; only the header is held.
-    const crx = await verifyCrx3Stream(createReadStream(upload.path, { highWaterMark: 1 << 20 }));
+    const crx = await verifyCrx3Stream(stagedStream(upload.path));
     const manifest = await readManifest(await openZipFileAt(upload.path, crx.zipOffset));
     checkManifestKey(manifest, crx.developerKeySpki);
     return { ...upload, id: crx.id, version: manifest.version, warnings: [], developerKeySpki: crx.developerKeySpki, manifest, packedBy: 'upload' };
@@ -97,19 +94,9 @@ export class ChromiumPublishService {
       throw new CrxError('CRX_SIGNING_KEY_UNSUPPORTED', `The publisher key "${actor.keyName}" has ${signer.bits} bits; Outpost packs Chromium extensions only with keys of ${MIN_PACKING_BITS} bits or more. Upload a CRX you signed yourself, or ask an admin for a token of a larger key.`);
     }
     checkManifestKey(manifest, signer.publicKeySpki);
-    const header = await signCrx3Header(createReadStream(upload.path, { highWaterMark: 1 << 20 }), signer);
-    const target = path.join(this.deps.layout.tmpDir, `crx-${randomBytes(12).toString('hex')}`);
-    const hash = createHash('sha256').update(header);
-    const count = { bytes: header.length };
-    const out = createWriteStream(target, { flags: 'wx', mode: 0o600 });
-    try {
-      out.write(header);
-      await pipeline(createReadStream(upload.path, { highWaterMark: 1 << 20 }), hashingTap(hash, count), out);
-    } catch (err) {
-      await removeStreamFile(out, target);
-      throw err;
-    }
-    return { path: target, size: count.bytes, sha256: hash.digest('hex'), id: signer.extensionId, version: manifest.version, warnings: [], developerKeySpki: signer.publicKeySpki, manifest, packedBy: 'server' };
+    const header = await signCrx3Header(stagedStream(upload.path), signer);
+    const packed = await stageWithHead(this.deps.tmpDir, header, upload.path, 'crx');
+    return { ...packed, id: signer.extensionId, version: manifest.version, warnings: [], developerKeySpki: signer.publicKeySpki, manifest, packedBy: 'server' };
   }
 
   private readonly kind: PackageKind<Prepared, ChromiumRecord, ChromiumVersion> = {
@@ -133,7 +120,7 @@ export class ChromiumPublishService {
 
   /** .crx → record → updates.xml; a failure takes back what was written. */
   private async store(previous: ChromiumRecord | undefined, p: Prepared, keyName: string): Promise<Stored<ChromiumRecord, ChromiumVersion>> {
-    const { layout, records } = this.deps;
+    const { objects, records } = this.deps;
     const at = this.now().toISOString();
     const entry: ChromiumVersion = {
       version: p.version,
@@ -154,16 +141,12 @@ export class ChromiumPublishService {
       revision: (previous?.revision ?? 0) + 1,
       versions: [...(previous?.versions ?? []), entry],
     };
-    const served = layout.filePath(p.id, entry.file);
-    const document = layout.documentPath(p.id, CHROMIUM_UPDATE_DOCUMENT);
+    const served = dataKeys.file(p.id, entry.file);
+    const document = dataKeys.document(p.id, CHROMIUM_UPDATE_DOCUMENT);
     try {
-      await mkdir(path.dirname(served), { recursive: true, mode: 0o755 });
-      await chmod(p.path, 0o644);
-      await rename(p.path, served);
-      await fsyncDirectory(path.dirname(served));
+      await objects.adopt(p.path, served, p.size);
       await records.save(record);
-      await mkdir(path.dirname(document), { recursive: true, mode: 0o755 });
-      await writeFileAtomic(document, this.staticDocument(record), { mode: 0o644 });
+      await writeObject(objects, document, this.staticDocument(record));
     } catch (err) {
       await this.undo(previous, record.id, served, document).catch(() => undefined);
       throw err;
@@ -174,12 +157,12 @@ export class ChromiumPublishService {
 
   /** Every step is tried even when one fails: a record left behind must not keep a file served. */
   private async undo(previous: ChromiumRecord | undefined, id: string, served: string, document: string): Promise<void> {
+    const { objects } = this.deps;
+    // Removing an object also removes the folders it leaves empty (a new id's).
     const steps = [
-      () => (previous ? writeFileAtomic(document, this.staticDocument(previous), { mode: 0o644 }) : rm(document, { force: true })),
+      () => (previous ? writeObject(objects, document, this.staticDocument(previous)) : objects.remove(document)),
       () => this.deps.records.restore(id, previous),
-      () => rm(served, { force: true }),
-      // Folders made for a new id go too (rmdir: only when empty, never anything else's).
-      ...(previous ? [] : [document, served].map((f) => () => rmdir(path.dirname(f)))),
+      () => objects.remove(served),
     ];
     for (const step of steps) await step().catch(() => undefined);
   }

@@ -1,14 +1,14 @@
-import { readFile, writeFile, chmod, mkdir, rename } from 'node:fs/promises';
-import path from 'node:path';
 import { inspectJpl, type JplPackage } from '../jami/jpl-inspect.ts';
 import { jamiVersionWarnings } from '../jami/jami-version.ts';
 import { verifyJpl, type JplVerification } from '../jami/jpl-verify.ts';
 import type { PluginRecord, PluginVersion } from '../jami-store/plugin-record.ts';
 import { compareJamiVersions } from '../jami-store/version-order.ts';
 import type { Config } from '../config.ts';
-import { fsyncDirectory } from '../storage/atomic-write.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
-import type { DataLayout } from '../storage/data-layout.ts';
+import { dataKeys } from '../storage/data-keys.ts';
+import { writeObject } from '../storage/objects/object-bytes.ts';
+import type { ObjectStore } from '../storage/objects/object-store.ts';
+import { readOperatorFiles } from '../storage/operator-files.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
 import type { PluginStore } from '../storage/plugin-store.ts';
 import { revocationFetchers } from '../storage/revocation-fetch.ts';
@@ -26,7 +26,7 @@ interface JplCandidate extends Candidate {
 const IMAGE_EXT: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/svg+xml': 'svg', 'image/webp': 'webp', 'image/gif': 'gif' };
 
 export interface JamiPublishDeps {
-  layout: DataLayout;
+  objects: ObjectStore;
   plugins: PluginStore;
   lock: KeyedLock;
   audit?: AuditLog;
@@ -51,7 +51,7 @@ export class JamiPublishService {
 
   /** The configured anchors, read once (checked at start by startup-checks.ts); they do not change while serving. */
   private trustAnchors(): Promise<Buffer[]> {
-    this.anchors ??= Promise.all(this.deps.jami.trustAnchorFiles.map((f) => readFile(f))).catch((err: unknown) => {
+    this.anchors ??= readOperatorFiles(this.deps.jami.trustAnchorFiles).catch((err: unknown) => {
       this.anchors = undefined;
       throw err;
     });
@@ -68,7 +68,7 @@ export class JamiPublishService {
     const verification = await verifyJpl(pkg, {
       trustAnchors: await this.trustAnchors(),
       // CRL files are read at each publish: operators refresh them (nextUpdate) while serving.
-      crls: await Promise.all(jami.crlFiles.map((f) => readFile(f))),
+      crls: await readOperatorFiles(jami.crlFiles),
       now: this.now(),
       checkOcsp: fetchers.checkOcsp,
       ...(jami.fetchCrl ? { fetchCrl: fetchers.fetchCrl } : {}),
@@ -112,16 +112,14 @@ export class JamiPublishService {
 
   /** The package and its images, then the record: until the record is saved the store does not know the new files exist. */
   private async store(previous: PluginRecord | undefined, c: JplCandidate, keyName: string): Promise<Stored<PluginRecord, PluginVersion>> {
-    const { layout, plugins } = this.deps;
+    const { objects, plugins } = this.deps;
     const { id, pkg, verification, upload } = c;
     const base = `${id}-${verification.version}`;
-    const dir = path.dirname(layout.jamiFilePath(id, `${base}.jpl`));
-    await mkdir(dir, { recursive: true, mode: 0o755 });
     const image = async (img: typeof pkg.icon, kind: string) => {
       const ext = img?.contentType ? IMAGE_EXT[img.contentType] : undefined;
       if (!img || !ext) return undefined;
       const file = `${base}.${kind}.${ext}`;
-      await writeFile(layout.jamiFilePath(id, file), img.bytes, { mode: 0o644 });
+      await writeObject(objects, dataKeys.jamiFile(id, file), img.bytes);
       return { file, contentType: img.contentType! };
     };
     const version: PluginVersion = {
@@ -142,9 +140,7 @@ export class JamiPublishService {
       ...(await image(pkg.background, 'background').then((background) => (background ? { background } : {}))),
       publishedAt: this.now().toISOString(),
     };
-    await chmod(upload.path, 0o644);
-    await rename(upload.path, layout.jamiFilePath(id, version.file));
-    await fsyncDirectory(dir);
+    await objects.adopt(upload.path, dataKeys.jamiFile(id, version.file), upload.size);
     const at = version.publishedAt;
     const record: PluginRecord = {
       id,

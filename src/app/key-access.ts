@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { OutpostError } from '../errors.ts';
-import { writeFileAtomic } from '../storage/atomic-write.ts';
-import { readKeyPassphrase } from '../storage/key-passphrase.ts';
+import { readGeneratedPassphrase, readKeyPassphrase, writeGeneratedPassphrase } from '../storage/key-passphrase.ts';
 import { KeyStore } from '../storage/key-store.ts';
 
 export type KeyAccessErrorCode = 'KEY_PASSPHRASE_MISSING';
@@ -25,16 +23,11 @@ export async function resolvePassphrase(
   const configured = await readKeyPassphrase(config.keyPassphrase);
   if (configured) return { passphrase: configured };
   const file = path.join(keysDir, GENERATED_PASSPHRASE_FILE);
-  try {
-    const stored = (await readFile(file, 'utf8')).trim();
-    if (stored) return { passphrase: stored };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  const stored = await readGeneratedPassphrase(file);
+  if (stored) return { passphrase: stored };
   if (!mayGenerate) return {};
   const passphrase = randomBytes(32).toString('base64url');
-  await mkdir(keysDir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(file, `${passphrase}\n`, { mode: 0o600 });
+  await writeGeneratedPassphrase(file, passphrase);
   return {
     passphrase,
     notice: `No OUTPOST_KEY_PASSPHRASE was set: generated one into ${file} (mode 0600). Keep a copy; without it the keys cannot be used.`,

@@ -1,10 +1,10 @@
-import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { AddonRecord, HashAlgorithm } from '../catalog/addon-record.ts';
 import { renderAllDocuments, type DocumentOptions, type RenderedDocument } from '../catalog/update-documents.ts';
-import { writeFileAtomic } from '../storage/atomic-write.ts';
 import type { CatalogStore } from '../storage/catalog-store.ts';
+import { dataKeys } from '../storage/data-keys.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
+import { listNames, writeObject } from '../storage/objects/object-bytes.ts';
+import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { RenderedMarks } from '../storage/rendered-marks.ts';
 import type { SignerCache } from './signer-cache.ts';
 
@@ -13,11 +13,12 @@ import type { SignerCache } from './signer-cache.ts';
  * publish can prove everything can be built and signed before it changes anything on disk.
  */
 export class ManifestService {
-  private readonly writeListeners: ((file: string) => void)[] = [];
+  private readonly writeListeners: ((key: string) => void)[] = [];
   private readonly marks: RenderedMarks;
 
   constructor(
-    private readonly layout: DataLayout,
+    layout: DataLayout,
+    private readonly objects: ObjectStore,
     private readonly signers: SignerCache,
     private readonly publicUrl: string,
     private readonly hash: HashAlgorithm = 'sha256',
@@ -25,8 +26,8 @@ export class ManifestService {
     this.marks = new RenderedMarks(layout.renderedLog, layout.renderedDir);
   }
 
-  /** Lets caches of served files drop a document as soon as it is rewritten. */
-  onWrite(listener: (file: string) => void): void {
+  /** Lets caches of served files drop a document (by key) as soon as it is rewritten. */
+  onWrite(listener: (key: string) => void): void {
     this.writeListeners.push(listener);
   }
 
@@ -39,14 +40,20 @@ export class ManifestService {
   }
 
   async write(record: AddonRecord, docs: readonly RenderedDocument[]): Promise<void> {
-    const dir = this.layout.documentsDir(record.id);
+    const written = new Set<string>();
     for (const doc of docs) {
-      const file = this.layout.documentPath(record.id, doc.path);
-      await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
-      await writeFileAtomic(file, doc.body, { mode: 0o644 });
-      for (const listener of this.writeListeners) listener(file);
+      const key = dataKeys.document(record.id, doc.path);
+      await writeObject(this.objects, key, doc.body);
+      written.add(key);
+      for (const listener of this.writeListeners) listener(key);
     }
-    await this.removeStale(dir, new Set(docs.map((d) => this.layout.documentPath(record.id, d.path))));
+    // Documents for applications or platforms the add-on no longer has must stop being served.
+    const prefix = dataKeys.documents(record.id);
+    for (const name of await listNames(this.objects, prefix)) {
+      if (written.has(`${prefix}${name}`)) continue;
+      await this.objects.remove(`${prefix}${name}`);
+      for (const listener of this.writeListeners) listener(`${prefix}${name}`);
+    }
   }
 
   /**
@@ -55,20 +62,6 @@ export class ManifestService {
    */
   async markRendered(record: Pick<AddonRecord, 'id' | 'revision'>): Promise<void> {
     await this.marks.mark(record.id, record.revision);
-  }
-
-  /** Documents for applications or platforms the add-on no longer has must stop being served. */
-  private async removeStale(dir: string, keep: Set<string>): Promise<void> {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        await this.removeStale(full, keep);
-        await rmdir(full).catch(() => undefined);
-      } else if (!keep.has(full)) {
-        await rm(full, { force: true });
-        for (const listener of this.writeListeners) listener(full);
-      }
-    }
   }
 
   /**

@@ -1,4 +1,3 @@
-import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -19,6 +18,8 @@ import { VpnIndexKey } from './vpn-index-key.ts';
 import { VpnIndexWriter } from './vpn-index-writer.ts';
 import { VpnPublishService } from './vpn-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
+import { FolderObjects } from '../storage/objects/folder-objects.ts';
+import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { lockDataFolder, type HeldLock } from '../storage/file-lock.ts';
 import { KeyStore } from '../storage/key-store.ts';
 import { TokenStore } from '../storage/token-store.ts';
@@ -39,6 +40,8 @@ export const DEFAULT_KEY_NAME = 'default';
 export interface Outpost {
   config: Config;
   layout: DataLayout;
+  /** Where packages and served documents are written (the data folder, through the object-store port). */
+  objects: ObjectStore;
   keys: KeyStore;
   tokens: TokenStore;
   admins: AdminStore;
@@ -128,9 +131,7 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   const firstRun: FirstRun = {};
   const { passphrase, notice } = await resolvePassphrase(config, true);
   if (notice) firstRun.passphraseNotice = notice;
-  // A clone brings keys/ as 0755; private keys are encrypted, but their folder is nobody else's.
-  await mkdir(config.keysDir, { recursive: true, mode: 0o700 });
-  await chmod(config.keysDir, 0o700);
+  await KeyStore.prepareFolder(config.keysDir);
   const keys = new KeyStore(config.keysDir, passphrase!);
   const tokens = new TokenStore(layout.tokensFile);
   const admins = new AdminStore(layout.adminsFile);
@@ -166,29 +167,30 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   const memory = new ByteLru(config.cacheBytes);
   const { catalog, problems } = await CatalogStore.open(layout, { cache: memory });
   for (const p of problems) log.error({ file: p.file, reason: p.reason }, 'catalog record skipped');
-  const manifests = new ManifestService(layout, signers, config.publicUrl, config.updateHash);
+  const objects: ObjectStore = new FolderObjects(layout.root);
+  const manifests = new ManifestService(layout, objects, signers, config.publicUrl, config.updateHash);
   const lock = new KeyedLock();
   const journal = new ChangeJournal(layout);
-  const publish = new XpiPublishService({ layout, catalog, keys, manifests, audit, journal, lock, publicUrl: config.publicUrl, updateHash: config.updateHash });
-  const versions = new VersionChangeService({ layout, catalog, manifests, audit, journal, lock });
+  const publish = new XpiPublishService({ objects, catalog, keys, manifests, audit, journal, lock, publicUrl: config.publicUrl, updateHash: config.updateHash });
+  const versions = new VersionChangeService({ objects, catalog, manifests, audit, journal, lock });
   const { plugins, problems: pluginProblems } = PluginStore.open(layout);
   for (const p of pluginProblems) log.error({ file: p.file, reason: p.reason }, 'Jami plugin record skipped');
-  const jami = new JamiPublishService({ layout, plugins, lock, audit, publicUrl: config.publicUrl, jami: config.jami });
+  const jami = new JamiPublishService({ objects, plugins, lock, audit, publicUrl: config.publicUrl, jami: config.jami });
   const { chromium: chromiumRecords, problems: chromiumProblems } = ChromiumStore.open(layout);
   for (const p of chromiumProblems) log.error({ file: p.file, reason: p.reason }, 'Chromium extension record skipped');
-  const chromium = new ChromiumPublishService({ layout, records: chromiumRecords, crxSigner: (name) => keys.crxSigner(name), lock, audit, publicUrl: config.publicUrl });
+  const chromium = new ChromiumPublishService({ objects, tmpDir: layout.tmpDir, records: chromiumRecords, crxSigner: (name) => keys.crxSigner(name), lock, audit, publicUrl: config.publicUrl });
   const chromiumVersions = new ChromiumVersionChanges({
-    layout, records: chromiumRecords, lock, audit, staticDocument: (r) => chromium.staticDocument(r), documentName: CHROMIUM_UPDATE_DOCUMENT,
+    objects, records: chromiumRecords, lock, audit, staticDocument: (r) => chromium.staticDocument(r), documentName: CHROMIUM_UPDATE_DOCUMENT,
   });
   // One signed index per channel, each with its own folder, key, records and lock.
   const vpnChannels: VpnChannel[] = config.vpn.channels.map(({ name, prefix, keyName }) => {
     const { vpn: records, problems } = VpnStore.open(layout, name);
     for (const p of problems) log.error({ file: p.file, reason: p.reason, channel: name }, 'VPN add-on record skipped');
     const key = new VpnIndexKey({ keys, signers, keyName, audit });
-    const index = new VpnIndexWriter({ layout, records, key, prefix, channel: name, indexDays: config.vpn.indexDays });
+    const index = new VpnIndexWriter({ objects, records, key, prefix, channel: name, indexDays: config.vpn.indexDays });
     // Read at publish time, once every channel exists: an id has one owner across channels.
     const ownerElsewhere = (id: string) => vpnChannels.find((c) => c.name !== name && c.records.get(id))?.records.get(id)?.publisherKey;
-    const service = new VpnPublishService({ layout, records, index, publicKey: () => key.publicKey(), lock, audit, publicUrl: config.publicUrl, prefix, channel: name, ownerElsewhere });
+    const service = new VpnPublishService({ objects, records, index, publicKey: () => key.publicKey(), lock, audit, publicUrl: config.publicUrl, prefix, channel: name, ownerElsewhere });
     return { name, prefix, records, index, service };
   });
   const { records: vpnRecords, index: vpnIndex, service: vpn } = vpnChannels[0]!;
@@ -209,5 +211,5 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   });
   const close = () => folderLock.release();
   const updateQueries = new UpdateQueryService(catalog, manifests, memory);
-  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, logger: log, close }, firstRun };
+  return { outpost: { config, layout, objects, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, logger: log, close }, firstRun };
 }

@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises';
 import { openZip } from '../package/zip-reader.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
+import { stagedHead } from '../storage/staged-reads.ts';
 import type { ChromiumPublishService } from './chromium-publish.ts';
 import type { JamiPublishService } from './jami-publish.ts';
 import type { Actor } from './publish-errors.ts';
@@ -28,22 +28,12 @@ export async function isJamiPlugin(upload: StagedUpload): Promise<boolean> {
   }
 }
 
-async function firstBytes(file: string, length: number): Promise<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
 /** The magic numbers the formats are told apart by. */
 const MAGIC = { crx: 'Cr24', zip: 'PK\x03\x04', rcc: 'qres' } as const;
 
 /** A Mozilla VPN add-on (a Qt resource) starts with "qres", whatever its name. */
 export async function isVpnPackage(file: string): Promise<boolean> {
-  return (await firstBytes(file, 4)).toString('latin1') === MAGIC.rcc;
+  return (await stagedHead(file, 4)).toString('latin1') === MAGIC.rcc;
 }
 
 /**
@@ -78,7 +68,7 @@ export class PackagePublisher {
    */
   async publish(upload: StagedUpload, actor: Actor, options: PublishOptions & { allowKeyChange?: boolean; kind?: string; channel?: string } = {}): Promise<PublishResult> {
     // Read once: a Mozilla VPN add-on (a Qt resource) always starts with "qres", whatever its name.
-    const head = (await firstBytes(upload.path, 4)).toString('latin1');
+    const head = (await stagedHead(upload.path, 4)).toString('latin1');
     if (head === MAGIC.rcc) return this.vpnChannel(options.channel).service.publish(upload, actor);
     if (options.channel !== undefined) throw new VpnError('VPN_CHANNEL_UNKNOWN', 'Only Mozilla VPN add-ons (.rcc) go to a channel; send this package without one.');
     const chromium = chromiumKind(head, upload, options.kind);

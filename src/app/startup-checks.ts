@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { ConfigError, type Config } from '../config.ts';
 import { isOutpostError } from '../errors.ts';
 import { parseCrl, parseTrustAnchors } from '../jami/index.ts';
 import type { KeyStore } from '../storage/key-store.ts';
+import { readOperatorFile } from '../storage/operator-files.ts';
 import type { SignerCache } from './signer-cache.ts';
 import { checkIndexKeyBits } from './vpn-index-key.ts';
 
@@ -32,7 +32,7 @@ export async function checkBeforeServing(config: Config, keys: KeyStore, signers
     });
   }
   const read = async (file: string, variable: string): Promise<Buffer> =>
-    readFile(file).catch((err: NodeJS.ErrnoException) => {
+    readOperatorFile(file).catch((err: NodeJS.ErrnoException) => {
       throw new ConfigError('CONFIG_INVALID', `${variable}: ${file} cannot be read (${err.code ?? err.message}).`, { cause: err });
     });
   const parse = <T>(variable: string, file: string, fn: () => T): T => {

@@ -1,8 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { isAtomicTempName, writeFileAtomic } from '../storage/atomic-write.ts';
-import type { DataLayout } from '../storage/data-layout.ts';
+import { removeLeftovers } from '../storage/leftovers.ts';
+import { readObject, writeObject } from '../storage/objects/object-bytes.ts';
 import { recoverChanges } from './addon-changes.ts';
 import type { Outpost } from './outpost.ts';
 import { reconcileVpn, type VpnRepairReport } from './vpn-repair.ts';
@@ -19,39 +17,7 @@ function renderSettings(outpost: Outpost): string {
   return `${JSON.stringify({ renderer: RENDERER, publicUrl, updateHash })}\n`;
 }
 
-function settingsFile(layout: DataLayout): string {
-  return path.join(layout.privateDir, 'render-settings.json');
-}
-
-/** Files a crash can leave behind: staged uploads, and atomic-write temp files next to their target. */
-async function removeLeftovers(layout: DataLayout, documentIds: readonly string[], vpnDirs: readonly string[]): Promise<number> {
-  let removed = 0;
-  const sweep = async (dir: string, all: boolean, deep: boolean): Promise<void> => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (deep) await sweep(full, all, deep);
-      } else if (all || isAtomicTempName(entry.name)) {
-        await rm(full, { force: true });
-        removed++;
-      }
-    }
-  };
-  await sweep(layout.tmpDir, true, false);
-  for (const dir of [layout.privateDir, layout.addonsDir, layout.intentsDir, layout.jamiRecordsDir, layout.chromiumRecordsDir, ...vpnDirs]) {
-    await sweep(dir, false, false);
-  }
-  // Document folders are only written under an intent or a stale mark (add-ons) or by a Chromium
-  // change (few, small folders): only those can hold temp files.
-  for (const id of documentIds) await sweep(layout.documentsDir(id), false, true);
-  return removed;
-}
+const SETTINGS_KEY = 'private/render-settings.json';
 
 export interface StartupReport {
   leftoversRemoved: number;
@@ -84,7 +50,7 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const addonIds = [...new Set([...interrupted, ...stale])].filter((id) => catalog.revision(id) !== undefined);
   const vpnDirs = outpost.vpnChannels.flatMap((c) => [layout.vpnRecordsDirOf(c.name), path.dirname(layout.vpnStateFileOf(c.name)), layout.vpnIndexDir(c.prefix)]);
   const leftoversRemoved = await removeLeftovers(layout, [...addonIds, ...chromiumIds], vpnDirs);
-  const { finished, undone, problems } = await recoverChanges({ layout, catalog, manifests, journal: outpost.journal, audit: outpost.audit });
+  const { finished, undone, problems } = await recoverChanges({ objects: outpost.objects, catalog, manifests, journal: outpost.journal, audit: outpost.audit });
   // Chromium records are the truth for their files and static documents (also after a URL change).
   const chromiumRepaired = await outpost.chromiumVersions.reconcile();
   // VPN records are the truth for the index folder; the index is re-signed when it does not match
@@ -92,18 +58,13 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const inUse = outpost.vpnChannels.map((c) => c.prefix);
   const vpnChannels: Record<string, VpnRepairReport> = {};
   for (const { name, prefix, records, index, service } of outpost.vpnChannels) {
-    vpnChannels[name] = await reconcileVpn({ layout, records, index, service, prefix, inUse, audit: outpost.audit });
+    vpnChannels[name] = await reconcileVpn({ objects: outpost.objects, records, index, service, prefix, inUse, audit: outpost.audit });
   }
   const vpn = vpnChannels[outpost.vpnChannels[0]!.name]!;
   const settings = renderSettings(outpost);
-  let previous: string | undefined;
-  try {
-    previous = readFileSync(settingsFile(layout), 'utf8');
-  } catch {
-    previous = undefined;
-  }
+  const previous = (await readObject(outpost.objects, SETTINGS_KEY, 64 * 1024))?.toString('utf8');
   const rerendered = previous !== settings && catalog.size > 0;
   const { rebuilt, failed } = rerendered ? await manifests.rebuildAll(catalog) : await manifests.reconcile(catalog, rendered);
-  if (failed.length === 0) await writeFileAtomic(settingsFile(layout), settings, { mode: 0o600 });
+  if (failed.length === 0) await writeObject(outpost.objects, SETTINGS_KEY, settings);
   return { leftoversRemoved, finished, undone, rebuilt, failed, problems, rerendered, chromiumRepaired, vpn, vpnChannels };
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { publicHeaders } from '../catalog/served-headers.ts';
 import { hashStream } from '../storage/file-hash.ts';
 import { hashingTap } from '../storage/hashing-tap.ts';
 import { KEYS_PREFIX, type Deployment } from '../storage/objects/deployment.ts';
@@ -31,13 +30,12 @@ async function copyOne(from: Deployment, to: Deployment, object: ObjectInfo): Pr
   if (!source) throw new ObjectStoreError('STORAGE_VERIFY_FAILED', `${key} was listed in ${from.location} but is gone; stop every server writing to it and copy again.`);
   const hash = createHash('sha256');
   const count = { bytes: 0 };
-  const headers = key.startsWith('public/') ? publicHeaders(key.slice('public/'.length)) : {};
   const target = to.storeFor(key);
   const tap = hashingTap(hash, count);
   // pipe() does not pass a failing source on: the write would wait for bytes that never come.
   source.stream.once('error', (err) => tap.destroy(err));
   try {
-    await target.put(key, source.stream.pipe(tap), source.size, headers);
+    await target.put(key, source.stream.pipe(tap), source.size);
   } finally {
     // A write refused before it read everything must not leave the source file or socket open.
     source.stream.destroy();

@@ -1,9 +1,8 @@
-import { access, mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { DEFAULT_VPN_CHANNEL } from '../config.ts';
 import { isOutpostError } from '../errors.ts';
-import { writeFileAtomic } from '../storage/atomic-write.ts';
-import type { DataLayout } from '../storage/data-layout.ts';
+import { dataKeys } from '../storage/data-keys.ts';
+import { readObject, writeObject } from '../storage/objects/object-bytes.ts';
+import type { ObjectStore } from '../storage/objects/object-store.ts';
 import type { VpnStore } from '../storage/vpn-store.ts';
 import { renderIndex, signIndex, verifyIndex } from '../vpn/vpn-index.ts';
 import { publicKeyOf, type VpnIndexKey } from './vpn-index-key.ts';
@@ -21,7 +20,7 @@ export interface VpnIndexState {
 }
 
 export interface VpnIndexDeps {
-  layout: DataLayout;
+  objects: ObjectStore;
   records: VpnStore;
   key: VpnIndexKey;
   /** OUTPOST_VPN_PREFIX, or the channel's */
@@ -33,14 +32,8 @@ export interface VpnIndexDeps {
   now?: () => Date;
 }
 
-async function readOptional(file: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
+/** The index, its signature and the state are a few KB; anything near this is not ours. */
+const MAX_INDEX_BYTES = 16 * 1024 * 1024;
 
 /** The serial a file claims, or 0: only ever a floor for the next one, never trusted beyond that. */
 function claimedSerial(bytes: Buffer | undefined): number {
@@ -65,12 +58,20 @@ export class VpnIndexWriter {
     this.now = deps.now ?? (() => new Date());
   }
 
-  file(name: string): string {
-    return this.deps.layout.vpnServedPath(this.deps.prefix, name);
+  private key(name: string): string {
+    return dataKeys.vpnServed(this.deps.prefix, name);
+  }
+
+  private read(key: string): Promise<Buffer | undefined> {
+    return readObject(this.deps.objects, key, MAX_INDEX_BYTES);
+  }
+
+  private stateKey(): string {
+    return dataKeys.vpnState(this.deps.channel ?? DEFAULT_VPN_CHANNEL);
   }
 
   async state(): Promise<VpnIndexState | undefined> {
-    const bytes = await readOptional(this.deps.layout.vpnStateFileOf(this.deps.channel ?? DEFAULT_VPN_CHANNEL));
+    const bytes = await this.read(this.stateKey());
     if (!bytes) return undefined;
     let saved: Partial<VpnIndexState> = {};
     try {
@@ -84,7 +85,7 @@ export class VpnIndexWriter {
 
   /** What the served index says of itself (for the admin): its serial and expiry, if one is served. */
   async served(): Promise<{ serial: number; expires: string } | undefined> {
-    const bytes = await readOptional(this.file(INDEX_FILE));
+    const bytes = await this.read(this.key(INDEX_FILE));
     if (!bytes) return undefined;
     try {
       const { serial, expires } = JSON.parse(bytes.toString('utf8')) as { serial?: unknown; expires?: unknown };
@@ -96,7 +97,7 @@ export class VpnIndexWriter {
 
   /** Whether an index has ever been served here (a server without VPN add-ons writes none). */
   async exists(): Promise<boolean> {
-    return access(this.file(INDEX_FILE)).then(() => true, () => false);
+    return (await this.deps.objects.head(this.key(INDEX_FILE))) !== undefined;
   }
 
   /** Loads (or on first use creates) the key, so a key problem is found before a change writes anything. */
@@ -108,17 +109,17 @@ export class VpnIndexWriter {
   async publish(): Promise<{ serial: number; expires: Date }> {
     const signer = await this.deps.key.signer();
     // A lost state file must not restart the count below what clients have already seen.
-    const previous = Math.max((await this.state())?.serial ?? 0, claimedSerial(await readOptional(this.file(INDEX_FILE))));
+    const previous = Math.max((await this.state())?.serial ?? 0, claimedSerial(await this.read(this.key(INDEX_FILE))));
     const serial = previous + 1;
     const expires = new Date(this.now().getTime() + this.deps.indexDays * DAY_MS);
     const addons = this.deps.records.active().map((r) => ({ id: r.id, sha256: r.sha256 }));
     const index = renderIndex({ addons, serial, expires, previousSerial: previous });
     const signature = signIndex(index, signer);
     const state: VpnIndexState = { serial, prefix: this.deps.prefix };
-    await writeFileAtomic(this.deps.layout.vpnStateFileOf(this.deps.channel ?? DEFAULT_VPN_CHANNEL), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-    await mkdir(path.dirname(this.file(INDEX_FILE)), { recursive: true, mode: 0o755 });
-    await writeFileAtomic(this.file(INDEX_FILE), index, { mode: 0o644 });
-    await writeFileAtomic(this.file(SIGNATURE_FILE), signature, { mode: 0o644 });
+    const { objects } = this.deps;
+    await writeObject(objects, this.stateKey(), `${JSON.stringify(state, null, 2)}\n`);
+    await writeObject(objects, this.key(INDEX_FILE), index);
+    await writeObject(objects, this.key(SIGNATURE_FILE), signature);
     return { serial, expires };
   }
 
@@ -128,7 +129,7 @@ export class VpnIndexWriter {
    * re-signs well before clients would see it expire).
    */
   async isCurrent(): Promise<boolean> {
-    const [index, signature, state] = [await readOptional(this.file(INDEX_FILE)), await readOptional(this.file(SIGNATURE_FILE)), await this.state()];
+    const [index, signature, state] = [await this.read(this.key(INDEX_FILE)), await this.read(this.key(SIGNATURE_FILE)), await this.state()];
     if (!index || !signature || !state || state.prefix !== this.deps.prefix) return false;
     const refreshAt = new Date(this.now().getTime() + (this.deps.indexDays * DAY_MS) / 2);
     try {

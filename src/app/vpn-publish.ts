@@ -1,14 +1,14 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { DEFAULT_VPN_CHANNEL } from '../config.ts';
 import { RCC } from '../limits.ts';
-import { writeFileAtomic } from '../storage/atomic-write.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
-import type { DataLayout } from '../storage/data-layout.ts';
+import { dataKeys } from '../storage/data-keys.ts';
+import { readObject, writeObject } from '../storage/objects/object-bytes.ts';
+import type { ObjectStore } from '../storage/objects/object-store.ts';
+import { stagedBytes } from '../storage/staged-reads.ts';
 import type { VpnRecord, VpnStore } from '../storage/vpn-store.ts';
 import type { VpnAddon } from '../vpn/vpn-addon.ts';
 import { VpnError } from '../vpn/vpn-errors.ts';
-import { exists, move } from './addon-changes.ts';
+import { exists } from './addon-changes.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
 import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload } from './publish-pipeline.ts';
@@ -29,7 +29,7 @@ export const VPN_ADDON_TYPE = 'vpn-addon';
 export const VPN_LOCK = 'vpn-index';
 
 export interface VpnPublishDeps {
-  layout: DataLayout;
+  objects: ObjectStore;
   records: VpnStore;
   index: VpnIndexWriter;
   publicKey: () => Promise<VpnIndexPublicKey>;
@@ -100,8 +100,9 @@ export class VpnPublishService {
     return { rcc: `${base}${encodeURIComponent(`${id}.rcc`)}`, index: `${base}${INDEX_FILE}`, signature: `${base}${SIGNATURE_FILE}` };
   }
 
-  servedPath(id: string): string {
-    return this.deps.layout.vpnServedPath(this.deps.prefix, `${id}.rcc`);
+  /** The key of an add-on's served .rcc. */
+  servedKey(id: string): string {
+    return dataKeys.vpnServed(this.deps.prefix, `${id}.rcc`);
   }
 
   publicKey(): Promise<VpnIndexPublicKey> {
@@ -111,7 +112,7 @@ export class VpnPublishService {
   async publish(upload: StagedUpload, actor: Actor): Promise<PublishResult> {
     // Checked before the file is read: the upload limit is far above what an add-on may be.
     if (upload.size > RCC.maxFileBytes) throw new VpnError('VPN_RCC_TOO_LARGE', `The add-on is ${upload.size} bytes; a VPN add-on may have at most ${RCC.maxFileBytes}.`);
-    const bytes = await readFile(upload.path);
+    const bytes = await stagedBytes(upload.path);
     // Ids are file names: a named upload must be <id>.rcc (the client fetches it by that name).
     const addon = await inspectVpnUpload(bytes, { fileName: upload.originalName || undefined, now: this.now() });
     const warnings = addon.warnings.map((w) => `${w.message} [${w.code}]`);
@@ -160,21 +161,21 @@ export class VpnPublishService {
 
   /** .rcc → record → index. Returns the serial of the index that names the new bytes. */
   private async place(previous: VpnRecord | undefined, record: VpnRecord, bytes: Buffer): Promise<number> {
-    const served = this.servedPath(record.id);
+    const { objects } = this.deps;
+    const served = this.servedKey(record.id);
     // Kept to put back if a later step fails: the served name is replaced in place.
-    const before = previous && !previous.withdrawnAt ? await readFile(served).catch(() => undefined) : undefined;
+    const before = previous && !previous.withdrawnAt ? await readObject(objects, served, RCC.maxFileBytes).catch(() => undefined) : undefined;
     await this.deps.index.ready();
     let indexTouched = false;
     try {
-      await mkdir(path.dirname(served), { recursive: true, mode: 0o755 });
-      await writeFileAtomic(served, bytes, { mode: 0o644 });
+      await writeObject(objects, served, bytes);
       await this.deps.records.save(record);
       indexTouched = true;
       return (await this.deps.index.publish()).serial;
     } catch (err) {
       // Every step is tried even when one fails: no served file may outlive its record.
       await this.deps.records.restore(record.id, previous).catch(() => undefined);
-      await (before ? writeFileAtomic(served, before, { mode: 0o644 }) : rm(served, { force: true })).catch(() => undefined);
+      await (before ? writeObject(objects, served, before) : objects.remove(served)).catch(() => undefined);
       if (indexTouched) await this.deps.index.publish().catch(() => undefined);
       throw err;
     }
@@ -217,8 +218,8 @@ export class VpnPublishService {
 
   /** A withdrawn add-on's .rcc, moved out of the public tree (kept under its sha256). */
   async putAside(record: VpnRecord): Promise<void> {
-    const served = this.servedPath(record.id);
-    if (await exists(served)) await move(served, this.deps.layout.vpnWithdrawnPath(record.id, `${record.sha256}.rcc`, this.channel), 0o700);
+    const served = this.servedKey(record.id);
+    if (await exists(this.deps.objects, served)) await this.deps.objects.move(served, dataKeys.vpnWithdrawn(record.id, `${record.sha256}.rcc`, this.channel));
   }
 
   /** Re-signs the index when it is no longer current (hourly while serving; see isCurrent). */

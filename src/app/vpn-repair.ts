@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
-import path from 'node:path';
 import { isOutpostError } from '../errors.ts';
+import { RCC } from '../limits.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
-import type { DataLayout } from '../storage/data-layout.ts';
+import { dataKeys } from '../storage/data-keys.ts';
+import { listNames, readObject } from '../storage/objects/object-bytes.ts';
+import type { ObjectStore } from '../storage/objects/object-store.ts';
 import type { VpnStore } from '../storage/vpn-store.ts';
 import { inspectVpnUpload } from './vpn-inspect.ts';
 import { INDEX_FILE, SIGNATURE_FILE, type VpnIndexWriter } from './vpn-index-writer.ts';
 import { nextVpnRecord, VPN_ADDON_TYPE, type VpnPublishService } from './vpn-publish.ts';
 
 export interface VpnRepairDeps {
-  layout: DataLayout;
+  objects: ObjectStore;
   records: VpnStore;
   index: VpnIndexWriter;
   service: VpnPublishService;
@@ -35,17 +36,16 @@ export interface VpnRepairReport {
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /** After OUTPOST_VPN_PREFIX changed: our files leave the old folder, so nothing stale is served there. */
-async function removeOldIndex(layout: DataLayout, oldPrefix: string): Promise<void> {
-  let dir: string;
+async function removeOldIndex(objects: ObjectStore, oldPrefix: string): Promise<void> {
+  let folder: string;
   try {
-    dir = layout.vpnIndexDir(oldPrefix);
+    folder = dataKeys.vpnIndex(oldPrefix);
   } catch {
     return; // a hand-edited state file: nothing of ours can be there
   }
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (name === INDEX_FILE || name === SIGNATURE_FILE || name.endsWith('.rcc')) await rm(path.join(dir, name), { force: true });
+  for (const name of await listNames(objects, folder)) {
+    if (!name.includes('/') && (name === INDEX_FILE || name === SIGNATURE_FILE || name.endsWith('.rcc'))) await objects.remove(`${folder}${name}`);
   }
-  await rmdir(dir).catch(() => undefined); // only when nothing else is left in it
 }
 
 /**
@@ -58,24 +58,24 @@ async function removeOldIndex(layout: DataLayout, oldPrefix: string): Promise<vo
 export async function reconcileVpn(deps: VpnRepairDeps): Promise<VpnRepairReport> {
   const report: VpnRepairReport = { repaired: [], removed: [], reindexed: false, problems: [] };
   const state = await deps.index.state();
-  if (state && state.prefix !== deps.prefix && !deps.inUse?.includes(state.prefix)) await removeOldIndex(deps.layout, state.prefix);
+  if (state && state.prefix !== deps.prefix && !deps.inUse?.includes(state.prefix)) await removeOldIndex(deps.objects, state.prefix);
   for (const record of deps.records.list()) {
     if (record.withdrawnAt) {
       await deps.service.putAside(record);
       continue;
     }
-    const served = await readFile(deps.service.servedPath(record.id)).catch(() => undefined);
+    const served = await readObject(deps.objects, deps.service.servedKey(record.id), RCC.maxFileBytes).catch(() => undefined);
     if (!served) {
       report.problems.push(`${record.id}.rcc is missing from the index folder; publish it again or withdraw it`);
     } else if (sha256(served) !== record.sha256) {
       await finishPublish(deps, record.id, served, report);
     }
   }
-  const dir = deps.layout.vpnIndexDir(deps.prefix);
+  const folder = dataKeys.vpnIndex(deps.prefix);
   const named = new Set(deps.records.active().map((r) => `${r.id}.rcc`));
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (name.endsWith('.rcc') && !named.has(name)) {
-      await rm(path.join(dir, name), { force: true });
+  for (const name of await listNames(deps.objects, folder)) {
+    if (name.endsWith('.rcc') && !name.includes('/') && !named.has(name)) {
+      await deps.objects.remove(`${folder}${name}`);
       report.removed.push(name);
     }
   }

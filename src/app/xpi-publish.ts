@@ -1,6 +1,4 @@
-import { chmod, mkdir, rename } from 'node:fs/promises';
 import { commitChange, type ChangeDeps } from './addon-changes.ts';
-import path from 'node:path';
 import {
   activeVersions,
   updateJsonUrl,
@@ -17,7 +15,7 @@ import { updateUrlReachesAddon } from '../catalog/update-url-reach.ts';
 import { compareVersions } from '../version/toolkit-version.ts';
 import { inspectXpi, type XpiInfo } from '../package/inspect-xpi.ts';
 import type { ZipLimits } from '../package/zip-limits.ts';
-import { fsyncDirectory } from '../storage/atomic-write.ts';
+import { dataKeys } from '../storage/data-keys.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
 import type { KeyStore } from '../storage/key-store.ts';
 import { checkReleaseNotes } from './release-notes.ts';
@@ -122,7 +120,6 @@ export class XpiPublishService {
 
   private async store(previous: AddonRecord | undefined, c: XpiCandidate, keyName: string, actor: Actor): Promise<Stored<AddonRecord, VersionRecord>> {
     const { info, upload, updateInfoURL, notes } = c;
-    const { layout } = this.deps;
     const at = this.now().toISOString();
     const version: VersionRecord = {
       version: info.version,
@@ -149,16 +146,9 @@ export class XpiPublishService {
       versions: [...(previous?.versions ?? []), version],
       lastChange: { action: 'publish', actor: actor.name, ...(actor.ip ? { ip: actor.ip } : {}), details: { version: info.version, sha256: upload.sha256, size: upload.size } },
     };
-    const target = layout.filePath(info.id, version.file);
     await commitChange(this.deps, previous, record, {
       file: version.file,
-      beforeSave: async () => {
-        await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
-        // Uploads are staged private (0600); served files must be readable by a separate nginx user.
-        await chmod(upload.path, 0o644);
-        await rename(upload.path, target);
-        await fsyncDirectory(path.dirname(target));
-      },
+      beforeSave: () => this.deps.objects.adopt(upload.path, dataKeys.file(info.id, version.file), upload.size),
     });
     // commitChange logs the audit entry itself: recovery must know whether it was written.
     return { record, entry: version };

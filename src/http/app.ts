@@ -104,6 +104,6 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
 /** What a server listens with: the manifest fast path in front of the full app. */
 export function createRequestListener(outpost: Outpost, adminOptions: AdminOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const cache = new ManifestCache(outpost.layout.publicDir, outpost.memory);
-  outpost.manifests.onWrite((file) => cache.invalidate(file));
+  outpost.manifests.onWrite((key) => cache.invalidate(outpost.layout.pathOf(key)));
   return withManifestFastPath(cache, createOutpostApp(outpost, adminOptions), outpost.updateQueries);
 }

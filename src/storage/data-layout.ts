@@ -1,12 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { OutpostError } from '../errors.ts';
 import { DEFAULT_VPN_CHANNEL } from '../config.ts';
-import { isSafeRelativePath, isSafeSegment } from '../names/safe-segment.ts';
+import { isObjectKey } from './objects/object-store.ts';
+import { dataKeys, refused, segment } from './data-keys.ts';
 
-export type StorageErrorCode = 'STORAGE_PATH_REFUSED';
-/** A caller asked for a path outside the data folder: a bug upstream, never the client's doing. */
-export class StorageError extends OutpostError<StorageErrorCode> {}
+export { StorageError, type StorageErrorCode } from './data-keys.ts';
 
 /**
  * Where everything lives under OUTPOST_DATA. `public/` is exactly what may be served (nginx's
@@ -85,31 +83,36 @@ export class DataLayout {
     }
   }
 
+  /** Where an object of the folder backend lives (keys: data-keys.ts). */
+  pathOf(key: string): string {
+    if (!isObjectKey(key)) throw refused(key);
+    return inside(this.root, key);
+  }
+
   manifestPath(id: string): string {
     return this.documentPath(id, 'update.rdf');
   }
 
   /** One of an add-on's served documents, `relative` being e.g. `<app>/<platform>/update.json`. */
   documentPath(id: string, relative: string): string {
-    if (!isSafeRelativePath(relative)) throw refused(relative);
-    return inside(path.join(this.publicDir, 'updates', segment(id)), relative);
+    return this.pathOf(dataKeys.document(id, relative));
   }
 
   /** The folder of an add-on's served documents. */
   documentsDir(id: string): string {
-    return inside(path.join(this.publicDir, 'updates'), segment(id));
+    return this.pathOf(dataKeys.documents(id).slice(0, -1));
   }
 
   filePath(id: string, file: string): string {
-    return inside(this.publicDir, path.join('files', segment(id), segment(file)));
+    return this.pathOf(dataKeys.file(id, file));
   }
 
   withdrawnPath(id: string, file: string): string {
-    return inside(this.withdrawnDir, path.join(segment(id), segment(file)));
+    return this.pathOf(dataKeys.withdrawn(id, file));
   }
 
   jamiFilePath(id: string, file: string): string {
-    return inside(this.jamiPublicDir, path.join(segment(id), segment(file)));
+    return this.pathOf(dataKeys.jamiFile(id, file));
   }
 
   recordPath(id: string): string {
@@ -118,35 +121,24 @@ export class DataLayout {
 
   /** The folder the VPN index is served from: `prefix` is a URL path such as `/vpn` or `/a/vpn`. */
   vpnIndexDir(prefix: string): string {
-    const relative = prefix.slice(1);
-    if (!prefix.startsWith('/') || !isSafeRelativePath(relative)) throw refused(prefix);
-    return inside(this.publicDir, relative);
+    return this.pathOf(dataKeys.vpnIndex(prefix).slice(0, -1));
   }
 
   /** manifest.json, manifest.json.sig or `<id>.rcc` in the VPN index folder. */
   vpnServedPath(prefix: string, file: string): string {
-    return inside(this.vpnIndexDir(prefix), segment(file));
-  }
-
-  /**
-   * A VPN channel's private folder (records, index state, withdrawn add-ons). Production keeps the
-   * places it had before channels existed; others live under private/vpn-channels/<name>/.
-   */
-  private vpnChannelDir(channel: string): string {
-    return inside(this.privateDir, path.join('vpn-channels', segment(channel)));
+    return this.pathOf(dataKeys.vpnServed(prefix, file));
   }
 
   vpnRecordsDirOf(channel: string): string {
-    return channel === DEFAULT_VPN_CHANNEL ? this.vpnRecordsDir : path.join(this.vpnChannelDir(channel), 'records');
+    return channel === DEFAULT_VPN_CHANNEL ? this.vpnRecordsDir : path.join(path.dirname(this.vpnStateFileOf(channel)), 'records');
   }
 
   vpnStateFileOf(channel: string): string {
-    return channel === DEFAULT_VPN_CHANNEL ? this.vpnStateFile : path.join(this.vpnChannelDir(channel), 'index.json');
+    return this.pathOf(dataKeys.vpnState(channel));
   }
 
   vpnWithdrawnPath(id: string, file: string, channel = DEFAULT_VPN_CHANNEL): string {
-    if (channel === DEFAULT_VPN_CHANNEL) return inside(this.withdrawnDir, path.join('vpn', segment(id), segment(file)));
-    return path.join(this.vpnChannelDir(channel), 'withdrawn', segment(id), segment(file));
+    return this.pathOf(dataKeys.vpnWithdrawn(id, file, channel));
   }
 
   /** A change to an add-on that is under way (see app/change-journal.ts). */
@@ -154,16 +146,6 @@ export class DataLayout {
     return inside(this.intentsDir, `${segment(id)}.json`);
   }
 
-}
-
-function refused(name: string): StorageError {
-  return new StorageError('STORAGE_PATH_REFUSED', `refusing unsafe path ${JSON.stringify(name)}`);
-}
-
-/** Ids and file names are validated long before (src/names); this is the wall behind that one. */
-function segment(name: string): string {
-  if (!isSafeSegment(name)) throw refused(name);
-  return name;
 }
 
 /** `base/relative`, refused unless it resolves strictly inside `base` whatever `relative` holds. */

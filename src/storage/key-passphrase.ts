@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from './atomic-write.ts';
 import type { KeyPassphraseSource } from '../config.ts';
 import { KeyStoreError } from './key-store.ts';
 
@@ -23,4 +25,20 @@ export async function readKeyPassphrase(source: KeyPassphraseSource): Promise<st
     );
   }
   return text.replace(/\r?\n$/, '');
+}
+
+/** The passphrase Outpost generated into the keys folder on a first start, if any. */
+export async function readGeneratedPassphrase(file: string): Promise<string | undefined> {
+  try {
+    return (await readFile(file, 'utf8')).trim() || undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return undefined;
+  }
+}
+
+/** Beside the keys it opens, readable by the server's user only. */
+export async function writeGeneratedPassphrase(file: string, passphrase: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, `${passphrase}\n`, { mode: 0o600 });
 }

@@ -65,6 +65,12 @@ export class KeyStore {
   readonly #passphrase: string;
   readonly #now: () => Date;
 
+  /** A clone brings keys/ as 0755; private keys are encrypted, but their folder is nobody else's. */
+  static async prepareFolder(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+  }
+
   constructor(dir: string, passphrase: string, now: () => Date = () => new Date()) {
     if (!passphrase) {
       throw new SigningKeyError(

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, type BigIntStats } from 'node:fs';
-import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -48,8 +48,15 @@ export class FolderObjects implements ObjectStore {
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    // Only the folder the prefix points into is walked: listing one add-on's documents must not
+    // cost a walk over every add-on's.
+    const cut = prefix.lastIndexOf('/') + 1;
+    const start = prefix.slice(0, cut);
+    if (start && !(start.startsWith(this.prefix) || this.prefix.startsWith(start))) return;
+    const from = start.length > this.prefix.length ? start : this.prefix;
+    const dir = from === '' ? this.location : path.join(this.location, ...from.slice(this.prefix.length).split('/').filter(Boolean));
     const found: ObjectInfo[] = [];
-    await this.walk(this.location, this.prefix, found);
+    await this.walk(dir, from, found);
     found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     yield* found.filter((o) => o.key.startsWith(prefix));
   }
@@ -78,6 +85,30 @@ export class FolderObjects implements ObjectStore {
   private async currentEtag(file: string): Promise<string | undefined> {
     const info = await stat(file, { bigint: true }).catch(() => undefined);
     return info?.isFile() ? etagOf(info) : undefined;
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const info = await stat(this.file(key)).catch(() => undefined);
+    return info?.isFile() ? { key, size: info.size } : undefined;
+  }
+
+  /** A rename within the data folder's file system (staged uploads live in private/tmp). */
+  async adopt(file: string, key: string, _size: number): Promise<void> {
+    await this.rename(file, this.file(key), key);
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    await this.rename(this.file(from), this.file(to), to);
+    await this.pruneFolders(from);
+  }
+
+  /** Durable once it returns; public objects must be readable by a separate nginx user. */
+  private async rename(from: string, target: string, key: string): Promise<void> {
+    const isPublic = key.startsWith('public/');
+    await mkdir(path.dirname(target), { recursive: true, mode: isPublic ? 0o755 : 0o700 });
+    await chmod(from, isPublic ? 0o644 : 0o600);
+    await rename(from, target);
+    await fsyncDirectory(path.dirname(target));
   }
 
   async put(key: string, body: Buffer | Readable, size: number, options: PutOptions = {}): Promise<{ etag: string }> {
@@ -120,8 +151,19 @@ export class FolderObjects implements ObjectStore {
     return { etag: (await this.currentEtag(file)) ?? '' };
   }
 
+  /** Folders it leaves empty go too (below public/<area>/ and private/<area>/), as a bucket has none. */
   async remove(key: string): Promise<void> {
     await rm(this.file(key), { force: true });
+    await this.pruneFolders(key);
+  }
+
+  /** The folders above `key` that are now empty. */
+  private async pruneFolders(key: string): Promise<void> {
+    // The data folder keeps its areas (public/files, private/addons…); a keys folder keeps itself.
+    const keep = this.prefix ? this.location : path.join(this.location, ...key.split('/').slice(0, 2));
+    for (let dir = path.dirname(this.file(key)); dir.startsWith(keep + path.sep); dir = path.dirname(dir)) {
+      if (!(await rmdir(dir).then(() => true, () => false))) break;
+    }
   }
 
   async close(): Promise<void> {}

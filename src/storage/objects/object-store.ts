@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { publicHeaders } from '../../catalog/served-headers.ts';
 import { OutpostError } from '../../errors.ts';
 import { isSafeSegment } from '../../names/safe-segment.ts';
 
@@ -46,8 +47,19 @@ export interface ObjectStore {
   /** Every object under `prefix` ("" for all), in key order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   get(key: string): Promise<ObjectBody | undefined>;
+  /** Whether an object exists (and its size), without reading it. */
+  head(key: string): Promise<ObjectInfo | undefined>;
   /** `body` is read once; `size` is its exact length in bytes. */
   put(key: string, body: Buffer | Readable, size: number, options?: PutOptions): Promise<{ etag: string }>;
+  /**
+   * Takes over a file the server staged on local disk (an upload in private/tmp): afterwards `key`
+   * holds its bytes and the file is gone. A folder renames it, so a 200 MB package is never copied;
+   * a bucket uploads it. An existing object under `key` is replaced.
+   */
+  adopt(file: string, key: string, size: number): Promise<void>;
+  /** Moves an object to another key (a package withdrawn or restored); the source is gone after. */
+  move(from: string, to: string): Promise<void>;
+  /** Nothing happens when there is no such object. */
   remove(key: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -69,4 +81,9 @@ export function isObjectKey(key: string): boolean {
 export function checkObjectKey(key: string, store: string): string {
   if (!isObjectKey(key)) throw new ObjectStoreError('STORAGE_KEY_INVALID', `${JSON.stringify(key.slice(0, 200))} in ${store} is not a key Outpost writes (public/ or private/, then plain names).`);
   return key;
+}
+
+/** What a public object is served with, derived from its key; private objects are never served. */
+export function headersOf(key: string): { contentType?: string; cacheControl?: string } {
+  return key.startsWith('public/') ? publicHeaders(key.slice('public/'.length)) : {};
 }

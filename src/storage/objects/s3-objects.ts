@@ -1,7 +1,9 @@
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { S3Config } from '../../config.ts';
-import { checkObjectKey, ObjectStoreError, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
+import { checkObjectKey, headersOf, ObjectStoreError, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
 
 /**
  * The object-store port on an S3 bucket (AWS, Ceph RADOS Gateway, MinIO…), under an optional key
@@ -90,8 +92,7 @@ export class S3Objects implements ObjectStore {
           Key: this.objectKey(key),
           Body: body,
           ContentLength: size,
-          ...(options.contentType ? { ContentType: options.contentType } : {}),
-          ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
+          ...metadataOf(key, options),
           ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
           ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
         }),
@@ -100,6 +101,47 @@ export class S3Objects implements ObjectStore {
     } catch (err) {
       throw storeError(err, `writing ${key}`, this.location);
     }
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const answer = await this.client.send(new HeadObjectCommand({ Bucket: this.where.bucket, Key: this.objectKey(key) }));
+      return { key, size: answer.ContentLength ?? 0 };
+    } catch (err) {
+      if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404) return undefined;
+      throw storeError(err, `reading ${key}`, this.location);
+    }
+  }
+
+  /** Uploaded from disk, then the local file goes: a bucket has no rename from local disk. */
+  async adopt(file: string, key: string, size: number): Promise<void> {
+    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+    try {
+      await this.put(key, stream, size);
+    } finally {
+      stream.destroy();
+    }
+    await rm(file, { force: true });
+  }
+
+  /** A server-side copy with the target's own headers (a restored package is public again), then a delete. */
+  async move(from: string, to: string): Promise<void> {
+    const headers = headersOf(to);
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.where.bucket,
+          Key: this.objectKey(to),
+          CopySource: `${this.where.bucket}/${encodeURIComponent(this.objectKey(from)).replace(/%2F/g, '/')}`,
+          MetadataDirective: 'REPLACE',
+          ...(headers.contentType ? { ContentType: headers.contentType } : {}),
+          ...(headers.cacheControl ? { CacheControl: headers.cacheControl } : {}),
+        }),
+      );
+    } catch (err) {
+      throw storeError(err, `moving ${from} to ${to}`, this.location);
+    }
+    await this.remove(from);
   }
 
   async remove(key: string): Promise<void> {
@@ -111,4 +153,12 @@ export class S3Objects implements ObjectStore {
   async close(): Promise<void> {
     this.client.destroy();
   }
+}
+
+/** The key decides how a public object is served (served-headers.ts); a caller may be explicit. */
+function metadataOf(key: string, options: PutOptions): { ContentType?: string; CacheControl?: string } {
+  const derived = headersOf(key);
+  const contentType = options.contentType ?? derived.contentType;
+  const cacheControl = options.cacheControl ?? derived.cacheControl;
+  return { ...(contentType ? { ContentType: contentType } : {}), ...(cacheControl ? { CacheControl: cacheControl } : {}) };
 }

@@ -7,6 +7,7 @@ import { SignerCache } from '../../../src/app/signer-cache.ts';
 import { VpnIndexKey } from '../../../src/app/vpn-index-key.ts';
 import { VpnIndexWriter } from '../../../src/app/vpn-index-writer.ts';
 import { DataLayout } from '../../../src/storage/data-layout.ts';
+import { FolderObjects } from '../../../src/storage/objects/folder-objects.ts';
 import { KeyStore } from '../../../src/storage/key-store.ts';
 import { VpnStore, type VpnRecord } from '../../../src/storage/vpn-store.ts';
 import { OutpostError } from '../../../src/errors.ts';
@@ -21,7 +22,7 @@ describe('VpnIndexWriter', () => {
   let records: VpnStore;
   let now = new Date('2030-01-01T00:00:00Z');
   const writer = (keyName = 'idx') =>
-    new VpnIndexWriter({ layout, records, key: new VpnIndexKey({ keys, signers: new SignerCache(keys), keyName }), prefix: '/vpn', indexDays: 10, now: () => now });
+    new VpnIndexWriter({ objects: new FolderObjects(layout.root), records, key: new VpnIndexKey({ keys, signers: new SignerCache(keys), keyName }), prefix: '/vpn', indexDays: 10, now: () => now });
   const served = () => JSON.parse(readFileSync(path.join(layout.publicDir, 'vpn', 'manifest.json'), 'utf8'));
   const record = (id: string): VpnRecord => ({
     id, name: id, type: 'message', publisherKey: 'default', sha256: crypto.createHash('sha256').update(id).digest('hex'), size: 1,

@@ -1,0 +1,57 @@
+import { DEFAULT_VPN_CHANNEL } from '../config.ts';
+import { isSafeRelativePath, isSafeSegment } from '../names/safe-segment.ts';
+import { OutpostError } from '../errors.ts';
+
+export type StorageErrorCode = 'STORAGE_PATH_REFUSED';
+/** A caller asked for a name outside the deployment's grammar: a bug upstream, never the client's doing. */
+export class StorageError extends OutpostError<StorageErrorCode> {}
+
+/**
+ * The object key of everything the services write (keys are the data folder's relative paths, so
+ * one name means the same thing on disk and in a bucket; see objects/object-store.ts). Ids and
+ * file names were validated long before (src/names); these checks are the wall behind that one.
+ */
+export const dataKeys = {
+  /** A published package: public/files/<id>/<file>. */
+  file: (id: string, file: string) => `${dataKeys.files(id)}${segment(file)}`,
+  /** The prefix of every published package of an id (ends with /). */
+  files: (id: string) => `public/files/${segment(id)}/`,
+  /** A withdrawn package, kept aside where nothing serves it. */
+  withdrawn: (id: string, file: string) => `private/withdrawn/${segment(id)}/${segment(file)}`,
+  /** One of an add-on's served documents, `relative` being e.g. `<app>/<platform>/update.json`. */
+  document: (id: string, relative: string) => `${dataKeys.documents(id)}${relativePath(relative)}`,
+  /** The prefix of every served document of an add-on (ends with /). */
+  documents: (id: string) => `public/updates/${segment(id)}/`,
+  /** Jami plugin packages, icons and backgrounds. */
+  jamiFile: (id: string, file: string) => `public/jami/${segment(id)}/${segment(file)}`,
+  /** The folder a VPN index is served from: `prefix` is a URL path such as `/vpn` (ends with /). */
+  vpnIndex: (prefix: string) => {
+    if (!prefix.startsWith('/')) throw refused(prefix);
+    return `public/${relativePath(prefix.slice(1))}/`;
+  },
+  /** manifest.json, manifest.json.sig or `<id>.rcc` in a VPN index folder. */
+  vpnServed: (prefix: string, file: string) => `${dataKeys.vpnIndex(prefix)}${segment(file)}`,
+  /** A channel's index state (serial, prefix): production keeps the place it had before channels. */
+  vpnState: (channel: string) => (channel === DEFAULT_VPN_CHANNEL ? 'private/vpn-index.json' : `${vpnChannel(channel)}index.json`),
+  /** A withdrawn VPN add-on ("vpn" is no XPI or Chromium id, so production's sits beside theirs). */
+  vpnWithdrawn: (id: string, file: string, channel = DEFAULT_VPN_CHANNEL) =>
+    channel === DEFAULT_VPN_CHANNEL ? `private/withdrawn/vpn/${segment(id)}/${segment(file)}` : `${vpnChannel(channel)}withdrawn/${segment(id)}/${segment(file)}`,
+};
+
+function vpnChannel(channel: string): string {
+  return `private/vpn-channels/${segment(channel)}/`;
+}
+
+export function refused(name: string): StorageError {
+  return new StorageError('STORAGE_PATH_REFUSED', `refusing unsafe path ${JSON.stringify(name)}`);
+}
+
+export function segment(name: string): string {
+  if (!isSafeSegment(name)) throw refused(name);
+  return name;
+}
+
+function relativePath(relative: string): string {
+  if (!isSafeRelativePath(relative)) throw refused(relative);
+  return relative;
+}
