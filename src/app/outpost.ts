@@ -173,18 +173,19 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   const journal = new ChangeJournal(layout);
   const publish = new XpiPublishService({ objects, catalog, keys, manifests, audit, journal, lock, publicUrl: config.publicUrl, updateHash: config.updateHash });
   const versions = new VersionChangeService({ objects, catalog, manifests, audit, journal, lock });
-  const { plugins, problems: pluginProblems } = PluginStore.open(layout);
+  const { plugins, problems: pluginProblems } = await PluginStore.open(objects);
   for (const p of pluginProblems) log.error({ file: p.file, reason: p.reason }, 'Jami plugin record skipped');
   const jami = new JamiPublishService({ objects, plugins, lock, audit, publicUrl: config.publicUrl, jami: config.jami });
-  const { chromium: chromiumRecords, problems: chromiumProblems } = ChromiumStore.open(layout);
+  const { chromium: chromiumRecords, problems: chromiumProblems } = await ChromiumStore.open(objects);
   for (const p of chromiumProblems) log.error({ file: p.file, reason: p.reason }, 'Chromium extension record skipped');
   const chromium = new ChromiumPublishService({ objects, tmpDir: layout.tmpDir, records: chromiumRecords, crxSigner: (name) => keys.crxSigner(name), lock, audit, publicUrl: config.publicUrl });
   const chromiumVersions = new ChromiumVersionChanges({
     objects, records: chromiumRecords, lock, audit, staticDocument: (r) => chromium.staticDocument(r), documentName: CHROMIUM_UPDATE_DOCUMENT,
   });
   // One signed index per channel, each with its own folder, key, records and lock.
-  const vpnChannels: VpnChannel[] = config.vpn.channels.map(({ name, prefix, keyName }) => {
-    const { vpn: records, problems } = VpnStore.open(layout, name);
+  const vpnStores = await Promise.all(config.vpn.channels.map(({ name }) => VpnStore.open(objects, name)));
+  const vpnChannels: VpnChannel[] = config.vpn.channels.map(({ name, prefix, keyName }, i) => {
+    const { vpn: records, problems } = vpnStores[i]!;
     for (const p of problems) log.error({ file: p.file, reason: p.reason, channel: name }, 'VPN add-on record skipped');
     const key = new VpnIndexKey({ keys, signers, keyName, audit });
     const index = new VpnIndexWriter({ objects, records, key, prefix, channel: name, indexDays: config.vpn.indexDays });
@@ -195,7 +196,7 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   });
   const { records: vpnRecords, index: vpnIndex, service: vpn } = vpnChannels[0]!;
   const packages = new PackagePublisher(publish, jami, chromium, vpnChannels);
-  const { collections: collectionRecords, problems: collectionProblems } = CollectionStore.open(layout);
+  const { collections: collectionRecords, problems: collectionProblems } = await CollectionStore.open(objects);
   for (const p of collectionProblems) log.error({ file: p.file, reason: p.reason }, 'collection record skipped');
   const collections = new CollectionService({
     collections: collectionRecords,

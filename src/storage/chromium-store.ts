@@ -1,4 +1,5 @@
-import type { DataLayout } from './data-layout.ts';
+import { dataKeys } from './data-keys.ts';
+import type { ObjectStore } from './objects/object-store.ts';
 import { JsonRecordStore, type RecordLoadProblem } from './json-record-store.ts';
 
 /** One published package of a Chromium extension, served at public/files/<id>/<file>. */
@@ -41,8 +42,8 @@ function isChromiumRecord(value: unknown): value is ChromiumRecord {
 
 /** Published Chromium extensions: private/chromium/<id>.json (gupdate answers come from these). */
 export class ChromiumStore extends JsonRecordStore<ChromiumRecord> {
-  static open(layout: DataLayout): { chromium: ChromiumStore; problems: RecordLoadProblem[] } {
-    const chromium = new ChromiumStore(layout.chromiumRecordsDir);
-    return { chromium, problems: chromium.load(isChromiumRecord) };
+  static async open(objects: ObjectStore): Promise<{ chromium: ChromiumStore; problems: RecordLoadProblem[] }> {
+    const chromium = new ChromiumStore(objects, dataKeys.chromiumRecords);
+    return { chromium, problems: await chromium.load(isChromiumRecord) };
   }
 }

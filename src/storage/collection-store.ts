@@ -1,4 +1,5 @@
-import type { DataLayout } from './data-layout.ts';
+import { dataKeys } from './data-keys.ts';
+import type { ObjectStore } from './objects/object-store.ts';
 import { JsonRecordStore, type RecordLoadProblem } from './json-record-store.ts';
 
 /** Which store a member lives in: XPI add-ons, Chromium extensions, Jami plugins, VPN add-ons. */
@@ -37,8 +38,8 @@ function isCollectionRecord(value: unknown): value is CollectionRecord {
 
 /** private/collections/<id>.json */
 export class CollectionStore extends JsonRecordStore<CollectionRecord> {
-  static open(layout: DataLayout): { collections: CollectionStore; problems: RecordLoadProblem[] } {
-    const collections = new CollectionStore(layout.collectionsDir);
-    return { collections, problems: collections.load(isCollectionRecord) };
+  static async open(objects: ObjectStore): Promise<{ collections: CollectionStore; problems: RecordLoadProblem[] }> {
+    const collections = new CollectionStore(objects, dataKeys.collections);
+    return { collections, problems: await collections.load(isCollectionRecord) };
   }
 }

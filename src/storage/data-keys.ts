@@ -33,6 +33,11 @@ export const dataKeys = {
   vpnServed: (prefix: string, file: string) => `${dataKeys.vpnIndex(prefix)}${segment(file)}`,
   /** A channel's index state (serial, prefix): production keeps the place it had before channels. */
   vpnState: (channel: string) => (channel === DEFAULT_VPN_CHANNEL ? 'private/vpn-index.json' : `${vpnChannel(channel)}index.json`),
+  /** Where each kind's JSON records live (json-record-store.ts); every prefix ends with /. */
+  jamiRecords: 'private/jami/',
+  chromiumRecords: 'private/chromium/',
+  collections: 'private/collections/',
+  vpnRecords: (channel: string) => (channel === DEFAULT_VPN_CHANNEL ? 'private/vpn/' : `${vpnChannel(channel)}records/`),
   /** A withdrawn VPN add-on ("vpn" is no XPI or Chromium id, so production's sits beside theirs). */
   vpnWithdrawn: (id: string, file: string, channel = DEFAULT_VPN_CHANNEL) =>
     channel === DEFAULT_VPN_CHANNEL ? `private/withdrawn/vpn/${segment(id)}/${segment(file)}` : `${vpnChannel(channel)}withdrawn/${segment(id)}/${segment(file)}`,

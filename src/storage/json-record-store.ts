@@ -1,31 +1,47 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { isAtomicTempName, writeFileAtomic } from './atomic-write.ts';
+import { readVersioned } from './objects/object-bytes.ts';
+import type { ObjectStore } from './objects/object-store.ts';
+import { segment } from './data-keys.ts';
 
 export interface RecordLoadProblem {
   file: string;
   reason: string;
 }
 
+/** A record is a few KB; one near this is damage, not data. */
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
 /**
- * One JSON record per item (`<dir>/<id>.json`), all kept in memory after start-up: a change
- * touches one small file, never the whole catalog, and listings never read the disk. A record
- * that cannot be read is reported and left out, so one damaged file cannot take a listing down.
+ * One JSON record per item (`<prefix><id>.json` in the object store), all kept in memory after
+ * start-up: a change writes one small object, never the whole set, and listings never read the
+ * store. Every write is conditional on the version last read or written (its ETag), so a change
+ * made by another process is refused (STORAGE_PRECONDITION_FAILED), never overwritten unseen. A
+ * record that cannot be read is reported and left out, so one damaged object cannot take a listing
+ * down; a later save replaces it.
  */
 export class JsonRecordStore<T extends { id: string }> {
   private readonly records = new Map<string, T>();
+  /** The ETag of every stored object, loaded or not (a damaged one may be replaced). */
+  private readonly etags = new Map<string, string>();
   /** Lower-cased id → id: two ids that differ only in case are one folder on many systems. */
   private readonly folded = new Map<string, string>();
 
-  protected constructor(private readonly dir: string) {}
+  protected constructor(
+    private readonly objects: ObjectStore,
+    /** The key prefix of the records, ending with "/". */
+    private readonly prefix: string,
+  ) {}
 
-  /** Start-up only, before anything is served: synchronous reads of 10 000 small files are fast. */
-  protected load(isRecord: (value: unknown) => value is T): RecordLoadProblem[] {
+  /** Start-up only, before anything is served. */
+  protected async load(isRecord: (value: unknown) => value is T): Promise<RecordLoadProblem[]> {
     const problems: RecordLoadProblem[] = [];
-    for (const name of readdirSync(this.dir).filter((n) => n.endsWith('.json') && !isAtomicTempName(n))) {
+    for await (const { key } of this.objects.list(this.prefix)) {
+      const name = key.slice(this.prefix.length);
+      if (name.includes('/') || !name.endsWith('.json')) continue;
       try {
-        const value: unknown = JSON.parse(readFileSync(path.join(this.dir, name), 'utf8'));
+        const read = await readVersioned(this.objects, key, MAX_RECORD_BYTES);
+        if (!read) continue; // removed since it was listed
+        this.etags.set(name.slice(0, -'.json'.length), read.etag);
+        const value: unknown = JSON.parse(read.bytes.toString('utf8'));
         if (!isRecord(value) || `${value.id}.json` !== name) throw new Error('not a valid record');
         this.remember(value);
       } catch (err) {
@@ -35,9 +51,8 @@ export class JsonRecordStore<T extends { id: string }> {
     return problems;
   }
 
-  private file(id: string): string {
-    if (!id || id.startsWith('.') || /[/\\\0]/.test(id)) throw new Error(`refusing unsafe record id ${JSON.stringify(id)}`);
-    return path.join(this.dir, `${id}.json`);
+  private key(id: string): string {
+    return `${this.prefix}${segment(id)}.json`;
   }
 
   private remember(record: T): void {
@@ -63,14 +78,18 @@ export class JsonRecordStore<T extends { id: string }> {
   }
 
   async save(record: T): Promise<void> {
-    await writeFileAtomic(this.file(record.id), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+    const bytes = Buffer.from(`${JSON.stringify(record, null, 2)}\n`, 'utf8');
+    const known = this.etags.get(record.id);
+    const { etag } = await this.objects.put(this.key(record.id), bytes, bytes.length, known === undefined ? { ifAbsent: true } : { ifMatch: known });
+    this.etags.set(record.id, etag);
     this.remember(record);
   }
 
   /** Puts a record back as it was (used to undo a publish whose later step failed). */
   async restore(id: string, previous: T | undefined): Promise<void> {
     if (previous) return this.save(previous);
-    await rm(this.file(id), { force: true });
+    await this.objects.remove(this.key(id));
+    this.etags.delete(id);
     this.records.delete(id);
     if (this.folded.get(id.toLowerCase()) === id) this.folded.delete(id.toLowerCase());
   }

@@ -1,5 +1,6 @@
 import type { PluginRecord } from '../jami-store/plugin-record.ts';
-import type { DataLayout } from './data-layout.ts';
+import { dataKeys } from './data-keys.ts';
+import type { ObjectStore } from './objects/object-store.ts';
 import { JsonRecordStore, type RecordLoadProblem } from './json-record-store.ts';
 
 function isPluginRecord(value: unknown): value is PluginRecord {
@@ -9,8 +10,8 @@ function isPluginRecord(value: unknown): value is PluginRecord {
 
 /** Verified Jami plugins: private/jami/<id>.json (the store lists only from these). */
 export class PluginStore extends JsonRecordStore<PluginRecord> {
-  static open(layout: DataLayout): { plugins: PluginStore; problems: RecordLoadProblem[] } {
-    const plugins = new PluginStore(layout.jamiRecordsDir);
-    return { plugins, problems: plugins.load(isPluginRecord) };
+  static async open(objects: ObjectStore): Promise<{ plugins: PluginStore; problems: RecordLoadProblem[] }> {
+    const plugins = new PluginStore(objects, dataKeys.jamiRecords);
+    return { plugins, problems: await plugins.load(isPluginRecord) };
   }
 }

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import type { VpnConditions } from '../vpn/vpn-conditions.ts';
 import { DEFAULT_VPN_CHANNEL } from '../config.ts';
-import type { DataLayout } from './data-layout.ts';
+import { dataKeys } from './data-keys.ts';
+import type { ObjectStore } from './objects/object-store.ts';
 import { JsonRecordStore, type RecordLoadProblem } from './json-record-store.ts';
 
 /** Bytes an add-on was published with before the current ones (the index keeps no versions). */
@@ -49,11 +49,9 @@ function isVpnRecord(value: unknown): value is VpnRecord {
 
 /** Published VPN add-ons: private/vpn/<id>.json (the index is rendered from these). */
 export class VpnStore extends JsonRecordStore<VpnRecord> {
-  static open(layout: DataLayout, channel = DEFAULT_VPN_CHANNEL): { vpn: VpnStore; problems: RecordLoadProblem[] } {
-    const dir = layout.vpnRecordsDirOf(channel);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const vpn = new VpnStore(dir);
-    return { vpn, problems: vpn.load(isVpnRecord) };
+  static async open(objects: ObjectStore, channel = DEFAULT_VPN_CHANNEL): Promise<{ vpn: VpnStore; problems: RecordLoadProblem[] }> {
+    const vpn = new VpnStore(objects, dataKeys.vpnRecords(channel));
+    return { vpn, problems: await vpn.load(isVpnRecord) };
   }
 
   /** The records the index names. */

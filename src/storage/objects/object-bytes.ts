@@ -5,6 +5,11 @@ import { ObjectStoreError, type ObjectStore } from './object-store.ts';
  * held in memory: an object larger than its kind may be is refused, never read.
  */
 export async function readObject(store: ObjectStore, key: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer | undefined> {
+  return (await readVersioned(store, key, maxBytes))?.bytes;
+}
+
+/** The bytes with the ETag of exactly those bytes (for a compare-and-swap write after). */
+export async function readVersioned(store: ObjectStore, key: string, maxBytes: number): Promise<{ bytes: Buffer; etag: string } | undefined> {
   const body = await store.get(key);
   if (!body) return undefined;
   if (body.size > maxBytes) {
@@ -13,7 +18,7 @@ export async function readObject(store: ObjectStore, key: string, maxBytes = 64 
   }
   const chunks: Buffer[] = [];
   for await (const chunk of body.stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  return { bytes: Buffer.concat(chunks), etag: body.etag };
 }
 
 export async function writeObject(store: ObjectStore, key: string, data: string | Buffer): Promise<void> {

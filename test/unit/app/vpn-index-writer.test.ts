@@ -36,7 +36,7 @@ describe('VpnIndexWriter', () => {
     keys = new KeyStore(path.join(dir, 'keys'), 'test passphrase');
     await keys.create('idx', 2048);
     await keys.create('idx2', 2048);
-    records = VpnStore.open(layout).vpn;
+    records = (await VpnStore.open(new FolderObjects(layout.root))).vpn;
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
