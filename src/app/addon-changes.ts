@@ -104,7 +104,7 @@ async function undo(deps: ChangeDeps, previous: AddonRecord | undefined, intent:
  * was saved, so it may have been acknowledged) or taken back (it was not, so it never was).
  */
 export async function recoverChanges(deps: ChangeDeps): Promise<{ finished: string[]; undone: string[]; problems: { file: string; reason: string }[] }> {
-  const { intents, problems } = deps.journal.pending();
+  const { intents, problems } = await deps.journal.pending();
   const finished: string[] = [];
   const undone: string[] = [];
   const logged = intents.length && deps.audit ? await deps.audit.revisionsFor(new Set(intents.map((i) => i.id))) : new Set<string>();

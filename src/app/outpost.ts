@@ -170,7 +170,7 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   const objects: ObjectStore = new FolderObjects(layout.root);
   const manifests = new ManifestService(layout, objects, signers, config.publicUrl, config.updateHash);
   const lock = new KeyedLock();
-  const journal = new ChangeJournal(layout);
+  const journal = new ChangeJournal(objects);
   const publish = new XpiPublishService({ objects, catalog, keys, manifests, audit, journal, lock, publicUrl: config.publicUrl, updateHash: config.updateHash });
   const versions = new VersionChangeService({ objects, catalog, manifests, audit, journal, lock });
   const { plugins, problems: pluginProblems } = await PluginStore.open(objects);

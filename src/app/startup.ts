@@ -42,7 +42,7 @@ export interface StartupReport {
  */
 export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const { layout, catalog, manifests } = outpost;
-  const interrupted = outpost.journal.pending().intents.map((i) => i.id);
+  const interrupted = (await outpost.journal.pending()).intents.map((i) => i.id);
   // Revisions come from the catalog index: no record is read unless its documents are behind.
   const rendered = await manifests.renderedRevisions(catalog);
   const stale = catalog.revisionList().filter((r) => rendered.get(r.id) !== r.revision).map((r) => r.id);

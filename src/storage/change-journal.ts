@@ -1,14 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { isAtomicTempName, writeFileAtomic } from './atomic-write.ts';
-import type { DataLayout } from './data-layout.ts';
+import { dataKeys } from './data-keys.ts';
+import { listNames, readObject, writeObject } from './objects/object-bytes.ts';
+import type { ObjectStore } from './objects/object-store.ts';
 
 /**
- * One small file per add-on while a change to it is under way, written before the first write of
- * the change and removed after the last. After a crash, start-up recovery reads what was under way
- * and either finishes the change (its record was saved) or takes it back (it was not), so no
- * acknowledged change is lost and no half-done one is served.
+ * One small object per add-on while a change to it is under way (private/intents/<id>.json),
+ * written before the first write of the change and removed after the last. After a crash, start-up
+ * recovery reads what was under way and either finishes the change (its record was saved) or takes
+ * it back (it was not), so no acknowledged change is lost and no half-done one is served.
  */
 export interface Intent {
   id: string;
@@ -20,24 +18,26 @@ export interface Intent {
 }
 
 export class ChangeJournal {
-  constructor(private readonly layout: DataLayout) {}
+  constructor(private readonly objects: ObjectStore) {}
 
   async begin(intent: Intent): Promise<void> {
-    await writeFileAtomic(this.layout.intentPath(intent.id), `${JSON.stringify(intent)}\n`, { mode: 0o600 });
+    await writeObject(this.objects, dataKeys.intent(intent.id), `${JSON.stringify(intent)}\n`);
   }
 
   async end(id: string): Promise<void> {
-    await rm(this.layout.intentPath(id), { force: true });
+    await this.objects.remove(dataKeys.intent(id));
   }
 
   /** Start-up only. Unreadable intents are reported with a reason instead of stopping the start. */
-  pending(): { intents: Intent[]; problems: { file: string; reason: string }[] } {
+  async pending(): Promise<{ intents: Intent[]; problems: { file: string; reason: string }[] }> {
     const intents: Intent[] = [];
     const problems: { file: string; reason: string }[] = [];
-    for (const name of readdirSync(this.layout.intentsDir)) {
-      if (isAtomicTempName(name) || !name.endsWith('.json')) continue;
+    for (const name of await listNames(this.objects, dataKeys.intents)) {
+      if (name.includes('/') || !name.endsWith('.json')) continue;
       try {
-        const intent = JSON.parse(readFileSync(path.join(this.layout.intentsDir, name), 'utf8')) as Intent;
+        const bytes = await readObject(this.objects, `${dataKeys.intents}${name}`, 64 * 1024);
+        if (!bytes) continue;
+        const intent = JSON.parse(bytes.toString('utf8')) as Intent;
         if (typeof intent.id !== 'string' || `${intent.id}.json` !== name || !Number.isInteger(intent.revision)) throw new Error('not an intent');
         intents.push(intent);
       } catch (err) {

@@ -33,6 +33,9 @@ export const dataKeys = {
   vpnServed: (prefix: string, file: string) => `${dataKeys.vpnIndex(prefix)}${segment(file)}`,
   /** A channel's index state (serial, prefix): production keeps the place it had before channels. */
   vpnState: (channel: string) => (channel === DEFAULT_VPN_CHANNEL ? 'private/vpn-index.json' : `${vpnChannel(channel)}index.json`),
+  /** Changes to add-ons under way (change-journal.ts). */
+  intents: 'private/intents/',
+  intent: (id: string) => `private/intents/${segment(id)}.json`,
   /** Where each kind's JSON records live (json-record-store.ts); every prefix ends with /. */
   jamiRecords: 'private/jami/',
   chromiumRecords: 'private/chromium/',

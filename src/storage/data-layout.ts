@@ -143,7 +143,7 @@ export class DataLayout {
 
   /** A change to an add-on that is under way (see app/change-journal.ts). */
   intentPath(id: string): string {
-    return inside(this.intentsDir, `${segment(id)}.json`);
+    return this.pathOf(dataKeys.intent(id));
   }
 
 }
