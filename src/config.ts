@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { OutpostError } from './errors.ts';
 import { isSafeRelativePath } from './names/safe-segment.ts';
 import { isValidKeyName } from './storage/key-store.ts';
+import { parseStorageLocation } from './storage/objects/storage-location.ts';
+import type { BucketLocation } from './storage/objects/s3-objects.ts';
 
 /**
  * One typed configuration object, read and validated once from the environment. Paths resolve
@@ -74,8 +76,14 @@ export interface Config {
     channels: readonly VpnChannelConfig[];
   };
   keyPassphrase: KeyPassphraseSource;
-  /** The S3 client, for `outpost storage copy` to and from a bucket. */
+  /** The S3 client: for `outpost storage copy`, and for serving from a bucket (storage below). */
   s3: S3Config;
+  /**
+   * OUTPOST_STORAGE=s3://<bucket>[/<prefix>]: the deployment lives in that bucket, shared by every
+   * instance started with it; OUTPOST_DATA then holds only this instance's uploads in progress.
+   * Unset: the data folder holds everything, as for one server.
+   */
+  bucket?: BucketLocation;
   /** Log level for the server's JSON logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
@@ -105,6 +113,7 @@ const schema = z.object({
   OUTPOST_CACHE_MB: z.coerce.number().min(1).max(65536).default(16),
   OUTPOST_KEY_PASSPHRASE: z.string().optional(),
   OUTPOST_KEY_PASSPHRASE_FILE: z.string().optional(),
+  OUTPOST_STORAGE: z.string().optional(),
   OUTPOST_S3_FORCE_PATH_STYLE: z.enum(['true', 'false', '1', '0']).default('false'),
   AWS_ENDPOINT_URL_S3: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   AWS_ENDPOINT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
@@ -229,5 +238,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     logLevel: e.OUTPOST_LOG_LEVEL,
     keyPassphrase: passphraseSource(e, cwd),
     s3: s3Config(e),
+    ...(e.OUTPOST_STORAGE ? { bucket: bucketOf(e.OUTPOST_STORAGE, cwd) } : {}),
   };
+}
+
+function bucketOf(value: string, cwd: string): BucketLocation {
+  let location;
+  try {
+    location = parseStorageLocation(value, cwd);
+  } catch (err) {
+    throw new ConfigError('CONFIG_INVALID', `OUTPOST_STORAGE: ${(err as Error).message}`, { cause: err });
+  }
+  if (location.kind !== 's3') throw new ConfigError('CONFIG_INVALID', 'OUTPOST_STORAGE: give s3://<bucket>[/<prefix>]; a data folder is set with OUTPOST_DATA.');
+  return { bucket: location.bucket, prefix: location.prefix };
 }

@@ -1,6 +1,6 @@
 import type { AddonRecord } from '../catalog/addon-record.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
-import type { CatalogStore } from '../storage/catalog-store.ts';
+import type { AddonCatalog } from '../storage/addon-catalog.ts';
 import type { ChangeJournal, Intent } from '../storage/change-journal.ts';
 import { dataKeys } from '../storage/data-keys.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
@@ -8,7 +8,7 @@ import type { ManifestService } from './manifests.ts';
 
 export interface ChangeDeps {
   objects: ObjectStore;
-  catalog: CatalogStore;
+  catalog: AddonCatalog;
   manifests: ManifestService;
   journal: ChangeJournal;
   audit?: AuditLog;

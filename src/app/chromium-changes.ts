@@ -5,12 +5,12 @@ import { listNames, readObject, writeObject } from '../storage/objects/object-by
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { placeFiles } from './addon-changes.ts';
 import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
-import type { KeyedLock } from './keyed-lock.ts';
+import type { TaskLock } from './shared-lock.ts';
 
 export interface ChromiumChangeDeps {
   objects: ObjectStore;
   records: ChromiumStore;
-  lock: KeyedLock;
+  lock: TaskLock;
   audit?: AuditLog;
   /** The static updates.xml of a record (ChromiumPublishService.staticDocument). */
   staticDocument: (record: ChromiumRecord) => string;

@@ -15,7 +15,7 @@ import { openZipFile, openZipFileAt } from '../storage/file-zip-source.ts';
 import { writeObject } from '../storage/objects/object-bytes.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { removeStaged, stagedStream, stageWithHead } from '../storage/staged-reads.ts';
-import type { KeyedLock } from './keyed-lock.ts';
+import type { TaskLock } from './shared-lock.ts';
 import type { Actor } from './publish-errors.ts';
 import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload, type Stored } from './publish-pipeline.ts';
 
@@ -31,7 +31,7 @@ export interface ChromiumPublishDeps {
   records: ChromiumStore;
   /** The publisher key of a token as a CRX packer (KeyStore.crxSigner). */
   crxSigner: (keyName: string) => Promise<CrxSigner>;
-  lock: KeyedLock;
+  lock: TaskLock;
   audit?: AuditLog;
   publicUrl: string;
   now?: () => Date;

@@ -1,7 +1,7 @@
 import { OutpostError } from '../errors.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
 import type { CollectionMember, CollectionRecord, CollectionStore } from '../storage/collection-store.ts';
-import type { KeyedLock } from './keyed-lock.ts';
+import type { TaskLock } from './shared-lock.ts';
 import type { Actor } from './publish-errors.ts';
 
 export type CollectionErrorCode = 'COLLECTION_NAME_INVALID' | 'COLLECTION_EXISTS' | 'COLLECTION_NOT_FOUND' | 'COLLECTION_INVALID';
@@ -17,7 +17,7 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 export interface CollectionDeps {
   collections: CollectionStore;
-  lock: KeyedLock;
+  lock: TaskLock;
   audit?: AuditLog;
   /** Whether the member names something published (in any state). */
   exists: (member: CollectionMember) => boolean;

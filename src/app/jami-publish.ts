@@ -12,7 +12,7 @@ import { readOperatorFiles } from '../storage/operator-files.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
 import type { PluginStore } from '../storage/plugin-store.ts';
 import { revocationFetchers } from '../storage/revocation-fetch.ts';
-import type { KeyedLock } from './keyed-lock.ts';
+import type { TaskLock } from './shared-lock.ts';
 import { PublishError, type Actor } from './publish-errors.ts';
 import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload, type Stored } from './publish-pipeline.ts';
 
@@ -28,7 +28,7 @@ const IMAGE_EXT: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'j
 export interface JamiPublishDeps {
   objects: ObjectStore;
   plugins: PluginStore;
-  lock: KeyedLock;
+  lock: TaskLock;
   audit?: AuditLog;
   publicUrl: string;
   jami: Config['jami'];

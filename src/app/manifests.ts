@@ -1,6 +1,6 @@
 import type { AddonRecord, HashAlgorithm } from '../catalog/addon-record.ts';
 import { renderAllDocuments, type DocumentOptions, type RenderedDocument } from '../catalog/update-documents.ts';
-import type { CatalogStore } from '../storage/catalog-store.ts';
+import type { AddonCatalog } from '../storage/addon-catalog.ts';
 import { dataKeys } from '../storage/data-keys.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
 import { listNames, writeObject } from '../storage/objects/object-bytes.ts';
@@ -69,7 +69,7 @@ export class ManifestService {
    * of its lines are superseded, it ends mid-line or was just migrated, keeping only add-ons still
    * in `catalog`.
    */
-  async renderedRevisions(catalog: Pick<CatalogStore, 'revision' | 'size'>): Promise<Map<string, number>> {
+  async renderedRevisions(catalog: Pick<AddonCatalog, 'revision' | 'size'>): Promise<Map<string, number>> {
     const { marks, lines, migrated, torn } = this.marks.load();
     if (migrated || torn || lines > 2 * catalog.size + 1024) {
       await this.marks.compact([...marks].filter(([id]) => catalog.revision(id) !== undefined));
@@ -81,18 +81,18 @@ export class ManifestService {
    * After a crash between saving a record and writing its documents, the served ones are the
    * previous consistent set; this brings them up to date. Returns the ids it rebuilt.
    */
-  async reconcile(catalog: CatalogStore, rendered?: ReadonlyMap<string, number>): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
+  async reconcile(catalog: AddonCatalog, rendered?: ReadonlyMap<string, number>): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
     const marks = rendered ?? (await this.renderedRevisions(catalog));
     return this.rebuild(catalog, (entry) => marks.get(entry.id) !== entry.revision);
   }
 
   /** Every add-on's documents, rendered again (after a change of public URL or hash algorithm). */
-  rebuildAll(catalog: CatalogStore): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
+  rebuildAll(catalog: AddonCatalog): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
     return this.rebuild(catalog, () => true);
   }
 
   /** Walks the catalog index; a record is read only when its documents must be rebuilt. */
-  private async rebuild(catalog: CatalogStore, needed: (entry: { id: string; revision: number }) => boolean): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
+  private async rebuild(catalog: AddonCatalog, needed: (entry: { id: string; revision: number }) => boolean): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
     const rebuilt: string[] = [];
     const failed: { id: string; error: Error }[] = [];
     for (const entry of catalog.revisionList()) {

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import { generatePassword } from '../auth/password.ts';
 import { AdminStore } from '../storage/admin-store.ts';
 import { AuditLog } from '../storage/audit-log.ts';
+import type { AddonCatalog } from '../storage/addon-catalog.ts';
 import { CatalogStore } from '../storage/catalog-store.ts';
 import { PluginStore } from '../storage/plugin-store.ts';
 import { JamiPublishService } from './jami-publish.ts';
@@ -46,7 +47,7 @@ export interface Outpost {
   tokens: TokenStore;
   admins: AdminStore;
   audit: AuditLog;
-  catalog: CatalogStore;
+  catalog: AddonCatalog;
   /** The serving memory budget (OUTPOST_CACHE_MB): documents, update-query answers, records. */
   memory: ByteLru;
   updateQueries: UpdateQueryService;

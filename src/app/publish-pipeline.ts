@@ -1,5 +1,5 @@
 import type { AuditLog } from '../storage/audit-log.ts';
-import type { KeyedLock } from './keyed-lock.ts';
+import type { TaskLock } from './shared-lock.ts';
 import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
 
 /**
@@ -78,7 +78,7 @@ export interface PackageKind<C extends Candidate, R extends { readonly publisher
 }
 
 export interface PipelineDeps {
-  lock: KeyedLock;
+  lock: TaskLock;
   audit?: AuditLog;
 }
 

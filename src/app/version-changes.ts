@@ -1,11 +1,11 @@
 import type { AddonRecord, ChangeSummary, VersionRecord } from '../catalog/addon-record.ts';
 import { validateAppRange } from '../package/addon-identity.ts';
 import { commitChange, type ChangeDeps } from './addon-changes.ts';
-import type { KeyedLock } from './keyed-lock.ts';
+import type { TaskLock } from './shared-lock.ts';
 import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
 
 export interface VersionChangeDeps extends ChangeDeps {
-  lock: KeyedLock;
+  lock: TaskLock;
   now?: () => Date;
 }
 

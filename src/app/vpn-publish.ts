@@ -9,7 +9,7 @@ import type { VpnRecord, VpnStore } from '../storage/vpn-store.ts';
 import type { VpnAddon } from '../vpn/vpn-addon.ts';
 import { VpnError } from '../vpn/vpn-errors.ts';
 import { exists } from './addon-changes.ts';
-import type { KeyedLock } from './keyed-lock.ts';
+import type { TaskLock } from './shared-lock.ts';
 import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
 import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload } from './publish-pipeline.ts';
 import type { VpnIndexPublicKey } from './vpn-index-key.ts';
@@ -33,7 +33,7 @@ export interface VpnPublishDeps {
   records: VpnStore;
   index: VpnIndexWriter;
   publicKey: () => Promise<VpnIndexPublicKey>;
-  lock: KeyedLock;
+  lock: TaskLock;
   audit?: AuditLog;
   publicUrl: string;
   /** OUTPOST_VPN_PREFIX, or the channel's */

@@ -19,7 +19,7 @@ import { dataKeys } from '../storage/data-keys.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
 import type { KeyStore } from '../storage/key-store.ts';
 import { checkReleaseNotes } from './release-notes.ts';
-import type { KeyedLock } from './keyed-lock.ts';
+import type { TaskLock } from './shared-lock.ts';
 import { PublishError, type Actor } from './publish-errors.ts';
 import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload, type Stored } from './publish-pipeline.ts';
 
@@ -38,7 +38,7 @@ interface XpiCandidate extends Candidate {
 
 export interface PublishDeps extends ChangeDeps {
   keys: KeyStore;
-  lock: KeyedLock;
+  lock: TaskLock;
   publicUrl: string;
   updateHash?: 'sha256' | 'sha512';
   zipLimits?: Partial<ZipLimits>;

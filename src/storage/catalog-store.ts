@@ -22,7 +22,7 @@ export interface AddonSummary {
   versionCount: number;
 }
 
-function isAddonRecord(value: unknown): value is AddonRecord {
+export function isAddonRecord(value: unknown): value is AddonRecord {
   const r = value as AddonRecord;
   return typeof r?.id === 'string' && Array.isArray(r.versions) && typeof r.publisherKey === 'string';
 }

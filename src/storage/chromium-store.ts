@@ -44,6 +44,6 @@ function isChromiumRecord(value: unknown): value is ChromiumRecord {
 export class ChromiumStore extends JsonRecordStore<ChromiumRecord> {
   static async open(objects: ObjectStore): Promise<{ chromium: ChromiumStore; problems: RecordLoadProblem[] }> {
     const chromium = new ChromiumStore(objects, dataKeys.chromiumRecords);
-    return { chromium, problems: await chromium.load(isChromiumRecord) };
+    return { chromium, problems: await chromium.loadAll(isChromiumRecord) };
   }
 }

@@ -40,6 +40,6 @@ function isCollectionRecord(value: unknown): value is CollectionRecord {
 export class CollectionStore extends JsonRecordStore<CollectionRecord> {
   static async open(objects: ObjectStore): Promise<{ collections: CollectionStore; problems: RecordLoadProblem[] }> {
     const collections = new CollectionStore(objects, dataKeys.collections);
-    return { collections, problems: await collections.load(isCollectionRecord) };
+    return { collections, problems: await collections.loadAll(isCollectionRecord) };
   }
 }

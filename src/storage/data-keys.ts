@@ -37,6 +37,7 @@ export const dataKeys = {
   intents: 'private/intents/',
   intent: (id: string) => `private/intents/${segment(id)}.json`,
   /** Where each kind's JSON records live (json-record-store.ts); every prefix ends with /. */
+  addonRecords: 'private/addons/',
   jamiRecords: 'private/jami/',
   chromiumRecords: 'private/chromium/',
   collections: 'private/collections/',

@@ -24,6 +24,8 @@ export class JsonRecordStore<T extends { id: string }> {
   private readonly etags = new Map<string, string>();
   /** Lower-cased id → id: two ids that differ only in case are one folder on many systems. */
   private readonly folded = new Map<string, string>();
+  private readonly changeListeners: ((id: string) => void)[] = [];
+  private isRecord: (value: unknown) => value is T = (_value: unknown): _value is T => false;
 
   protected constructor(
     private readonly objects: ObjectStore,
@@ -32,23 +34,59 @@ export class JsonRecordStore<T extends { id: string }> {
   ) {}
 
   /** Start-up only, before anything is served. */
-  protected async load(isRecord: (value: unknown) => value is T): Promise<RecordLoadProblem[]> {
+  protected async loadAll(isRecord: (value: unknown) => value is T): Promise<RecordLoadProblem[]> {
+    this.isRecord = isRecord;
     const problems: RecordLoadProblem[] = [];
     for await (const { key } of this.objects.list(this.prefix)) {
       const name = key.slice(this.prefix.length);
       if (name.includes('/') || !name.endsWith('.json')) continue;
       try {
-        const read = await readVersioned(this.objects, key, MAX_RECORD_BYTES);
-        if (!read) continue; // removed since it was listed
-        this.etags.set(name.slice(0, -'.json'.length), read.etag);
-        const value: unknown = JSON.parse(read.bytes.toString('utf8'));
-        if (!isRecord(value) || `${value.id}.json` !== name) throw new Error('not a valid record');
-        this.remember(value);
+        await this.read(name.slice(0, -'.json'.length));
       } catch (err) {
         problems.push({ file: name, reason: (err as Error).message });
       }
     }
     return problems;
+  }
+
+  /** The stored object of `id`, remembered (or forgotten when gone); throws when it is no valid record. */
+  private async read(id: string): Promise<T | undefined> {
+    const read = await readVersioned(this.objects, this.key(id), MAX_RECORD_BYTES);
+    if (!read) {
+      this.forget(id);
+      return undefined;
+    }
+    this.etags.set(id, read.etag);
+    const value: unknown = JSON.parse(read.bytes.toString('utf8'));
+    if (!this.isRecord(value) || value.id !== id) throw new Error('not a valid record');
+    this.remember(value);
+    return value;
+  }
+
+  /**
+   * The record as the store holds it now, after another process may have changed it (several
+   * instances on one bucket): read again, remembered, and announced to change listeners.
+   */
+  async refresh(id: string): Promise<T | undefined> {
+    const before = this.etags.get(id);
+    const record = await this.read(id).catch(() => this.records.get(id));
+    if (this.etags.get(id) !== before) this.announce(id);
+    return record;
+  }
+
+  /** Lets caches derived from records drop what they hold for `id` as soon as it changes. */
+  onChange(listener: (id: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private announce(id: string): void {
+    for (const listener of this.changeListeners) listener(id);
+  }
+
+  private forget(id: string): void {
+    this.etags.delete(id);
+    this.records.delete(id);
+    if (this.folded.get(id.toLowerCase()) === id) this.folded.delete(id.toLowerCase());
   }
 
   private key(id: string): string {
@@ -83,14 +121,14 @@ export class JsonRecordStore<T extends { id: string }> {
     const { etag } = await this.objects.put(this.key(record.id), bytes, bytes.length, known === undefined ? { ifAbsent: true } : { ifMatch: known });
     this.etags.set(record.id, etag);
     this.remember(record);
+    this.announce(record.id);
   }
 
   /** Puts a record back as it was (used to undo a publish whose later step failed). */
   async restore(id: string, previous: T | undefined): Promise<void> {
     if (previous) return this.save(previous);
     await this.objects.remove(this.key(id));
-    this.etags.delete(id);
-    this.records.delete(id);
-    if (this.folded.get(id.toLowerCase()) === id) this.folded.delete(id.toLowerCase());
+    this.forget(id);
+    this.announce(id);
   }
 }

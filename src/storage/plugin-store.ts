@@ -12,6 +12,6 @@ function isPluginRecord(value: unknown): value is PluginRecord {
 export class PluginStore extends JsonRecordStore<PluginRecord> {
   static async open(objects: ObjectStore): Promise<{ plugins: PluginStore; problems: RecordLoadProblem[] }> {
     const plugins = new PluginStore(objects, dataKeys.jamiRecords);
-    return { plugins, problems: await plugins.load(isPluginRecord) };
+    return { plugins, problems: await plugins.loadAll(isPluginRecord) };
   }
 }

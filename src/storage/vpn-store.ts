@@ -51,7 +51,7 @@ function isVpnRecord(value: unknown): value is VpnRecord {
 export class VpnStore extends JsonRecordStore<VpnRecord> {
   static async open(objects: ObjectStore, channel = DEFAULT_VPN_CHANNEL): Promise<{ vpn: VpnStore; problems: RecordLoadProblem[] }> {
     const vpn = new VpnStore(objects, dataKeys.vpnRecords(channel));
-    return { vpn, problems: await vpn.load(isVpnRecord) };
+    return { vpn, problems: await vpn.loadAll(isVpnRecord) };
   }
 
   /** The records the index names. */

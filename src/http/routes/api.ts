@@ -4,7 +4,8 @@ import type { Actor } from '../../app/publish-errors.ts';
 import type { XpiPublishService } from '../../app/xpi-publish.ts';
 import type { PackagePublisher } from '../../app/package-publish.ts';
 import type { VersionChangeService } from '../../app/version-changes.ts';
-import { summarizeAddon, type AddonSummary, type CatalogStore } from '../../storage/catalog-store.ts';
+import type { AddonCatalog } from '../../storage/addon-catalog.ts';
+import { summarizeAddon, type AddonSummary } from '../../storage/catalog-store.ts';
 import type { TokenStore } from '../../storage/token-store.ts';
 import { ApiError } from '../api-error.ts';
 import { requireToken } from '../auth.ts';
@@ -18,7 +19,7 @@ export interface ApiDeps {
   publish: XpiPublishService;
   versions: VersionChangeService;
   packages: PackagePublisher;
-  catalog: CatalogStore;
+  catalog: AddonCatalog;
   tokens: TokenStore;
   tmpDir: string;
   maxUploadBytes: number;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { CatalogStore } from '../../storage/catalog-store.ts';
+import type { AddonCatalog } from '../../storage/addon-catalog.ts';
 import { ApiError } from '../api-error.ts';
 
 function escapeHtml(s: string): string {
@@ -17,7 +17,7 @@ export function pickNotes(notes: Record<string, string>, locale: string | undefi
 }
 
 /** `GET /notes/<id>/<version>/<locale>`: release notes Outpost hosts, as a small plain page. */
-export function releaseNotesRoutes(catalog: CatalogStore): Router {
+export function releaseNotesRoutes(catalog: AddonCatalog): Router {
   const router = Router();
   router.get('/notes/:id/:version{/:locale}', (req, res) => {
     const record = catalog.get(String(req.params.id));

@@ -14,6 +14,7 @@ export type ObjectStoreErrorCode =
   | 'STORAGE_KEY_INVALID' // a key outside the grammar below: a bug upstream, or a foreign object in a bucket
   | 'STORAGE_PRECONDITION_FAILED' // a conditional write lost a race (If-Match / If-None-Match)
   | 'STORAGE_UNAVAILABLE' // the store answered with an error or not at all
+  | 'STORAGE_BUSY' // another instance held a shared lock for longer than a change may wait
   | 'STORAGE_LOCATION_INVALID' // neither a folder path nor s3://<bucket>[/<prefix>]
   | 'STORAGE_TARGET_NOT_EMPTY' // a copy into a deployment that holds objects already
   | 'STORAGE_VERIFY_FAILED'; // an object read back from the target is not what was copied

@@ -1,0 +1,31 @@
+import type { ObjectLeases } from '../storage/objects/object-leases.ts';
+import { KeyedLock } from './keyed-lock.ts';
+
+/** What services serialise their changes with: one process (KeyedLock) or every instance (SharedLock). */
+export interface TaskLock {
+  run<T>(key: string, task: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Serialises changes across every instance on one bucket: tasks for a key queue in this process,
+ * then hold the key's lease in the bucket. Once held, `refresh` re-reads what the key guards (the
+ * record another instance may have changed since this one last read it), so the task decides on
+ * the current state, as it would in a single process.
+ */
+export class SharedLock implements TaskLock {
+  private readonly local = new KeyedLock();
+
+  constructor(
+    private readonly leases: ObjectLeases,
+    private readonly refresh: (key: string) => Promise<void>,
+  ) {}
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    return this.local.run(key, () =>
+      this.leases.hold(key, async () => {
+        await this.refresh(key);
+        return task();
+      }),
+    );
+  }
+}
