@@ -27,7 +27,7 @@ const isItem = (v: unknown): v is Item => typeof (v as Item)?.id === 'string' &&
 class ItemStore extends JsonRecordStore<Item> {
   static async open(objects: ObjectStore) {
     const store = new ItemStore(objects, 'private/items/');
-    return { store, problems: await store.load(isItem) };
+    return { store, problems: await store.loadAll(isItem) };
   }
 }
 
