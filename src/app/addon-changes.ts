@@ -5,6 +5,7 @@ import type { ChangeJournal, Intent } from '../storage/change-journal.ts';
 import { dataKeys } from '../storage/data-keys.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import type { ManifestService } from './manifests.ts';
+import type { TaskLock } from './shared-lock.ts';
 
 export interface ChangeDeps {
   objects: ObjectStore;
@@ -101,24 +102,30 @@ async function undo(deps: ChangeDeps, previous: AddonRecord | undefined, intent:
 
 /**
  * Start-up, before anything is served: every change a crash interrupted is finished (its record
- * was saved, so it may have been acknowledged) or taken back (it was not, so it never was).
+ * was saved, so it may have been acknowledged) or taken back (it was not, so it never was). Each
+ * in the add-on's lock, and only if its intent is still there once the lock is held: with several
+ * instances on one bucket, an intent may belong to a change another instance is still making.
  */
-export async function recoverChanges(deps: ChangeDeps): Promise<{ finished: string[]; undone: string[]; problems: { file: string; reason: string }[] }> {
+export async function recoverChanges(deps: ChangeDeps, lock: TaskLock): Promise<{ finished: string[]; undone: string[]; problems: { file: string; reason: string }[] }> {
   const { intents, problems } = await deps.journal.pending();
   const finished: string[] = [];
   const undone: string[] = [];
   const logged = intents.length && deps.audit ? await deps.audit.revisionsFor(new Set(intents.map((i) => i.id))) : new Set<string>();
-  for (const intent of intents) {
-    const record = deps.catalog.get(intent.id);
-    if (record && record.revision >= intent.revision) {
-      await deps.manifests.write(record, await deps.manifests.render(record));
-      await placeFiles(deps.objects, record);
-      await finish(deps, record, logged);
-      finished.push(intent.id);
-    } else {
-      await undo(deps, record, intent);
-      undone.push(intent.id);
-    }
+  for (const listed of intents) {
+    await lock.run(listed.id, async () => {
+      const intent = await deps.journal.read(listed.id);
+      if (!intent) return;
+      const record = deps.catalog.get(intent.id);
+      if (record && record.revision >= intent.revision) {
+        await deps.manifests.write(record, await deps.manifests.render(record));
+        await placeFiles(deps.objects, record);
+        await finish(deps, record, logged);
+        finished.push(intent.id);
+      } else {
+        await undo(deps, record, intent);
+        undone.push(intent.id);
+      }
+    });
   }
   return { finished, undone, problems };
 }

@@ -107,25 +107,35 @@ export class ChromiumVersionChanges {
    */
   async reconcile(): Promise<string[]> {
     const repaired: string[] = [];
-    for (const record of this.deps.records.list()) {
-      let changed = false;
-      const document = this.deps.staticDocument(record);
-      const { objects } = this.deps;
-      const key = dataKeys.document(record.id, this.deps.documentName);
-      if ((await readObject(objects, key))?.toString('utf8') !== document) {
-        await writeObject(objects, key, document);
-        changed = true;
-      }
-      await placeFiles(objects, record);
-      const named = new Set(record.versions.map((v) => v.file));
-      for (const name of await listNames(objects, dataKeys.files(record.id))) {
-        if (name.endsWith('.crx') && !name.includes('/') && !named.has(name)) {
-          await objects.remove(dataKeys.file(record.id, name));
-          changed = true;
-        }
-      }
-      if (changed) repaired.push(record.id);
+    for (const { id } of this.deps.records.list()) {
+      // In the extension's lock: with several instances on one bucket, another may be changing it.
+      const changed = await this.deps.lock.run(`chromium:${id}`, async () => {
+        const record = this.deps.records.get(id);
+        return record ? this.repair(record) : false;
+      });
+      if (changed) repaired.push(id);
     }
     return repaired;
+  }
+
+  /** The static document and files as the record says; packages no version names removed. */
+  private async repair(record: ChromiumRecord): Promise<boolean> {
+    let changed = false;
+    const { objects } = this.deps;
+    const document = this.deps.staticDocument(record);
+    const key = dataKeys.document(record.id, this.deps.documentName);
+    if ((await readObject(objects, key))?.toString('utf8') !== document) {
+      await writeObject(objects, key, document);
+      changed = true;
+    }
+    await placeFiles(objects, record);
+    const named = new Set(record.versions.map((v) => v.file));
+    for (const name of await listNames(objects, dataKeys.files(record.id))) {
+      if (name.endsWith('.crx') && !name.includes('/') && !named.has(name)) {
+        await objects.remove(dataKeys.file(record.id, name));
+        changed = true;
+      }
+    }
+    return changed;
   }
 }

@@ -2,10 +2,10 @@ import type { AddonRecord, HashAlgorithm } from '../catalog/addon-record.ts';
 import { renderAllDocuments, type DocumentOptions, type RenderedDocument } from '../catalog/update-documents.ts';
 import type { AddonCatalog } from '../storage/addon-catalog.ts';
 import { dataKeys } from '../storage/data-keys.ts';
-import type { DataLayout } from '../storage/data-layout.ts';
 import { listNames, writeObject } from '../storage/objects/object-bytes.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
-import { RenderedMarks } from '../storage/rendered-marks.ts';
+import type { RenderedMarkStore } from '../storage/rendered-marks.ts';
+import type { TaskLock } from './shared-lock.ts';
 import type { SignerCache } from './signer-cache.ts';
 
 /**
@@ -14,17 +14,13 @@ import type { SignerCache } from './signer-cache.ts';
  */
 export class ManifestService {
   private readonly writeListeners: ((key: string) => void)[] = [];
-  private readonly marks: RenderedMarks;
-
   constructor(
-    layout: DataLayout,
+    private readonly marks: RenderedMarkStore,
     private readonly objects: ObjectStore,
     private readonly signers: SignerCache,
     private readonly publicUrl: string,
     private readonly hash: HashAlgorithm = 'sha256',
-  ) {
-    this.marks = new RenderedMarks(layout.renderedLog, layout.renderedDir);
-  }
+  ) {}
 
   /** Lets caches of served files drop a document (by key) as soon as it is rewritten. */
   onWrite(listener: (key: string) => void): void {
@@ -70,7 +66,7 @@ export class ManifestService {
    * in `catalog`.
    */
   async renderedRevisions(catalog: Pick<AddonCatalog, 'revision' | 'size'>): Promise<Map<string, number>> {
-    const { marks, lines, migrated, torn } = this.marks.load();
+    const { marks, lines, migrated, torn } = await this.marks.load();
     if (migrated || torn || lines > 2 * catalog.size + 1024) {
       await this.marks.compact([...marks].filter(([id]) => catalog.revision(id) !== undefined));
     }
@@ -81,30 +77,35 @@ export class ManifestService {
    * After a crash between saving a record and writing its documents, the served ones are the
    * previous consistent set; this brings them up to date. Returns the ids it rebuilt.
    */
-  async reconcile(catalog: AddonCatalog, rendered?: ReadonlyMap<string, number>): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
+  async reconcile(catalog: AddonCatalog, lock: TaskLock, rendered?: ReadonlyMap<string, number>): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
     const marks = rendered ?? (await this.renderedRevisions(catalog));
-    return this.rebuild(catalog, (entry) => marks.get(entry.id) !== entry.revision);
+    return this.rebuild(catalog, lock, (entry) => marks.get(entry.id) !== entry.revision);
   }
 
   /** Every add-on's documents, rendered again (after a change of public URL or hash algorithm). */
-  rebuildAll(catalog: AddonCatalog): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
-    return this.rebuild(catalog, () => true);
+  rebuildAll(catalog: AddonCatalog, lock: TaskLock): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
+    return this.rebuild(catalog, lock, () => true);
   }
 
-  /** Walks the catalog index; a record is read only when its documents must be rebuilt. */
-  private async rebuild(catalog: AddonCatalog, needed: (entry: { id: string; revision: number }) => boolean): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
+  /**
+   * Walks the catalog index; a record is read only when its documents must be rebuilt. Each one
+   * in the add-on's lock: with several instances on one bucket, another may be changing it.
+   */
+  private async rebuild(catalog: AddonCatalog, lock: TaskLock, needed: (entry: { id: string; revision: number }) => boolean): Promise<{ rebuilt: string[]; failed: { id: string; error: Error }[] }> {
     const rebuilt: string[] = [];
     const failed: { id: string; error: Error }[] = [];
     for (const entry of catalog.revisionList()) {
       if (!needed(entry)) continue;
-      const record = catalog.get(entry.id);
-      if (!record) continue;
       try {
-        await this.write(record, await this.render(record));
-        await this.markRendered(record);
-        rebuilt.push(record.id);
+        await lock.run(entry.id, async () => {
+          const record = catalog.get(entry.id);
+          if (!record) return;
+          await this.write(record, await this.render(record));
+          await this.markRendered(record);
+          rebuilt.push(record.id);
+        });
       } catch (error) {
-        failed.push({ id: record.id, error: error as Error });
+        failed.push({ id: entry.id, error: error as Error });
       }
     }
     return { rebuilt, failed };

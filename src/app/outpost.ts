@@ -5,7 +5,6 @@ import { generatePassword } from '../auth/password.ts';
 import { AdminStore } from '../storage/admin-store.ts';
 import { AuditLog } from '../storage/audit-log.ts';
 import type { AddonCatalog } from '../storage/addon-catalog.ts';
-import { CatalogStore } from '../storage/catalog-store.ts';
 import { PluginStore } from '../storage/plugin-store.ts';
 import { JamiPublishService } from './jami-publish.ts';
 import { ChromiumPublishService, CHROMIUM_UPDATE_DOCUMENT } from './chromium-publish.ts';
@@ -17,15 +16,15 @@ import { CollectionStore } from '../storage/collection-store.ts';
 import { CollectionService } from './collections.ts';
 import { VpnIndexKey } from './vpn-index-key.ts';
 import { VpnIndexWriter } from './vpn-index-writer.ts';
-import { VpnPublishService } from './vpn-publish.ts';
+import { VPN_LOCK, VpnPublishService } from './vpn-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
-import { FolderObjects } from '../storage/objects/folder-objects.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
+import { openBackend } from './backend.ts';
 import { lockDataFolder, type HeldLock } from '../storage/file-lock.ts';
 import { KeyStore } from '../storage/key-store.ts';
 import { TokenStore } from '../storage/token-store.ts';
 import { resolvePassphrase } from './key-access.ts';
-import { KeyedLock } from './keyed-lock.ts';
+import type { TaskLock } from './shared-lock.ts';
 import { ManifestService } from './manifests.ts';
 import { XpiPublishService } from './xpi-publish.ts';
 import { VersionChangeService } from './version-changes.ts';
@@ -41,8 +40,10 @@ export const DEFAULT_KEY_NAME = 'default';
 export interface Outpost {
   config: Config;
   layout: DataLayout;
-  /** Where packages and served documents are written (the data folder, through the object-store port). */
+  /** Where packages, served documents and records are written: the data folder or a bucket. */
   objects: ObjectStore;
+  /** What every change to one thing (an add-on, a VPN index…) holds; across instances on a bucket. */
+  lock: TaskLock;
   keys: KeyStore;
   tokens: TokenStore;
   admins: AdminStore;
@@ -166,11 +167,13 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   await checkBeforeServing(config, keys, signers);
 
   const memory = new ByteLru(config.cacheBytes);
-  const { catalog, problems } = await CatalogStore.open(layout, { cache: memory });
+  const backend = openBackend(config, layout);
+  const { objects } = backend;
+  const { catalog, problems } = await backend.openCatalog(memory);
   for (const p of problems) log.error({ file: p.file, reason: p.reason }, 'catalog record skipped');
-  const objects: ObjectStore = new FolderObjects(layout.root);
-  const manifests = new ManifestService(layout, objects, signers, config.publicUrl, config.updateHash);
-  const lock = new KeyedLock();
+  const manifests = new ManifestService(backend.marks, objects, signers, config.publicUrl, config.updateHash);
+  // With several instances on one bucket, a change holds the key's lease, then re-reads the record.
+  const lock = backend.lock((key) => refreshGuarded(key));
   const journal = new ChangeJournal(objects);
   const publish = new XpiPublishService({ objects, catalog, keys, manifests, audit, journal, lock, publicUrl: config.publicUrl, updateHash: config.updateHash });
   const versions = new VersionChangeService({ objects, catalog, manifests, audit, journal, lock });
@@ -211,7 +214,19 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
       return vpnChannels.find((c) => c.name === (m.channel ?? vpnChannels[0]!.name))?.records.get(m.id) !== undefined;
     },
   });
+  /** What a lock key guards (see each service's lockKey), read again from the bucket. */
+  async function refreshGuarded(key: string): Promise<void> {
+    const colon = key.indexOf(':');
+    // Add-on ids never contain ":" (names/safe-segment.ts); every other kind's keys do.
+    if (colon < 0) return void (await (catalog as { refresh?: (id: string) => Promise<unknown> }).refresh?.(key));
+    const [kind, id] = [key.slice(0, colon), key.slice(colon + 1)];
+    if (kind === 'jami') await plugins.refresh(id);
+    else if (kind === 'chromium') await chromiumRecords.refresh(id);
+    else if (kind === 'collection') await collectionRecords.refresh(id);
+    else if (kind === 'vpn-id') for (const c of vpnChannels) await c.records.refresh(id);
+    else if (kind === VPN_LOCK) await vpnChannels.find((c) => c.name === id)?.records.refreshAll();
+  }
   const close = () => folderLock.release();
   const updateQueries = new UpdateQueryService(catalog, manifests, memory);
-  return { outpost: { config, layout, objects, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, logger: log, close }, firstRun };
+  return { outpost: { config, layout, objects, lock, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, logger: log, close }, firstRun };
 }

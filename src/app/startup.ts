@@ -50,7 +50,7 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const addonIds = [...new Set([...interrupted, ...stale])].filter((id) => catalog.revision(id) !== undefined);
   const vpnDirs = outpost.vpnChannels.flatMap((c) => [layout.vpnRecordsDirOf(c.name), path.dirname(layout.vpnStateFileOf(c.name)), layout.vpnIndexDir(c.prefix)]);
   const leftoversRemoved = await removeLeftovers(layout, [...addonIds, ...chromiumIds], vpnDirs);
-  const { finished, undone, problems } = await recoverChanges({ objects: outpost.objects, catalog, manifests, journal: outpost.journal, audit: outpost.audit });
+  const { finished, undone, problems } = await recoverChanges({ objects: outpost.objects, catalog, manifests, journal: outpost.journal, audit: outpost.audit }, outpost.lock);
   // Chromium records are the truth for their files and static documents (also after a URL change).
   const chromiumRepaired = await outpost.chromiumVersions.reconcile();
   // VPN records are the truth for the index folder; the index is re-signed when it does not match
@@ -64,7 +64,7 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const settings = renderSettings(outpost);
   const previous = (await readObject(outpost.objects, SETTINGS_KEY, 64 * 1024))?.toString('utf8');
   const rerendered = previous !== settings && catalog.size > 0;
-  const { rebuilt, failed } = rerendered ? await manifests.rebuildAll(catalog) : await manifests.reconcile(catalog, rendered);
+  const { rebuilt, failed } = rerendered ? await manifests.rebuildAll(catalog, outpost.lock) : await manifests.reconcile(catalog, outpost.lock, rendered);
   if (failed.length === 0) await writeObject(outpost.objects, SETTINGS_KEY, settings);
   return { leftoversRemoved, finished, undone, rebuilt, failed, problems, rerendered, chromiumRepaired, vpn, vpnChannels };
 }

@@ -222,6 +222,11 @@ export class VpnPublishService {
     if (await exists(this.deps.objects, served)) await this.deps.objects.move(served, dataKeys.vpnWithdrawn(record.id, `${record.sha256}.rcc`, this.channel));
   }
 
+  /** Runs `task` in this channel's lock (start-up repair; every change here takes it too). */
+  runLocked<T>(task: () => Promise<T>): Promise<T> {
+    return this.deps.lock.run(this.lockKey, task);
+  }
+
   /** Re-signs the index when it is no longer current (hourly while serving; see isCurrent). */
   refresh(): Promise<boolean> {
     return this.deps.lock.run(this.lockKey, async () => {

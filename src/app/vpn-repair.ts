@@ -57,6 +57,13 @@ async function removeOldIndex(objects: ObjectStore, oldPrefix: string): Promise<
  */
 export async function reconcileVpn(deps: VpnRepairDeps): Promise<VpnRepairReport> {
   const report: VpnRepairReport = { repaired: [], removed: [], reindexed: false, problems: [] };
+  // In the channel's lock: with several instances on one bucket, another may be publishing.
+  await deps.service.runLocked(() => repairFiles(deps, report));
+  report.reindexed = await deps.service.refresh();
+  return report;
+}
+
+async function repairFiles(deps: VpnRepairDeps, report: VpnRepairReport): Promise<void> {
   const state = await deps.index.state();
   if (state && state.prefix !== deps.prefix && !deps.inUse?.includes(state.prefix)) await removeOldIndex(deps.objects, state.prefix);
   for (const record of deps.records.list()) {
@@ -79,8 +86,6 @@ export async function reconcileVpn(deps: VpnRepairDeps): Promise<VpnRepairReport
       report.removed.push(name);
     }
   }
-  report.reindexed = await deps.service.refresh();
-  return report;
 }
 
 async function finishPublish(deps: VpnRepairDeps, id: string, bytes: Buffer, report: VpnRepairReport): Promise<void> {

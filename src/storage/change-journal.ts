@@ -28,6 +28,18 @@ export class ChangeJournal {
     await this.objects.remove(dataKeys.intent(id));
   }
 
+  /** The intent for `id`, if one is under way (and readable). */
+  async read(id: string): Promise<Intent | undefined> {
+    const bytes = await readObject(this.objects, dataKeys.intent(id), 64 * 1024);
+    if (!bytes) return undefined;
+    try {
+      const intent = JSON.parse(bytes.toString('utf8')) as Intent;
+      return intent.id === id && Number.isInteger(intent.revision) ? intent : undefined;
+    } catch {
+      return undefined; // reported by pending()
+    }
+  }
+
   /** Start-up only. Unreadable intents are reported with a reason instead of stopping the start. */
   async pending(): Promise<{ intents: Intent[]; problems: { file: string; reason: string }[] }> {
     const intents: Intent[] = [];

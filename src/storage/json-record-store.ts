@@ -74,6 +74,22 @@ export class JsonRecordStore<T extends { id: string }> {
     return record;
   }
 
+  /** Every record as the store holds it now (ones another process added or removed included). */
+  async refreshAll(): Promise<void> {
+    const stored = new Set<string>();
+    for await (const { key } of this.objects.list(this.prefix)) {
+      const name = key.slice(this.prefix.length);
+      if (!name.includes('/') && name.endsWith('.json')) stored.add(name.slice(0, -'.json'.length));
+    }
+    for (const id of this.records.keys()) {
+      if (!stored.has(id)) {
+        this.forget(id);
+        this.announce(id);
+      }
+    }
+    for (const id of stored) await this.refresh(id);
+  }
+
   /** Lets caches derived from records drop what they hold for `id` as soon as it changes. */
   onChange(listener: (id: string) => void): void {
     this.changeListeners.push(listener);

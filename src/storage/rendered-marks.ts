@@ -13,7 +13,21 @@ import { readLinesSync } from './line-file.ts';
  * Data folders from before this file had one mark file per add-on in private/rendered/: they are
  * read once, written here, and removed.
  */
-export class RenderedMarks {
+export interface MarkLoad {
+  marks: Map<string, number>;
+  lines: number;
+  migrated: boolean;
+  torn: boolean;
+}
+
+/** Where marks are kept: this log in a data folder, one object per add-on in a bucket. */
+export interface RenderedMarkStore {
+  load(): MarkLoad | Promise<MarkLoad>;
+  mark(id: string, revision: number): Promise<void>;
+  compact(marks: Iterable<[string, number]>): Promise<void>;
+}
+
+export class RenderedMarks implements RenderedMarkStore {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -26,7 +40,7 @@ export class RenderedMarks {
    * and whether the file ends mid-line (torn: rewrite it before appending, or the next line joins
    * the torn one).
    */
-  load(): { marks: Map<string, number>; lines: number; migrated: boolean; torn: boolean } {
+  load(): MarkLoad {
     const marks = new Map<string, number>();
     let lines = 0;
     const read = readLinesSync(this.file, (line) => {

@@ -171,7 +171,7 @@ describe('concurrency and crash safety', () => {
       manifests.write = original;
     }
     expect(existsSync(server.outpost.layout.intentPath(id))).toBe(true);
-    const { undone } = await recoverChanges({ ...server.outpost });
+    const { undone } = await recoverChanges({ ...server.outpost }, server.outpost.lock);
     expect(undone).toEqual([id]);
     expect(snapshotTree(server.outpost.config.dataDir)).toEqual(before);
     expect(await assertManifestConsistent(server, id)).toEqual(['1.0']);

@@ -24,7 +24,7 @@ Example:
     try {
       if (firstRun.token) ctx.stderr('note: the data folder had no API token; one was created (see `outpost token list`; revoke it and create your own)\n');
       if (firstRun.admin) ctx.stderr(`note: the data folder had no admin; "${firstRun.admin.username}" was created (set its password with \`outpost admin passwd ${firstRun.admin.username}\`)\n`);
-      const { rebuilt, failed } = await outpost.manifests.rebuildAll(outpost.catalog);
+      const { rebuilt, failed } = await outpost.manifests.rebuildAll(outpost.catalog, outpost.lock);
       for (const f of failed) ctx.stderr(`failed: ${f.id}: ${f.error.message}\n`);
       ctx.stdout(`Rebuilt the documents of ${rebuilt.length} add-on${rebuilt.length === 1 ? '' : 's'}${failed.length ? `; ${failed.length} failed` : ''}.\n`);
       return failed.length ? 1 : 0;

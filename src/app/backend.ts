@@ -1,0 +1,51 @@
+import type { Config } from '../config.ts';
+import type { ByteLru } from '../cache/byte-lru.ts';
+import type { AddonCatalog } from '../storage/addon-catalog.ts';
+import { CatalogStore, type CatalogLoadProblem } from '../storage/catalog-store.ts';
+import type { DataLayout } from '../storage/data-layout.ts';
+import { ObjectCatalogStore } from '../storage/object-catalog-store.ts';
+import { ObjectRenderedMarks } from '../storage/object-rendered-marks.ts';
+import { FolderObjects } from '../storage/objects/folder-objects.ts';
+import { ObjectLeases } from '../storage/objects/object-leases.ts';
+import type { ObjectStore } from '../storage/objects/object-store.ts';
+import { S3Objects } from '../storage/objects/s3-objects.ts';
+import { RenderedMarks, type RenderedMarkStore } from '../storage/rendered-marks.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { SharedLock, type TaskLock } from './shared-lock.ts';
+
+/**
+ * The two places a deployment can live, and what differs between them. A data folder belongs to
+ * one server (it is locked): the catalog reads records on demand through an index log, marks are
+ * one appended log, and locks are in-process queues. A bucket (OUTPOST_STORAGE) is shared by any
+ * number of instances: records are kept in memory, marks are one object per add-on, and every
+ * change holds a lease in the bucket (shared-lock.ts).
+ */
+export interface Backend {
+  readonly objects: ObjectStore;
+  /** True when other instances may change the deployment at the same time. */
+  readonly shared: boolean;
+  readonly marks: RenderedMarkStore;
+  openCatalog(memory: ByteLru): Promise<{ catalog: AddonCatalog; problems: CatalogLoadProblem[] }>;
+  /** `refresh`: re-reads what a lock key guards, once a shared lock is held. */
+  lock(refresh: (key: string) => Promise<void>): TaskLock;
+}
+
+export function openBackend(config: Config, layout: DataLayout): Backend {
+  if (!config.bucket) {
+    return {
+      objects: new FolderObjects(layout.root),
+      shared: false,
+      marks: new RenderedMarks(layout.renderedLog, layout.renderedDir),
+      openCatalog: (memory) => CatalogStore.open(layout, { cache: memory }),
+      lock: () => new KeyedLock(),
+    };
+  }
+  const objects = new S3Objects(config.bucket, config.s3);
+  return {
+    objects,
+    shared: true,
+    marks: new ObjectRenderedMarks(objects),
+    openCatalog: () => ObjectCatalogStore.open(objects),
+    lock: (refresh) => new SharedLock(new ObjectLeases(objects), refresh),
+  };
+}
