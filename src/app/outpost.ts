@@ -3,8 +3,12 @@ import path from 'node:path';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { generatePassword } from '../auth/password.ts';
-import { AdminStore } from '../storage/admin-store.ts';
-import { AuditLog } from '../storage/audit-log.ts';
+import type { AdminStore } from '../storage/admin-store.ts';
+import type { AuditLog } from '../storage/audit-log.ts';
+import { openAuthState } from '../auth/auth-state.ts';
+import type { SessionService } from '../auth/session-service.ts';
+import type { WindowCounters } from '../auth/window-counters.ts';
+import { FolderObjects } from '../storage/objects/folder-objects.ts';
 import { CatalogStore } from '../storage/catalog-store.ts';
 import { PluginStore } from '../storage/plugin-store.ts';
 import { JamiPublishService } from './jami-publish.ts';
@@ -21,7 +25,7 @@ import { VpnPublishService } from './vpn-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import { lockDataFolder, type HeldLock } from '../storage/file-lock.ts';
 import { KeyStore } from '../storage/key-store.ts';
-import { TokenStore } from '../storage/token-store.ts';
+import type { TokenStore } from '../storage/token-store.ts';
 import { resolvePassphrase } from './key-access.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { ManifestService } from './manifests.ts';
@@ -42,6 +46,11 @@ export interface Outpost {
   keys: KeyStore;
   tokens: TokenStore;
   admins: AdminStore;
+  /** Admin sessions, shared with every instance on the same store. */
+  sessions: SessionService;
+  /** The sign-in throttles' counts (failures per user name, attempts per address). */
+  accountFailures: WindowCounters;
+  addressAttempts: WindowCounters;
   audit: AuditLog;
   catalog: CatalogStore;
   /** The serving memory budget (OUTPOST_CACHE_MB): documents, update-query answers, records. */
@@ -132,9 +141,12 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   await mkdir(config.keysDir, { recursive: true, mode: 0o700 });
   await chmod(config.keysDir, 0o700);
   const keys = new KeyStore(config.keysDir, passphrase!);
-  const tokens = new TokenStore(layout.tokensFile);
-  const admins = new AdminStore(layout.adminsFile);
-  const audit = new AuditLog(layout.auditFile);
+  // The auth-side state goes through the object-store port; on a folder deployment the files are
+  // where they always were. A bucket (OUTPOST_STORAGE=s3://…) would replace this store, with the
+  // object audit log and the TOKENS.recheckMs default. On a folder, checking the token list's ETag
+  // is one stat: done on every API request, so a revoke by the CLI counts at once.
+  const authOptions = { auditFile: layout.auditFile, tokenRecheckMs: 0 };
+  const { tokens, admins, sessions, accountFailures, addressAttempts, audit } = openAuthState(new FolderObjects(config.dataDir), authOptions);
 
   // What the first start creates is audited like any other change (by the `first-start` actor).
   const actor = 'first-start';
@@ -209,5 +221,5 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   });
   const close = () => folderLock.release();
   const updateQueries = new UpdateQueryService(catalog, manifests, memory);
-  return { outpost: { config, layout, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, logger: log, close }, firstRun };
+  return { outpost: { config, layout, keys, tokens, admins, sessions, accountFailures, addressAttempts, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, logger: log, close }, firstRun };
 }

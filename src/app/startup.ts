@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { AUTH_STATE_FOLDERS } from '../auth/auth-state.ts';
 import { isAtomicTempName, writeFileAtomic } from '../storage/atomic-write.ts';
 import type { DataLayout } from '../storage/data-layout.ts';
 import { recoverChanges } from './addon-changes.ts';
@@ -47,6 +48,8 @@ async function removeLeftovers(layout: DataLayout, documentIds: readonly string[
   for (const dir of [layout.privateDir, layout.addonsDir, layout.intentsDir, layout.jamiRecordsDir, layout.chromiumRecordsDir, ...vpnDirs]) {
     await sweep(dir, false, false);
   }
+  // Sessions and sign-in counts (auth/auth-state.ts) are written through the folder object store.
+  for (const dir of AUTH_STATE_FOLDERS) await sweep(path.join(layout.root, ...dir.split('/')), false, true);
   // Document folders are only written under an intent or a stale mark (add-ons) or by a Chromium
   // change (few, small folders): only those can hold temp files.
   for (const id of documentIds) await sweep(layout.documentsDir(id), false, true);
