@@ -24,6 +24,15 @@ function storeError(err: unknown, what: string, location: string): Error {
   return new ObjectStoreError('STORAGE_UNAVAILABLE', `${what} in ${location} failed (${reason}).`, { cause: err });
 }
 
+/**
+ * Ceph RGW 16 compares If-Match on PUT as a plain string with its stored, unquoted ETag, so the
+ * quoted ETag GET returns never matches (412 every time); HTTP's own rules compare the opaque tag
+ * either way. Checked against Ceph 16.2 here, not against AWS or MinIO.
+ */
+function bareEtag(etag: string): string {
+  return etag.replace(/^"(.*)"$/, '$1');
+}
+
 export class S3Objects implements ObjectStore {
   readonly location: string;
   private readonly client: S3Client;
@@ -92,7 +101,7 @@ export class S3Objects implements ObjectStore {
           ContentLength: size,
           ...(options.contentType ? { ContentType: options.contentType } : {}),
           ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
-          ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
+          ...(options.ifMatch !== undefined ? { IfMatch: bareEtag(options.ifMatch) } : {}),
           ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
         }),
       );
