@@ -3,11 +3,7 @@ import path from 'node:path';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { generatePassword } from '../auth/password.ts';
-import type { AdminStore } from '../storage/admin-store.ts';
-import type { AuditLog } from '../storage/audit-log.ts';
-import { openAuthState } from '../auth/auth-state.ts';
-import type { SessionService } from '../auth/session-service.ts';
-import type { WindowCounters } from '../auth/window-counters.ts';
+import { openAuthState, type AuthState } from '../auth/auth-state.ts';
 import { FolderObjects } from '../storage/objects/folder-objects.ts';
 import { CatalogStore } from '../storage/catalog-store.ts';
 import { PluginStore } from '../storage/plugin-store.ts';
@@ -25,7 +21,6 @@ import { VpnPublishService } from './vpn-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import { lockDataFolder, type HeldLock } from '../storage/file-lock.ts';
 import { KeyStore } from '../storage/key-store.ts';
-import type { TokenStore } from '../storage/token-store.ts';
 import { resolvePassphrase } from './key-access.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { ManifestService } from './manifests.ts';
@@ -39,19 +34,14 @@ import { checkBeforeServing } from './startup-checks.ts';
 
 export const DEFAULT_KEY_NAME = 'default';
 
-/** Everything a running instance holds; built once by the composition root. */
-export interface Outpost {
+/**
+ * Everything a running instance holds; built once by the composition root. Tokens, admins,
+ * sessions, sign-in counts and the audit log (AuthState) live in the deployment's object store.
+ */
+export interface Outpost extends AuthState {
   config: Config;
   layout: DataLayout;
   keys: KeyStore;
-  tokens: TokenStore;
-  admins: AdminStore;
-  /** Admin sessions, shared with every instance on the same store. */
-  sessions: SessionService;
-  /** The sign-in throttles' counts (failures per user name, attempts per address). */
-  accountFailures: WindowCounters;
-  addressAttempts: WindowCounters;
-  audit: AuditLog;
   catalog: CatalogStore;
   /** The serving memory budget (OUTPOST_CACHE_MB): documents, update-query answers, records. */
   memory: ByteLru;
