@@ -9,9 +9,10 @@ import type { ObjectStore } from '../storage/objects/object-store.ts';
  * changed by compare-and-swap, so counts from all instances add up. Names are stored hashed: the
  * store learns which names were tried only if it guesses them.
  *
- * An entry lives under the window-sized slot its window started in,
- * <prefix><floor(firstAt / windowMs)>/<sha256(name)>.json, so a live entry is in the current slot
- * or the one before, and a sweep deletes whole older slots from a listing alone, without reading.
+ * An entry is named after the window-sized slot its window started in,
+ * <prefix><floor(firstAt / windowMs)>-<sha256(name)>.json, so a live entry is in the current slot
+ * or the one before, and a sweep deletes older slots from a listing alone, without reading. (One
+ * flat folder: a folder per slot would leave empty folders behind on a data folder.)
  */
 export interface WindowCount {
   count: number;
@@ -51,7 +52,7 @@ export class WindowCounters {
   }
 
   private key(slot: number, name: string): string {
-    return `${this.prefix}${slot}/${createHash('sha256').update(name).digest('hex')}.json`;
+    return `${this.prefix}${slot}-${createHash('sha256').update(name).digest('hex')}.json`;
   }
 
   private live(entry: WindowCount | undefined, at: number): entry is WindowCount {
@@ -106,7 +107,7 @@ export class WindowCounters {
   async sweep(at = this.now()): Promise<void> {
     this.lastSweepAt = at;
     const keys: { key: string; slot: number }[] = [];
-    for await (const object of this.objects.list(this.prefix)) keys.push({ key: object.key, slot: Number(object.key.slice(this.prefix.length).split('/')[0]) });
+    for await (const object of this.objects.list(this.prefix)) keys.push({ key: object.key, slot: Number(object.key.slice(this.prefix.length).split('-')[0]) });
     const oldest = this.slot(at) - 1;
     const dead = keys.filter((k) => !(k.slot >= oldest));
     const kept = keys.filter((k) => k.slot >= oldest).sort((a, b) => a.slot - b.slot);
