@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionService } from '../../src/auth/session-service.ts';
 import { SESSIONS } from '../../src/limits.ts';
-import { FolderObjects } from '../../src/storage/objects/folder-objects.ts';
+import type { ObjectStore } from '../../src/storage/objects/object-store.ts';
 import { AdminClient } from '../helpers/admin-client.ts';
 import { startAdminServer } from '../helpers/admin-server.ts';
-import { tempFolderObjects } from '../helpers/object-backends.ts';
+import { objectBackends } from '../helpers/object-backends.ts';
 import type { TestServer } from '../helpers/server.ts';
 
 /**
@@ -12,19 +12,22 @@ import type { TestServer } from '../helpers/server.ts';
  * signed in on one is signed in on the other, the message after an action and a new API token
  * reach it whichever instance answers, and a sign-out on one holds on the other within the bound.
  */
-describe('admin sessions across two instances', () => {
+for (const backend of objectBackends('admin')) describe(`admin sessions across two instances, on ${backend.name}`, () => {
   const clock = { at: 1_800_000_000_000, now: () => clock.at };
   let one: TestServer;
   let two: TestServer;
+  const stores: ObjectStore[] = [];
 
   beforeAll(async () => {
-    const shared = tempFolderObjects();
-    one = await startAdminServer({ auth: { sessions: new SessionService(shared, { now: clock.now }) } });
-    two = await startAdminServer({ auth: { sessions: new SessionService(new FolderObjects(shared.location), { now: clock.now }) } });
+    const shared = await backend.open();
+    stores.push(shared.objects, shared.attach());
+    one = await startAdminServer({ auth: { sessions: new SessionService(stores[0]!, { now: clock.now }) } });
+    two = await startAdminServer({ auth: { sessions: new SessionService(stores[1]!, { now: clock.now }) } });
   });
   afterAll(async () => {
     await one?.close();
     await two?.close();
+    for (const store of stores) await store.close();
   });
 
   /** The same browser (cookies) talking to the other instance. */
