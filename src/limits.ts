@@ -117,6 +117,19 @@ export const SESSIONS = limits({
   sweepEveryMs: 60 * 1000,
   /** Distinct user names and addresses remembered by the login throttles. */
   maxThrottleEntries: 10_000,
+  /** lastSeenAt is written back at most this often (never more often than a tenth of idleMs). */
+  touchEveryMs: 60 * 1000,
+  /** A session cached by one instance is read again after this long: a sign-out elsewhere is seen within it. */
+  recheckMs: 5 * 1000,
+});
+
+/** API tokens are checked on every API request; the shared token list is re-read at most this often. */
+export const TOKENS = limits({
+  /**
+   * A revoke made by the CLI or another instance is refused by this one within this bound (on an
+   * object store; a folder deployment checks on every request).
+   */
+  recheckMs: 1000,
 });
 
 /**

@@ -2,8 +2,7 @@ import path from 'node:path';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { generatePassword } from '../auth/password.ts';
-import { AdminStore } from '../storage/admin-store.ts';
-import { AuditLog } from '../storage/audit-log.ts';
+import { openAuthState, type AuthState } from '../auth/auth-state.ts';
 import type { AddonCatalog } from '../storage/addon-catalog.ts';
 import { PluginStore } from '../storage/plugin-store.ts';
 import { JamiPublishService } from './jami-publish.ts';
@@ -22,7 +21,6 @@ import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { openBackend } from './backend.ts';
 import { lockDataFolder, type HeldLock } from '../storage/file-lock.ts';
 import { KeyStore } from '../storage/key-store.ts';
-import { TokenStore } from '../storage/token-store.ts';
 import { resolvePassphrase } from './key-access.ts';
 import type { TaskLock } from './shared-lock.ts';
 import { ManifestService } from './manifests.ts';
@@ -36,8 +34,11 @@ import { checkBeforeServing } from './startup-checks.ts';
 
 export const DEFAULT_KEY_NAME = 'default';
 
-/** Everything a running instance holds; built once by the composition root. */
-export interface Outpost {
+/**
+ * Everything a running instance holds; built once by the composition root. Tokens, admins,
+ * sessions, sign-in counts and the audit log (AuthState) live in the deployment's object store.
+ */
+export interface Outpost extends AuthState {
   config: Config;
   layout: DataLayout;
   /** Where packages, served documents and records are written: the data folder or a bucket. */
@@ -45,9 +46,6 @@ export interface Outpost {
   /** What every change to one thing (an add-on, a VPN index…) holds; across instances on a bucket. */
   lock: TaskLock;
   keys: KeyStore;
-  tokens: TokenStore;
-  admins: AdminStore;
-  audit: AuditLog;
   catalog: AddonCatalog;
   /** The serving memory budget (OUTPOST_CACHE_MB): documents, update-query answers, records. */
   memory: ByteLru;
@@ -135,9 +133,14 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   if (notice) firstRun.passphraseNotice = notice;
   await KeyStore.prepareFolder(config.keysDir);
   const keys = new KeyStore(config.keysDir, passphrase!);
-  const tokens = new TokenStore(layout.tokensFile);
-  const admins = new AdminStore(layout.adminsFile);
-  const audit = new AuditLog(layout.auditFile);
+  const backend = openBackend(config, layout);
+  const { objects } = backend;
+  // The auth-side state goes through the object-store port; on a folder deployment the files are
+  // where they always were. On a folder, checking the token list's ETag is one stat: done on every
+  // API request, so a revoke by the CLI counts at once. In a bucket: one audit object per entry,
+  // and the token list rechecked every TOKENS.recheckMs.
+  const authOptions = backend.shared ? {} : { auditFile: layout.auditFile, tokenRecheckMs: 0 };
+  const { tokens, admins, sessions, accountFailures, addressAttempts, audit } = openAuthState(objects, authOptions);
 
   // What the first start creates is audited like any other change (by the `first-start` actor).
   const actor = 'first-start';
@@ -167,8 +170,6 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   await checkBeforeServing(config, keys, signers);
 
   const memory = new ByteLru(config.cacheBytes);
-  const backend = openBackend(config, layout);
-  const { objects } = backend;
   const { catalog, problems } = await backend.openCatalog(memory);
   for (const p of problems) log.error({ file: p.file, reason: p.reason }, 'catalog record skipped');
   const manifests = new ManifestService(backend.marks, objects, signers, config.publicUrl, config.updateHash);
@@ -228,5 +229,5 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   }
   const close = () => folderLock.release();
   const updateQueries = new UpdateQueryService(catalog, manifests, memory);
-  return { outpost: { config, layout, objects, lock, keys, tokens, admins, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, logger: log, close }, firstRun };
+  return { outpost: { config, layout, objects, lock, keys, tokens, admins, sessions, accountFailures, addressAttempts, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, logger: log, close }, firstRun };
 }

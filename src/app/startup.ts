@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { AUTH_STATE_FOLDERS } from '../auth/auth-state.ts';
 import { removeLeftovers } from '../storage/leftovers.ts';
 import { readObject, writeObject } from '../storage/objects/object-bytes.ts';
 import { recoverChanges } from './addon-changes.ts';
@@ -49,7 +50,7 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const chromiumIds = outpost.chromium.ids();
   const addonIds = [...new Set([...interrupted, ...stale])].filter((id) => catalog.revision(id) !== undefined);
   const vpnDirs = outpost.vpnChannels.flatMap((c) => [layout.vpnRecordsDirOf(c.name), path.dirname(layout.vpnStateFileOf(c.name)), layout.vpnIndexDir(c.prefix)]);
-  const leftoversRemoved = await removeLeftovers(layout, [...addonIds, ...chromiumIds], vpnDirs);
+  const leftoversRemoved = await removeLeftovers(layout, [...addonIds, ...chromiumIds], vpnDirs, AUTH_STATE_FOLDERS);
   const { finished, undone, problems } = await recoverChanges({ objects: outpost.objects, catalog, manifests, journal: outpost.journal, audit: outpost.audit }, outpost.lock);
   // Chromium records are the truth for their files and static documents (also after a URL change).
   const chromiumRepaired = await outpost.chromiumVersions.reconcile();

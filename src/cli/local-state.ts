@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { openKeyStore, type KeyPurpose } from '../app/key-access.ts';
 import { loadConfig } from '../config.ts';
 import type { AuditEntry } from '../storage/audit-log.ts';
-import { AuditLog } from '../storage/audit-log.ts';
+import { FolderAuditLog } from '../storage/audit/folder-audit-log.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import type { KeyStore } from '../storage/key-store.ts';
 import { CliError, type CliContext } from './command.ts';
@@ -45,7 +45,7 @@ export async function auditCliChange(ctx: CliContext, entry: Omit<AuditEntry, 'a
     return;
   }
   try {
-    await new AuditLog(layout.auditFile).record({ actor: 'cli', ...entry });
+    await new FolderAuditLog(layout.auditFile).record({ actor: 'cli', ...entry });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
     throw new CliError('CLI_AUDIT_FAILED', `${done}, but it could not be recorded in ${layout.auditFile} (${code})`, { cause: err });

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { OutpostError } from '../errors.ts';
-import { writeFileAtomic } from './atomic-write.ts';
-import { withFileLock } from './file-lock.ts';
+import { readJson, updateJson } from './objects/json-objects.ts';
+import type { ObjectStore } from './objects/object-store.ts';
+import { SerialQueue } from './serial-queue.ts';
 
 export interface AdminAccount {
   username: string;
@@ -16,35 +16,38 @@ export class AdminError extends OutpostError<AdminErrorCode> {}
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 export const MIN_PASSWORD_LENGTH = 10;
+export const ADMINS_KEY = 'private/admins.json';
 
-/** Admin accounts in private/admins.json (0600), passwords as scrypt hashes only. */
+interface AdminList {
+  admins: AdminAccount[];
+}
+
+/**
+ * Admin accounts in private/admins.json (0600 on a folder), passwords as scrypt hashes only.
+ * Not cached: it is read on sign-in only, so a password changed by the CLI or another instance
+ * counts from the next sign-in. Changes are compare-and-swap of the whole list.
+ */
 export class AdminStore {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(
-    private readonly file: string,
+    private readonly objects: ObjectStore,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   async list(): Promise<AdminAccount[]> {
-    try {
-      return JSON.parse(await readFile(this.file, 'utf8')).admins as AdminAccount[];
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
+    return (await readJson<AdminList>(this.objects, ADMINS_KEY))?.value.admins ?? [];
   }
 
-  private change<T>(fn: (admins: AdminAccount[]) => Promise<T>): Promise<T> {
-    // `outpost admin create/passwd` writes this file while a server runs: lock across processes.
-    const run = this.queue.then(() => withFileLock(`${this.file}.lock`, async () => {
-      const admins = await this.list();
-      const result = await fn(admins);
-      await writeFileAtomic(this.file, `${JSON.stringify({ admins }, null, 2)}\n`, { mode: 0o600 });
-      return result;
-    }));
-    this.queue = run.catch(() => undefined);
-    return run;
+  private change(fn: (admins: AdminAccount[]) => void): Promise<void> {
+    // `outpost admin create/passwd` writes this list while servers run: compare-and-swap.
+    return this.queue.run(async () => {
+      await updateJson<AdminList, void>(this.objects, ADMINS_KEY, (current) => {
+        const admins = current?.admins ?? [];
+        fn(admins);
+        return { value: { admins }, result: undefined };
+      });
+    });
   }
 
   private static checkPassword(password: string): void {
@@ -56,8 +59,9 @@ export class AdminStore {
   async create(username: string, password: string): Promise<void> {
     if (!NAME.test(username)) throw new AdminError('ADMIN_NAME_INVALID', 'User names are 1–64 letters, digits, and . _ @ - (starting with a letter or digit).');
     AdminStore.checkPassword(password);
+    // Hashed once, outside the retried change: scrypt is the slow part.
     const passwordHash = await hashPassword(password);
-    await this.change(async (admins) => {
+    await this.change((admins) => {
       if (admins.some((a) => a.username === username)) throw new AdminError('ADMIN_EXISTS', `There is already an admin named ${username}.`);
       const at = this.now().toISOString();
       admins.push({ username, passwordHash, createdAt: at, passwordChangedAt: at });
@@ -67,7 +71,7 @@ export class AdminStore {
   async setPassword(username: string, password: string): Promise<void> {
     AdminStore.checkPassword(password);
     const passwordHash = await hashPassword(password);
-    await this.change(async (admins) => {
+    await this.change((admins) => {
       const admin = admins.find((a) => a.username === username);
       if (!admin) throw new AdminError('ADMIN_NOT_FOUND', `No admin named ${username}.`);
       admin.passwordHash = passwordHash;

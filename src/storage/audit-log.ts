@@ -1,5 +1,3 @@
-import { appendFile, open, readFile } from 'node:fs/promises';
-
 /** Who did what, when, from where: every publish, withdrawal, range edit, key/token change, sign-in. */
 export interface AuditEntry {
   at: string;
@@ -14,69 +12,27 @@ export interface AuditEntry {
 }
 
 /**
- * Append-only JSON lines in private/audit.log. Each entry is one write() with O_APPEND, so lines
- * from concurrent requests never interleave.
+ * The audit port: append-only, never edited. Two adapters: a JSON-lines file on a folder
+ * deployment (audit/folder-audit-log.ts, private/audit.log as ever) and one object per entry in an
+ * object store (audit/object-audit-log.ts). Callers never put a secret in an entry (a token's id,
+ * never the token).
  */
-export class AuditLog {
-  private opened?: Promise<void>;
-
-  constructor(
-    private readonly file: string,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
-
-  async record(entry: Omit<AuditEntry, 'at'>): Promise<void> {
-    // Create with 0600 the first time; appendFile alone would use the process umask.
-    this.opened ??= open(this.file, 'a', 0o600).then((h) => h.close());
-    await this.opened;
-    const line = `${JSON.stringify({ at: this.now().toISOString(), ...entry })}\n`;
-    await appendFile(this.file, line, { mode: 0o600 });
-  }
-
+export interface AuditLog {
+  record(entry: Omit<AuditEntry, 'at'>): Promise<void>;
+  /** The newest entries first, at most `limit`; unreadable entries are skipped, never fatal. */
+  recent(limit?: number): Promise<AuditEntry[]>;
   /**
    * Which of `targets` already have an entry for a given record revision (`<target>#<revision>`).
    * Recovery only: it reads the whole log, once, after a crash.
    */
-  async revisionsFor(targets: ReadonlySet<string>): Promise<Set<string>> {
-    const found = new Set<string>();
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return found;
-      throw err;
-    }
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        const entry = JSON.parse(line) as AuditEntry;
-        if (entry.target !== undefined && targets.has(entry.target) && typeof entry.revision === 'number') found.add(`${entry.target}#${entry.revision}`);
-      } catch {
-        // a torn line after a crash
-      }
-    }
-    return found;
-  }
+  revisionsFor(targets: ReadonlySet<string>): Promise<Set<string>>;
+}
 
-  /** The newest entries first; lines that cannot be parsed are skipped, never fatal. */
-  async recent(limit = 200): Promise<AuditEntry[]> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const entries: AuditEntry[] = [];
-    const lines = text.split('\n');
-    for (let i = lines.length - 1; i >= 0 && entries.length < limit; i--) {
-      if (!lines[i]) continue;
-      try {
-        entries.push(JSON.parse(lines[i]!) as AuditEntry);
-      } catch {
-        // a torn last line after a crash: skip it
-      }
-    }
-    return entries;
+/** The `<target>#<revision>` marks among `entries` (shared by both adapters). */
+export function revisionMarks(entries: Iterable<AuditEntry>, targets: ReadonlySet<string>): Set<string> {
+  const found = new Set<string>();
+  for (const entry of entries) {
+    if (entry.target !== undefined && targets.has(entry.target) && typeof entry.revision === 'number') found.add(`${entry.target}#${entry.revision}`);
   }
+  return found;
 }

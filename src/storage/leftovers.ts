@@ -5,7 +5,7 @@ import { isAtomicTempName } from './atomic-write.ts';
 import type { DataLayout } from './data-layout.ts';
 
 /** Files a crash can leave behind: staged uploads, and atomic-write temp files next to their target. */
-export async function removeLeftovers(layout: DataLayout, documentIds: readonly string[], vpnDirs: readonly string[]): Promise<number> {
+export async function removeLeftovers(layout: DataLayout, documentIds: readonly string[], vpnDirs: readonly string[], deepFolders: readonly string[] = []): Promise<number> {
   let removed = 0;
   const sweep = async (dir: string, all: boolean, deep: boolean): Promise<void> => {
     let entries;
@@ -28,6 +28,8 @@ export async function removeLeftovers(layout: DataLayout, documentIds: readonly 
   for (const dir of [layout.privateDir, layout.addonsDir, layout.intentsDir, layout.jamiRecordsDir, layout.chromiumRecordsDir, ...vpnDirs]) {
     await sweep(dir, false, false);
   }
+  // Folders of many small objects (sessions, sign-in counts: auth/auth-state.ts), by key prefix.
+  for (const dir of deepFolders) await sweep(path.join(layout.root, ...dir.split('/')), false, true);
   // Document folders are only written under an intent or a stale mark (add-ons) or by a Chromium
   // change (few, small folders): only those can hold temp files.
   for (const id of documentIds) await sweep(layout.documentsDir(id), false, true);

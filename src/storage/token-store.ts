@@ -1,13 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { OutpostError } from '../errors.ts';
-import { writeFileAtomic } from './atomic-write.ts';
-import { withFileLock } from './file-lock.ts';
+import { TOKENS } from '../limits.ts';
+import { readJsonIfChanged, updateJson } from './objects/json-objects.ts';
+import type { ObjectStore } from './objects/object-store.ts';
+import { SerialQueue } from './serial-queue.ts';
 
 /**
- * API tokens, stored only as SHA-256 hashes. A token reads `opt_<id>_<secret>`: the id finds the
- * record, the secret is compared in constant time. The file is re-read when it changes on disk,
- * so `outpost token revoke` takes effect in a running server at once.
+ * API tokens, stored only as SHA-256 hashes, in one object (private/tokens.json, the same file as
+ * ever on a folder). A token reads `opt_<id>_<secret>`: the id finds the record, the secret is
+ * compared in constant time. Every change is a compare-and-swap of the whole list, so servers and
+ * CLI commands writing at once lose nothing. The list is cached and re-read (when its ETag changed)
+ * at most every `recheckMs`: a revoke made elsewhere is refused here within that bound.
  */
 export interface TokenRecord {
   id: string;
@@ -23,77 +26,98 @@ export interface TokenRecord {
 export type TokenErrorCode = 'TOKEN_NOT_FOUND' | 'TOKEN_STORE_CORRUPT';
 export class TokenError extends OutpostError<TokenErrorCode> {}
 
+export const TOKENS_KEY = 'private/tokens.json';
 const TOKEN = /^opt_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
-// Writing lastUsedAt on every request would turn each API call into a disk write.
+// Writing lastUsedAt on every request would turn each API call into a write.
 const LAST_USED_RESOLUTION_MS = 60_000;
+
+interface TokenList {
+  tokens: TokenRecord[];
+}
 
 function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
+export interface TokenStoreOptions {
+  now?: () => Date;
+  recheckMs?: number;
+}
+
 export class TokenStore {
-  private cache?: { mtimeMs: number; size: number; records: TokenRecord[] };
-  private writing: Promise<unknown> = Promise.resolve();
+  private cache?: { etag: string; records: TokenRecord[]; checkedAt: number };
+  private readonly queue = new SerialQueue();
   private readonly pending = new Set<Promise<void>>();
+  private readonly now: () => Date;
+  private readonly recheckMs: number;
 
   constructor(
-    private readonly file: string,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly objects: ObjectStore,
+    options: TokenStoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.recheckMs = options.recheckMs ?? TOKENS.recheckMs;
+  }
 
-  private async load(): Promise<TokenRecord[]> {
-    let info;
-    try {
-      info = await stat(this.file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    if (this.cache && this.cache.mtimeMs === info.mtimeMs && this.cache.size === info.size) return this.cache.records;
-    let records: TokenRecord[];
-    try {
-      records = JSON.parse(await readFile(this.file, 'utf8')).tokens;
-      if (!Array.isArray(records)) throw new Error('no tokens array');
-    } catch (cause) {
-      throw new TokenError('TOKEN_STORE_CORRUPT', `${this.file} cannot be read as a token list.`, { cause });
-    }
-    this.cache = { mtimeMs: info.mtimeMs, size: info.size, records };
+  private parse(value: unknown): TokenRecord[] {
+    const records = (value as TokenList | undefined)?.tokens;
+    if (!Array.isArray(records)) throw new TokenError('TOKEN_STORE_CORRUPT', `${TOKENS_KEY} in ${this.objects.location} is not a token list.`);
     return records;
   }
 
-  /** Serialises read-modify-write cycles within this process, and with other processes. */
-  private update<T>(change: (records: TokenRecord[]) => T): Promise<T> {
-    // The CLI writes this file while a server runs: lock across processes and read afresh inside.
-    const run = this.writing.then(() => withFileLock(`${this.file}.lock`, async () => {
+  private async load(fresh = false): Promise<TokenRecord[]> {
+    const at = this.now().getTime();
+    if (!fresh && this.cache && at - this.cache.checkedAt < this.recheckMs) return this.cache.records;
+    let read;
+    try {
+      read = await readJsonIfChanged<TokenList>(this.objects, TOKENS_KEY, this.cache?.etag);
+    } catch (cause) {
+      if (cause instanceof SyntaxError) throw new TokenError('TOKEN_STORE_CORRUPT', `${TOKENS_KEY} in ${this.objects.location} cannot be read as JSON.`, { cause });
+      throw cause;
+    }
+    if (read === 'unchanged') {
+      this.cache!.checkedAt = at;
+      return this.cache!.records;
+    }
+    if (!read) {
       this.cache = undefined;
-      const records = structuredClone(await this.load());
-      const result = change(records);
-      await writeFileAtomic(this.file, `${JSON.stringify({ tokens: records }, null, 2)}\n`, { mode: 0o600 });
-      this.cache = undefined;
-      return result;
-    }));
-    this.writing = run.catch(() => undefined);
-    return run;
+      return [];
+    }
+    this.cache = { etag: read.etag, records: this.parse(read.value), checkedAt: at };
+    return this.cache.records;
   }
 
-  /** Resolves once pending writes (such as last-used bookkeeping) are on disk. */
+  /** One compare-and-swap of the list; this instance's own changes are queued so they do not collide. */
+  private update<T>(change: (records: TokenRecord[]) => T): Promise<T> {
+    return this.queue.run(async () => {
+      const { result, etag, value } = await updateJson<TokenList, T>(this.objects, TOKENS_KEY, (current) => {
+        const records = current ? this.parse(current) : [];
+        const result = change(records);
+        return { value: { tokens: records }, result };
+      });
+      if (etag && value) this.cache = { etag, records: value.tokens, checkedAt: this.now().getTime() };
+      return result;
+    });
+  }
+
+  /** Resolves once pending writes (such as last-used bookkeeping) are stored. */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.pending, this.writing]);
+    await Promise.allSettled([...this.pending, this.queue.idle()]);
   }
 
   async isEmpty(): Promise<boolean> {
-    return (await this.load()).length === 0;
+    return (await this.load(true)).length === 0;
   }
 
   async list(): Promise<TokenRecord[]> {
-    return (await this.load()).map((r) => ({ ...r }));
+    return (await this.load(true)).map((r) => ({ ...r }));
   }
 
   async create(keyName: string, label = ''): Promise<{ token: string; record: TokenRecord }> {
     const id = randomBytes(6).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const record: TokenRecord = { id, label, keyName, createdAt: this.now().toISOString(), hash: hashSecret(secret) };
-    await this.update((records) => records.push(record));
+    await this.update((records) => records.push({ ...record }));
     return { token: `opt_${id}_${secret}`, record };
   }
 
@@ -120,7 +144,7 @@ export class TokenStore {
 
   /**
    * Records a successful use. Called after the request succeeded, so a refused request leaves the
-   * data folder exactly as it was.
+   * stored state exactly as it was.
    */
   touch(id: string): Promise<void> {
     const now = this.now();

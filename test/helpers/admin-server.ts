@@ -1,18 +1,19 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
+import type { Outpost } from '../../src/app/outpost.ts';
 import type { AdminOptions } from '../../src/http/admin/router.ts';
 import { createRequestListener } from '../../src/http/app.ts';
 import { startServer, type TestServer } from './server.ts';
 
 /**
- * startServer(), but served with admin options the test holds (a session store on a fake clock,
- * small caps) and, optionally, another logger. A second listener on the same instance, so the
+ * startServer(), but served with admin options and session and throttle state the test holds
+ * (on a fake clock, with small caps) and, optionally, another logger. A second listener on the same instance, so the
  * scratch data, first-run secrets and publish helpers are exactly those of startServer().
  */
-export async function startAdminServer(options: { admin?: AdminOptions; logger?: Logger } = {}): Promise<TestServer> {
+export async function startAdminServer(options: { admin?: AdminOptions; auth?: Partial<Pick<Outpost, 'sessions' | 'accountFailures' | 'addressAttempts'>>; logger?: Logger } = {}): Promise<TestServer> {
   const base = await startServer();
-  const outpost = options.logger ? { ...base.outpost, logger: options.logger } : base.outpost;
+  const outpost = { ...base.outpost, ...options.auth, ...(options.logger ? { logger: options.logger } : {}) };
   const server = createServer(createRequestListener(outpost, options.admin));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,10 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRouter } from '../../src/http/admin/router.ts';
+import { SessionService } from '../../src/auth/session-service.ts';
 import { SessionStore } from '../../src/http/admin/session.ts';
 import { AdminClient } from '../helpers/admin-client.ts';
 import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
 import { cliRunner } from '../helpers/cli.ts';
+import { tempFolderObjects } from '../helpers/object-backends.ts';
 import { publish, startServer, type TestServer } from '../helpers/server.ts';
 
 const ID = 'sec@example.org';
@@ -134,29 +136,31 @@ describe('admin interface security', () => {
 describe('SessionStore', () => {
   it('expires idle and old sessions, and marks cookies Secure for https deployments', async () => {
     let now = 0;
-    const store = new SessionStore({ secure: true, idleMs: 1000, absoluteMs: 5000, now: () => now });
+    const service = new SessionService(tempFolderObjects(), { idleMs: 1000, absoluteMs: 5000, now: () => now });
+    const store = new SessionStore({ secure: true, service });
     expect(store.cookieName).toBe('__Host-outpost_session');
     const cookies: string[] = [];
     const res = {
       cookie: (name: string, value: string, opts: { secure: boolean; httpOnly: boolean }) => cookies.push(`${name}=${value};secure=${opts.secure};httpOnly=${opts.httpOnly}`),
       clearCookie: (name: string) => cookies.push(`${name}=`),
+      redirect: () => undefined,
     };
     const mw = store.middleware();
     const anonymous: { cookies: Record<string, string>; session?: { id: string } } = { cookies: {} };
-    mw(anonymous as never, res as never, () => undefined);
+    await mw(anonymous as never, res as never, () => undefined);
     expect(anonymous.session).toBeUndefined();
     expect(cookies).toEqual([]);
-    const first = store.signIn({} as never, res as never, 'admin').id;
+    const first = (await store.signIn({} as never, res as never, 'admin')).id;
     expect(cookies[0]).toBe(`__Host-outpost_session=${first};secure=true;httpOnly=true`);
-    const again = (at: number) => {
+    const again = async (at: number) => {
       now = at;
       const r: typeof anonymous = { cookies: { [store.cookieName]: first } };
-      mw(r as never, res as never, () => undefined);
+      await mw(r as never, res as never, () => undefined);
       return r.session?.id;
     };
-    expect(again(900)).toBe(first);
-    expect(again(1800)).toBe(first);
-    expect(again(3500)).toBeUndefined();
-    expect(store.size).toBe(0);
+    expect(await again(900)).toBe(first);
+    expect(await again(1800)).toBe(first);
+    expect(await again(3500)).toBeUndefined();
+    expect(await service.count()).toBe(0);
   });
 });

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGIN_FORM_MAX_AGE_MS, LoginCsrf } from '../../src/http/admin/login-csrf.ts';
-import { SessionStore } from '../../src/http/admin/session.ts';
-import { AccountThrottle, BoundedRateStore } from '../../src/http/admin/throttles.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openAuthState } from '../../src/auth/auth-state.ts';
+import { BoundedRateStore } from '../../src/http/admin/throttles.ts';
+import { FolderObjects } from '../../src/storage/objects/folder-objects.ts';
 import { SESSIONS } from '../../src/limits.ts';
 import { AdminClient } from '../helpers/admin-client.ts';
 import { startAdminServer } from '../helpers/admin-server.ts';
@@ -18,16 +22,22 @@ function fakeClock(start = 1_700_000_000_000) {
 
 describe('admin sessions: no state for strangers', () => {
   const clock = fakeClock();
-  const sessions = new SessionStore({ secure: false, now: clock.now, maxSessions: 3 });
+  // Sessions and throttle counts in a folder of their own, on the test's clock, with small caps.
+  const auth = openAuthState(new FolderObjects(mkdtempSync(path.join(tmpdir(), 'outpost-auth-'))), {
+    now: clock.now, sessions: { maxSessions: 3 }, maxThrottleEntries: 8, throttleSweepEveryMs: 0,
+  });
+  const sessions = { size: () => auth.sessions.count() };
   const loginCsrf = new LoginCsrf({ secure: false, now: clock.now });
-  const accountThrottle = new AccountThrottle({ maxEntries: 8, now: clock.now });
-  const ipStore = new BoundedRateStore({ maxEntries: 8, now: clock.now });
+  const ipStore = new BoundedRateStore(auth.addressAttempts);
   let server: TestServer;
   let password: string;
   const client = () => new AdminClient(server.url);
 
   beforeAll(async () => {
-    server = await startAdminServer({ admin: { sessions, loginCsrf, accountThrottle, ipStore, loginLimitPerIp: 1000 } });
+    server = await startAdminServer({
+      admin: { loginCsrf, loginLimitPerIp: 1000 },
+      auth: { sessions: auth.sessions, accountFailures: auth.accountFailures, addressAttempts: auth.addressAttempts },
+    });
     password = server.firstRun.admin!.password;
   });
   afterAll(() => server.close());
@@ -45,7 +55,7 @@ describe('admin sessions: no state for strangers', () => {
         await res.arrayBuffer();
       }
     }
-    expect(sessions.size).toBe(0);
+    expect(await sessions.size()).toBe(0);
     expect(setCookies.filter((c) => c.startsWith(`${SESSION_COOKIE}=`))).toEqual([]);
     // Only the login page hands out its (stateless) form cookie.
     expect(setCookies.length).toBe(250);
@@ -66,7 +76,7 @@ describe('admin sessions: no state for strangers', () => {
     expect(c.cookies.has(LOGIN_COOKIE)).toBe(false);
     expect((await c.request('/admin/')).status).toBe(200);
     await c.post('/admin/logout', { _csrf: await c.csrf('/admin/') });
-    expect(sessions.size).toBe(0);
+    expect(await sessions.size()).toBe(0);
   });
 
   it('gives a new session id on every sign-in; the one held before is dead', async () => {
@@ -80,7 +90,7 @@ describe('admin sessions: no state for strangers', () => {
     expect((await c.post('/admin/login', { _csrf: token, username: 'admin', password })).status).toBe(303);
     const second = c.cookies.get(SESSION_COOKIE)!;
     expect(second).not.toBe(first);
-    expect(sessions.size).toBe(1);
+    expect(await sessions.size()).toBe(1);
     const stale = await fetch(`${server.url}/admin/`, { headers: { cookie: `${SESSION_COOKIE}=${first}` }, redirect: 'manual' });
     expect(stale.status).toBe(302);
     await c.post('/admin/logout', { _csrf: await c.csrf('/admin/') });
@@ -105,7 +115,7 @@ describe('admin sessions: no state for strangers', () => {
       expect(await res.text()).toContain('This sign-in form has expired');
       expect(c.cookies.has(SESSION_COOKIE)).toBe(false);
     }
-    expect(sessions.size).toBe(0);
+    expect(await sessions.size()).toBe(0);
   });
 
   it('refuses a sign-in form older than its lifetime, and serves a fresh one', async () => {
@@ -126,7 +136,7 @@ describe('admin sessions: no state for strangers', () => {
     const gone = client();
     const busy = client();
     for (const c of [idle, gone, busy]) expect((await c.signIn('admin', password)).status).toBe(303);
-    expect(sessions.size).toBe(3);
+    expect(await sessions.size()).toBe(3);
 
     // busy comes back every quarter of the idle limit; idle and gone do not.
     for (let step = 0; step < 5; step++) {
@@ -134,7 +144,7 @@ describe('admin sessions: no state for strangers', () => {
       expect((await busy.request('/admin/')).status).toBe(200);
     }
     // Nobody used idle's or gone's cookie: the sweep that busy's requests ran dropped both.
-    expect(sessions.size).toBe(1);
+    expect(await sessions.size()).toBe(1);
     const res = await idle.request('/admin/');
     expect(res.status).toBe(302);
     expect(idle.cookies.has(SESSION_COOKIE)).toBe(false);
@@ -145,13 +155,17 @@ describe('admin sessions: no state for strangers', () => {
       await busy.request('/admin/');
     }
     expect((await busy.request('/admin/')).status).toBe(302);
-    expect(sessions.size).toBe(0);
+    expect(await sessions.size()).toBe(0);
   });
 
   it('keeps at most maxSessions sessions, dropping the oldest sign-ins', async () => {
     const clients = Array.from({ length: 5 }, client);
-    for (const c of clients) expect((await c.signIn('admin', password)).status).toBe(303);
-    expect(sessions.size).toBe(3);
+    // Oldest by sign-in time (stored, so any instance can tell): the clock moves between sign-ins.
+    for (const c of clients) {
+      expect((await c.signIn('admin', password)).status).toBe(303);
+      clock.at += 1;
+    }
+    expect(await sessions.size()).toBe(3);
     const statuses = [];
     for (const c of clients) statuses.push((await c.request('/admin/')).status);
     expect(statuses).toEqual([302, 302, 200, 200, 200]);
@@ -168,10 +182,10 @@ describe('admin sessions: no state for strangers', () => {
       });
       expect(res.status).toBe(401);
     }
-    expect(accountThrottle.size).toBe(8);
-    expect(ipStore.size).toBe(8);
-    // The newest entries are the ones kept: the last address has spent one of its attempts.
-    expect(ipStore.get('192.0.2.20')?.totalHits).toBe(1);
-    expect(ipStore.get('192.0.2.1')).toBeUndefined();
+    expect(await auth.accountFailures.size()).toBe(8);
+    expect(await ipStore.size()).toBe(8);
+    // Room is made before a new entry starts, so the newest is kept: the last address has spent
+    // one of its attempts. (Which older ones of the same window go is not ordered any more.)
+    expect((await ipStore.get('192.0.2.20'))?.totalHits).toBe(1);
   });
 });

@@ -155,8 +155,14 @@ describe('crash recovery at start', () => {
       path.join(layout.addonsDir, `.${ID}.json.0a1b2c3d4e5f.tmp`),
       path.join(layout.privateDir, '.rendered.log.0a1b2c3d4e5f.tmp'),
       path.join(layout.privateDir, '.tokens.json.0a1b2c3d4e5f.tmp'),
+      // Sessions and sign-in counts: written through the folder object store, and its lock files.
+      path.join(layout.privateDir, 'sessions', `.${'ab'.repeat(32)}.json.0a1b2c3d4e5f.tmp`),
+      path.join(layout.privateDir, 'throttles', 'accounts', `.1-${'cd'.repeat(32)}.json.lock.tmp`),
     ];
-    for (const file of leftovers) writeFileSync(file, 'partial');
+    for (const file of leftovers) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, 'partial');
+    }
     // A document temp file only where a change was under way.
     await server.outpost.journal.begin({ id: ID, revision: server.outpost.catalog.get(ID)!.revision, action: 'edit-range' });
     const docTemp = path.join(layout.documentsDir(ID), '.update.rdf.0a1b2c3d4e5f.tmp');

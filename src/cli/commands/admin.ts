@@ -1,15 +1,15 @@
 import { generatePassword } from '../../auth/password.ts';
 import { loadConfig } from '../../config.ts';
-import { AdminStore } from '../../storage/admin-store.ts';
-import { AuditLog } from '../../storage/audit-log.ts';
+import { openAuthState, type AuthState } from '../../auth/auth-state.ts';
+import { FolderObjects } from '../../storage/objects/folder-objects.ts';
 import { DataLayout } from '../../storage/data-layout.ts';
 import type { CliContext, Command, OptionValues } from '../command.ts';
 import { optionString, readInputFile } from '../files.ts';
 
-async function stores(ctx: CliContext): Promise<{ admins: AdminStore; audit: AuditLog }> {
+async function stores(ctx: CliContext): Promise<AuthState> {
   const layout = new DataLayout(loadConfig(ctx.env, ctx.cwd).dataDir);
   await layout.ensure();
-  return { admins: new AdminStore(layout.adminsFile), audit: new AuditLog(layout.auditFile) };
+  return openAuthState(new FolderObjects(layout.root), { auditFile: layout.auditFile });
 }
 
 /** From --password-file (`-` is standard input), else a generated one that is printed once. */
@@ -50,14 +50,16 @@ export const adminPasswdCommand: Command = {
   path: ['admin', 'passwd'],
   usage: 'admin passwd <user> [--password-file F]',
   summary: 'Set a new password for an admin account.',
-  help: `${PASSWORD_HELP}\n\nSessions signed in with the old password end when the server restarts.\n\nExample:\n  outpost admin passwd admin --password-file -`,
+  help: `${PASSWORD_HELP}\n\nEvery session of that account ends, on every server sharing the data (within the session re-check bound, 5 s).\n\nExample:\n  outpost admin passwd admin --password-file -`,
   options: { 'password-file': { type: 'string' } },
   positionals: [1, 1],
   async run({ values, positionals }, ctx) {
-    const { admins, audit } = await stores(ctx);
+    const { admins, sessions, audit } = await stores(ctx);
     const { password, generated } = await choosePassword(values, ctx);
     await admins.setPassword(positionals[0]!, password);
-    await audit.record({ actor: 'cli', action: 'admin-passwd', target: positionals[0]! });
+    // Whoever signed in with the old password (perhaps the reason for the change) is signed out.
+    const ended = await sessions.endAllOf(positionals[0]!);
+    await audit.record({ actor: 'cli', action: 'admin-passwd', target: positionals[0]!, details: { sessionsEnded: ended } });
     ctx.stdout(`Changed the password of ${positionals[0]}.${generated ? `\nNew password (shown only now):\n${password}` : ''}\n`);
     return 0;
   },

@@ -1,3 +1,4 @@
+import { FolderObjects } from '../../storage/objects/folder-objects.ts';
 import { TokenStore } from '../../storage/token-store.ts';
 import { CliError, type CliContext, type Command } from '../command.ts';
 import { optionString } from '../files.ts';
@@ -6,7 +7,7 @@ import { auditCliChange, cliKeyStore, existingDataLayout } from '../local-state.
 async function tokenStore(ctx: CliContext): Promise<TokenStore> {
   const layout = await existingDataLayout(ctx);
   await layout.ensure();
-  return new TokenStore(layout.tokensFile);
+  return new TokenStore(new FolderObjects(layout.root));
 }
 
 export const tokenCreateCommand: Command = {

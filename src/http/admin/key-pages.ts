@@ -52,22 +52,20 @@ export function keyPages(router: Router, outpost: Outpost): void {
     }
   });
 
-  const tokensPage = async (req: Request, res: Response) => {
-    const newToken = req.session!.newToken;
-    delete req.session!.newToken;
-    renderPage(req, res, 'tokens', { title: 'Tokens', nav: 'tokens' }, { tokens: (await tokens.list()).reverse(), keys: await keys.list(), newToken });
+  const tokensPage = async (req: Request, res: Response, newToken?: { token: string; keyName: string }) => {
+    renderPage(req, res, 'tokens', { title: 'Tokens', nav: 'tokens', status: newToken ? 201 : 200 }, { tokens: (await tokens.list()).reverse(), keys: await keys.list(), newToken });
   };
 
-  router.get('/tokens', tokensPage);
+  router.get('/tokens', (req, res) => tokensPage(req, res));
 
   router.post('/tokens', requireCsrf, async (req, res) => {
     const keyName = String(req.body?.key ?? '');
     await keys.info(keyName);
     const { token, record } = await tokens.create(keyName, String(req.body?.label ?? '').slice(0, 80));
     await audit.record({ actor: actor(req), action: 'token-create', target: record.id, ip: req.ip, details: { key: keyName, label: record.label } });
-    // Shown once, on the next page view only.
-    req.session!.newToken = { token, keyName };
-    res.redirect(303, `${req.baseUrl}/tokens`);
+    // Shown once, in this answer itself (no-store): kept for a page after a redirect, it would have
+    // to be stored where any instance could read it, and a plain token is never stored.
+    await tokensPage(req, res, { token, keyName });
   });
 
   router.post('/tokens/:id/revoke', requireCsrf, async (req, res) => {

@@ -14,24 +14,21 @@ import { keyPages } from './key-pages.ts';
 import { LoginCsrf } from './login-csrf.ts';
 import { loginRoutes } from './login.ts';
 import { SessionStore } from './session.ts';
-import type { AccountThrottle, BoundedRateStore } from './throttles.ts';
 import { userError } from './user-error.ts';
 import { renderPage, VIEWS_DIR } from './views.ts';
 
 export interface AdminOptions {
   loginLimitPerIp?: number;
-  /** Tests inject these (with a clock, small caps) to look inside; by default each router builds its own. */
-  sessions?: SessionStore;
+  /** Tests inject this (with a clock) to look inside; by default the router builds its own. */
   loginCsrf?: LoginCsrf;
-  accountThrottle?: AccountThrottle;
-  ipStore?: BoundedRateStore;
 }
 
 /** The admin web interface, mounted at /admin. */
 export function adminRouter(outpost: Outpost, options: AdminOptions = {}): Router {
   const router = Router();
   const secure = outpost.config.publicUrl.startsWith('https:');
-  const sessions = options.sessions ?? new SessionStore({ secure });
+  // Sessions and throttle counts live in the deployment's store (Outpost), shared by all instances.
+  const sessions = new SessionStore({ secure, service: outpost.sessions });
   const loginCsrf = options.loginCsrf ?? new LoginCsrf({ secure });
 
   router.use(
@@ -61,7 +58,9 @@ export function adminRouter(outpost: Outpost, options: AdminOptions = {}): Route
   router.use(sessions.middleware());
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
 
-  loginRoutes(router, { ...options, admins: outpost.admins, sessions, loginCsrf, audit: outpost.audit });
+  loginRoutes(router, {
+    ...options, admins: outpost.admins, sessions, loginCsrf, audit: outpost.audit, accountFailures: outpost.accountFailures, addressAttempts: outpost.addressAttempts,
+  });
   router.use(requireAdmin);
   const { uploadPage } = catalogPages(router, outpost);
   addonPages(router, outpost);

@@ -1,102 +1,46 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { SESSIONS } from '../../limits.ts';
+import type { Session, SessionService } from '../../auth/session-service.ts';
 
 /**
- * Server-side sessions, kept in memory: a restart signs everyone out, which is acceptable for an
- * admin console and means no session secret or session file to protect. A session exists only
- * after a successful sign-in, so a stranger costs no memory here (the sign-in form's CSRF check is
- * stateless, see login-csrf.ts).
+ * Admin sessions over HTTP: the cookie in, the session service (auth/session-service.ts) behind.
+ * Sessions live in the deployment's store, so whichever instance answers knows them, and a restart
+ * signs nobody out. A session exists only after a successful sign-in, so a stranger costs nothing
+ * here (the sign-in form's CSRF check is stateless, see login-csrf.ts).
  */
-export interface Session {
-  id: string;
-  csrf: string;
-  username: string;
-  createdAt: number;
-  lastSeenAt: number;
+export interface FlashMessage {
+  kind: 'ok' | 'error';
+  text: string;
+}
+
+export interface RequestSession extends Session {
   /** One-shot message for the next page (after a redirect). */
-  flash?: { kind: 'ok' | 'error'; text: string };
-  /** A token just created, shown once on the next tokens page. */
-  newToken?: { token: string; keyName: string };
+  flash?: FlashMessage;
 }
 
 export interface SessionOptions {
   cookieName?: string;
   secure: boolean;
-  idleMs?: number;
-  absoluteMs?: number;
-  maxSessions?: number;
-  /** At most this often, a request pays for one pass over the sessions to drop expired ones. */
-  sweepEveryMs?: number;
-  now?: () => number;
+  service: SessionService;
 }
 
 declare module 'express-serve-static-core' {
   interface Request {
-    session?: Session;
+    session?: RequestSession;
   }
 }
 
+const FLASH_MAX_TEXT = 500;
+
 export class SessionStore {
-  // Insertion order is creation order: the first entry is the oldest session.
-  private readonly sessions = new Map<string, Session>();
   readonly cookieName: string;
-  private readonly idleMs: number;
-  private readonly absoluteMs: number;
-  private readonly maxSessions: number;
-  private readonly sweepEveryMs: number;
-  private readonly now: () => number;
-  private lastSweepAt: number;
+  readonly flashCookieName: string;
+  readonly service: SessionService;
 
   constructor(private readonly options: SessionOptions) {
     this.cookieName = options.cookieName ?? (options.secure ? '__Host-outpost_session' : 'outpost_session');
-    this.idleMs = options.idleMs ?? SESSIONS.idleMs;
-    this.absoluteMs = options.absoluteMs ?? SESSIONS.absoluteMs;
-    this.maxSessions = options.maxSessions ?? SESSIONS.maxSessions;
-    this.sweepEveryMs = options.sweepEveryMs ?? SESSIONS.sweepEveryMs;
-    this.now = options.now ?? Date.now;
-    this.lastSweepAt = this.now();
-  }
-
-  /** Live and not yet swept sessions. */
-  get size(): number {
-    return this.sessions.size;
-  }
-
-  private expired(session: Session, at: number): boolean {
-    return at - session.lastSeenAt > this.idleMs || at - session.createdAt > this.absoluteMs;
-  }
-
-  /** Drops every expired session; at most maxSessions steps. Returns how many were dropped. */
-  sweep(): number {
-    const at = this.now();
-    this.lastSweepAt = at;
-    let dropped = 0;
-    for (const [id, session] of this.sessions) {
-      if (!this.expired(session, at)) continue;
-      this.sessions.delete(id);
-      dropped += 1;
-    }
-    return dropped;
-  }
-
-  // Sweeping on access instead of on a timer: nothing to stop, and the cost (one bounded pass per
-  // sweepEveryMs) is amortised over the requests that trigger it.
-  private maybeSweep(): void {
-    if (this.now() - this.lastSweepAt >= this.sweepEveryMs) this.sweep();
-  }
-
-  private lookup(id: unknown): Session | undefined {
-    if (typeof id !== 'string' || !id) return undefined;
-    const session = this.sessions.get(id);
-    if (!session) return undefined;
-    const at = this.now();
-    if (this.expired(session, at)) {
-      this.sessions.delete(id);
-      return undefined;
-    }
-    session.lastSeenAt = at;
-    return session;
+    this.flashCookieName = options.secure ? '__Host-outpost_flash' : 'outpost_flash';
+    this.service = options.service;
   }
 
   private cookieOptions() {
@@ -106,40 +50,67 @@ export class SessionStore {
 
   /** Finds the visitor's session, never creates one. */
   middleware(): RequestHandler {
-    return (req: Request, res: Response, next: NextFunction) => {
-      this.maybeSweep();
+    return async (req: Request, res: Response, next: NextFunction) => {
+      await this.service.maybeSweep();
       const id: unknown = req.cookies?.[this.cookieName];
-      const session = this.lookup(id);
+      const session: RequestSession | undefined = await this.service.find(id);
       // A cookie naming no live session is cleared, so the browser stops sending it.
       if (id !== undefined && !session) res.clearCookie(this.cookieName, this.cookieOptions());
+      if (session) this.carryFlash(req, res, session);
       req.session = session;
       next();
     };
   }
 
+  /**
+   * The flash message travels in a cookie bound to the session by an HMAC keyed with the session
+   * id, not in the stored session: the redirect after an action may land on another instance, and
+   * the message is only for this browser. It is read once and cleared; a redirect (the only way a
+   * message outlives its response) writes it.
+   */
+  private carryFlash(req: Request, res: Response, session: RequestSession): void {
+    const raw: unknown = req.cookies?.[this.flashCookieName];
+    if (typeof raw === 'string') {
+      const flash = this.openFlash(session.id, raw);
+      if (flash) session.flash = flash;
+      res.clearCookie(this.flashCookieName, this.cookieOptions());
+    }
+    const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+    res.redirect = ((...args: unknown[]) => {
+      const flash = req.session?.flash;
+      if (flash) res.cookie(this.flashCookieName, this.sealFlash(session.id, flash), { ...this.cookieOptions(), maxAge: 60_000 });
+      redirect(...args);
+    }) as Response['redirect'];
+  }
+
+  private sealFlash(id: string, flash: FlashMessage): string {
+    const body = Buffer.from(JSON.stringify({ kind: flash.kind, text: flash.text.slice(0, FLASH_MAX_TEXT) })).toString('base64url');
+    return `${body}.${createHmac('sha256', id).update(body).digest('base64url')}`;
+  }
+
+  private openFlash(id: string, sealed: string): FlashMessage | undefined {
+    const [body = '', mac = ''] = sealed.split('.');
+    const expected = Buffer.from(createHmac('sha256', id).update(body).digest('base64url'));
+    if (expected.length !== mac.length || !timingSafeEqual(expected, Buffer.from(mac))) return undefined;
+    try {
+      const { kind, text } = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as FlashMessage;
+      return (kind === 'ok' || kind === 'error') && typeof text === 'string' ? { kind, text } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** A new id (and CSRF token) on every sign-in, so a session id planted before sign-in is useless. */
-  signIn(req: Request, res: Response, username: string): Session {
-    if (req.session) this.sessions.delete(req.session.id);
-    this.maybeSweep();
-    if (this.sessions.size >= this.maxSessions) this.sweep();
-    // Still full of live sessions: the oldest sign-ins give way.
-    while (this.sessions.size >= this.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
-    const at = this.now();
-    const session: Session = {
-      id: randomBytes(32).toString('base64url'),
-      csrf: randomBytes(32).toString('base64url'),
-      username,
-      createdAt: at,
-      lastSeenAt: at,
-    };
-    this.sessions.set(session.id, session);
-    res.cookie(this.cookieName, session.id, { ...this.cookieOptions(), maxAge: this.absoluteMs });
+  async signIn(req: Request, res: Response, username: string): Promise<Session> {
+    if (req.session) await this.service.end(req.session.id);
+    const session = await this.service.create(username);
+    res.cookie(this.cookieName, session.id, { ...this.cookieOptions(), maxAge: this.service.absoluteMs });
     req.session = session;
     return session;
   }
 
-  signOut(req: Request, res: Response): void {
-    if (req.session) this.sessions.delete(req.session.id);
+  async signOut(req: Request, res: Response): Promise<void> {
+    if (req.session) await this.service.end(req.session.id);
     res.clearCookie(this.cookieName, this.cookieOptions());
     req.session = undefined;
   }

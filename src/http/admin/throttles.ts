@@ -1,125 +1,75 @@
-import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
-import { SESSIONS } from '../../limits.ts';
+import type { ClientRateLimitInfo, Store } from 'express-rate-limit';
+import type { WindowCounters } from '../../auth/window-counters.ts';
 
 /**
- * Both sign-in throttles remember strangers (user names, addresses), so both are capped. Entries
- * are kept in the order their window started: the first entry is always the next to expire, which
- * makes dropping expired entries, then the oldest, O(1) per insertion. Dropping a live entry when
- * full only forgets a count; it needs thousands of addresses or names within one window.
+ * Both sign-in throttles count in the deployment's store (auth/window-counters.ts), so a guesser
+ * gains nothing by spreading attempts over instances, and both remember a capped number of
+ * strangers (user names, addresses). Dropping a live entry when full only forgets a count.
  */
-function makeRoom<V>(entries: Map<string, V>, expired: (value: V) => boolean, maxEntries: number): void {
-  for (const [key, value] of entries) {
-    if (entries.size < maxEntries && !expired(value)) return;
-    entries.delete(key);
-  }
-}
 
 /** Locks an account for a while after repeated failures, whatever address they come from. */
 export class AccountThrottle {
-  private readonly failures = new Map<string, { count: number; firstAt: number }>();
   private readonly max: number;
-  private readonly windowMs: number;
-  private readonly maxEntries: number;
-  private readonly now: () => number;
 
-  constructor(options: { max?: number; windowMs?: number; maxEntries?: number; now?: () => number } = {}) {
+  constructor(
+    private readonly failures: WindowCounters,
+    options: { max?: number } = {},
+  ) {
     this.max = options.max ?? 5;
-    this.windowMs = options.windowMs ?? 15 * 60 * 1000;
-    this.maxEntries = options.maxEntries ?? SESSIONS.maxThrottleEntries;
-    this.now = options.now ?? Date.now;
   }
 
-  get size(): number {
-    return this.failures.size;
+  size(): Promise<number> {
+    return this.failures.size();
   }
 
-  private expired(f: { firstAt: number }): boolean {
-    return this.now() - f.firstAt > this.windowMs;
+  async locked(user: string): Promise<boolean> {
+    return ((await this.failures.get(user))?.count ?? 0) >= this.max;
   }
 
-  locked(user: string): boolean {
-    const f = this.failures.get(user);
-    if (!f) return false;
-    if (this.expired(f)) {
-      this.failures.delete(user);
-      return false;
-    }
-    return f.count >= this.max;
+  async fail(user: string): Promise<void> {
+    await this.failures.add(user);
   }
 
-  fail(user: string): void {
-    const f = this.failures.get(user);
-    if (f && !this.expired(f)) {
-      f.count += 1;
-      return;
-    }
-    // Deleted before set so a new window moves to the end of the insertion order.
-    this.failures.delete(user);
-    makeRoom(this.failures, (v) => this.expired(v), this.maxEntries);
-    this.failures.set(user, { count: 1, firstAt: this.now() });
-  }
-
-  clear(user: string): void {
-    this.failures.delete(user);
+  async clear(user: string): Promise<void> {
+    await this.failures.clear(user);
   }
 }
 
-/** express-rate-limit's MemoryStore keeps every address seen in a window; this one keeps at most maxEntries. */
+/**
+ * express-rate-limit's store for attempts per address. The window is the counters' own (the
+ * limiter's windowMs must be the same; init() checks it).
+ */
 export class BoundedRateStore implements Store {
-  readonly localKeys = true;
-  private readonly hits = new Map<string, { totalHits: number; resetAt: number }>();
-  private windowMs = 60_000;
-  private readonly maxEntries: number;
-  private readonly now: () => number;
+  readonly localKeys = false;
 
-  constructor(options: { maxEntries?: number; now?: () => number } = {}) {
-    this.maxEntries = options.maxEntries ?? SESSIONS.maxThrottleEntries;
-    this.now = options.now ?? Date.now;
+  constructor(private readonly hits: WindowCounters) {}
+
+  size(): Promise<number> {
+    return this.hits.size();
   }
 
-  get size(): number {
-    return this.hits.size;
+  init(options: { windowMs: number }): void {
+    if (options.windowMs !== this.hits.windowMs) throw new Error(`The limiter's window (${options.windowMs} ms) is not its store's (${this.hits.windowMs} ms).`);
   }
 
-  init(options: Options): void {
-    this.windowMs = options.windowMs;
+  private info(entry: { count: number; firstAt: number }): ClientRateLimitInfo {
+    return { totalHits: entry.count, resetTime: new Date(entry.firstAt + this.hits.windowMs) };
   }
 
-  private live(key: string): { totalHits: number; resetAt: number } | undefined {
-    const entry = this.hits.get(key);
-    if (entry && entry.resetAt <= this.now()) {
-      this.hits.delete(key);
-      return undefined;
-    }
-    return entry;
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    const entry = await this.hits.get(key);
+    return entry && this.info(entry);
   }
 
-  get(key: string): ClientRateLimitInfo | undefined {
-    const entry = this.live(key);
-    return entry && { totalHits: entry.totalHits, resetTime: new Date(entry.resetAt) };
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    return this.info(await this.hits.add(key, 1));
   }
 
-  increment(key: string): ClientRateLimitInfo {
-    let entry = this.live(key);
-    if (!entry) {
-      makeRoom(this.hits, (v) => v.resetAt <= this.now(), this.maxEntries);
-      entry = { totalHits: 0, resetAt: this.now() + this.windowMs };
-      this.hits.set(key, entry);
-    }
-    entry.totalHits += 1;
-    return { totalHits: entry.totalHits, resetTime: new Date(entry.resetAt) };
+  async decrement(key: string): Promise<void> {
+    if (await this.hits.get(key)) await this.hits.add(key, -1);
   }
 
-  decrement(key: string): void {
-    const entry = this.live(key);
-    if (entry && entry.totalHits > 0) entry.totalHits -= 1;
-  }
-
-  resetKey(key: string): void {
-    this.hits.delete(key);
-  }
-
-  resetAll(): void {
-    this.hits.clear();
+  async resetKey(key: string): Promise<void> {
+    await this.hits.clear(key);
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { atomicTempPath, fsyncDirectory, isAtomicTempName } from '../atomic-write.ts';
+import { isSafeSegment } from '../../names/safe-segment.ts';
 import { withFileLock } from '../file-lock.ts';
 import { checkObjectKey, ObjectStoreError, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
 
@@ -48,15 +49,13 @@ export class FolderObjects implements ObjectStore {
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    // Only the folder the prefix points into is walked: listing one add-on's documents must not
-    // cost a walk over every add-on's.
-    const cut = prefix.lastIndexOf('/') + 1;
-    const start = prefix.slice(0, cut);
-    if (start && !(start.startsWith(this.prefix) || this.prefix.startsWith(start))) return;
-    const from = start.length > this.prefix.length ? start : this.prefix;
-    const dir = from === '' ? this.location : path.join(this.location, ...from.slice(this.prefix.length).split('/').filter(Boolean));
     const found: ObjectInfo[] = [];
-    await this.walk(dir, from, found);
+    // Only the folder the prefix names is walked: listing private/sessions/ must not read every
+    // package under public/. (A prefix above this store's own walks all of it.)
+    const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    const below = folder.startsWith(this.prefix) ? folder.slice(this.prefix.length).split('/').filter(Boolean) : undefined;
+    if (below?.every((s) => isSafeSegment(s))) await this.walk(path.join(this.location, ...below), folder, found);
+    else if (this.prefix.startsWith(folder)) await this.walk(this.location, this.prefix, found);
     found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     yield* found.filter((o) => o.key.startsWith(prefix));
   }

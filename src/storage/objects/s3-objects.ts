@@ -108,6 +108,11 @@ export class S3Objects implements ObjectStore {
       );
       return { etag: answer.ETag ?? '' };
     } catch (err) {
+      // If-Match on an object deleted meanwhile is 404 (NoSuchKey), and two conditional writes at
+      // once may get 409 (ConditionalRequestConflict): either way this writer lost the race.
+      const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+      const conditional = options.ifMatch !== undefined || options.ifAbsent;
+      if (conditional && (status === 404 || status === 409)) throw new ObjectStoreError('STORAGE_PRECONDITION_FAILED', `${key} in ${this.location} changed since it was read.`, { cause: err });
       throw storeError(err, `writing ${key}`, this.location);
     }
   }

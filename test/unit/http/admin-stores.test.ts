@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { LoginCsrf } from '../../../src/http/admin/login-csrf.ts';
-import { SessionStore } from '../../../src/http/admin/session.ts';
+import { SessionService } from '../../../src/auth/session-service.ts';
+import { WindowCounters } from '../../../src/auth/window-counters.ts';
+import { SessionStore, type RequestSession } from '../../../src/http/admin/session.ts';
 import { AccountThrottle, BoundedRateStore } from '../../../src/http/admin/throttles.ts';
+import { tempFolderObjects } from '../../helpers/object-backends.ts';
 import { redactHeaders, redactUrl } from '../../../src/http/log-redaction.ts';
 
 /** Just enough of Express's req/res for the stores: cookies in, cookies out. */
@@ -11,85 +14,121 @@ function fakeRes() {
     set,
     cookie: (name: string, value: string, options: Record<string, unknown>) => set.push({ name, value, options }),
     clearCookie: (name: string, options: Record<string, unknown>) => set.push({ name, value: '', options }),
+    redirect: () => undefined,
   };
 }
 
+/** Sessions and counters on a scratch data folder; the clock is the test's. */
+function services(now: () => number, options: { idleMs?: number; absoluteMs?: number; sweepEveryMs?: number; maxSessions?: number } = {}) {
+  const service = new SessionService(tempFolderObjects(), { ...options, now });
+  return { service, store: new SessionStore({ secure: false, service }) };
+}
+
 describe('SessionStore', () => {
-  it('sweeps expired sessions at most once per sweep interval, from any request', () => {
+  it('sweeps expired sessions at most once per sweep interval, from any request', async () => {
     let now = 0;
-    const store = new SessionStore({ secure: false, idleMs: 100, absoluteMs: 1000, sweepEveryMs: 500, now: () => now });
-    for (let i = 0; i < 4; i++) store.signIn({} as never, fakeRes() as never, `u${i}`);
+    const { service, store } = services(() => now, { idleMs: 100, absoluteMs: 1000, sweepEveryMs: 500 });
+    for (let i = 0; i < 4; i++) await store.signIn({} as never, fakeRes() as never, `u${i}`);
     const visit = () => store.middleware()({ cookies: {} } as never, fakeRes() as never, () => undefined);
     now = 499;
-    visit();
-    expect(store.size).toBe(4);
+    await visit();
+    expect(await service.count()).toBe(4);
     now = 500;
-    visit();
-    expect(store.size).toBe(0);
-    expect(store.sweep()).toBe(0);
+    await visit();
+    expect(await service.count()).toBe(0);
+    expect(await service.sweep()).toBe(0);
   });
 
-  it('holds at most maxSessions, dropping the oldest, and expired ones first', () => {
+  it('holds at most maxSessions, dropping the oldest, and expired ones first', async () => {
     let now = 0;
-    const store = new SessionStore({ secure: false, idleMs: 100, maxSessions: 3, sweepEveryMs: 1e9, now: () => now });
-    const ids = Array.from({ length: 5 }, (_, i) => store.signIn({} as never, fakeRes() as never, `u${i}`).id);
-    expect(store.size).toBe(3);
-    const alive = (id: string) => {
+    const { service, store } = services(() => now, { idleMs: 100, maxSessions: 3, sweepEveryMs: 1e9 });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push((await store.signIn({} as never, fakeRes() as never, `u${i}`)).id);
+      now += 1;
+    }
+    expect(await service.count()).toBe(3);
+    const alive = async (id: string) => {
       const req: { cookies: Record<string, string>; session?: unknown } = { cookies: { outpost_session: id } };
-      store.middleware()(req as never, fakeRes() as never, () => undefined);
+      await store.middleware()(req as never, fakeRes() as never, () => undefined);
       return req.session !== undefined;
     };
-    expect(ids.map(alive)).toEqual([false, false, true, true, true]);
+    const all = async (list: string[]) => Promise.all(list.map(alive));
+    expect(await all(ids)).toEqual([false, false, true, true, true]);
     // ids[2] goes idle while ids[3] and ids[4] are used: a new sign-in replaces the expired one.
     now = 90;
-    alive(ids[3]!);
-    alive(ids[4]!);
+    await alive(ids[3]!);
+    await alive(ids[4]!);
     now = 150;
-    store.signIn({} as never, fakeRes() as never, 'late');
-    expect([ids[2], ids[3], ids[4]].map((id) => alive(id!))).toEqual([false, true, true]);
+    await store.signIn({} as never, fakeRes() as never, 'late');
+    expect(await all([ids[2]!, ids[3]!, ids[4]!])).toEqual([false, true, true]);
+  });
+
+  it('carries a flash message to the next page in a cookie only this session can have made', async () => {
+    const { store } = services(() => 0);
+    const session = await store.signIn({} as never, fakeRes() as never, 'admin');
+    const res = fakeRes();
+    const req: { cookies: Record<string, string>; session?: RequestSession } = { cookies: { outpost_session: session.id } };
+    await store.middleware()(req as never, res as never, () => undefined);
+    req.session!.flash = { kind: 'ok', text: 'Saved.' };
+    res.redirect();
+    const sealed = res.set.find((c) => c.name === 'outpost_flash')!.value;
+    const next = async (cookies: Record<string, string>) => {
+      const r: typeof req = { cookies: { outpost_session: session.id, ...cookies } };
+      await store.middleware()(r as never, fakeRes() as never, () => undefined);
+      return r.session?.flash;
+    };
+    expect(await next({ outpost_flash: sealed })).toEqual({ kind: 'ok', text: 'Saved.' });
+    const forged = `${Buffer.from(JSON.stringify({ kind: 'ok', text: 'Forged' })).toString('base64url')}.${sealed.split('.')[1]}`;
+    expect(await next({ outpost_flash: forged })).toBeUndefined();
   });
 });
 
 describe('AccountThrottle', () => {
-  it('locks after max failures within the window, and forgets after it', () => {
+  const counters = (now: () => number, maxEntries = 100) => new WindowCounters(tempFolderObjects(), 'private/throttles/accounts/', { windowMs: 100, maxEntries, sweepEveryMs: 0, now });
+
+  it('locks after max failures within the window, and forgets after it', async () => {
     let now = 0;
-    const throttle = new AccountThrottle({ max: 3, windowMs: 100, now: () => now });
-    for (let i = 0; i < 3; i++) throttle.fail('admin');
-    expect(throttle.locked('admin')).toBe(true);
+    const failures = counters(() => now);
+    const throttle = new AccountThrottle(failures, { max: 3 });
+    for (let i = 0; i < 3; i++) await throttle.fail('admin');
+    expect(await throttle.locked('admin')).toBe(true);
     now = 101;
-    expect(throttle.locked('admin')).toBe(false);
-    expect(throttle.size).toBe(0);
+    expect(await throttle.locked('admin')).toBe(false);
+    // Swept once no entry of its slot can be live (whole slots go, from a listing alone).
+    now = 200;
+    await failures.sweep();
+    expect(await throttle.size()).toBe(0);
   });
 
-  it('remembers at most maxEntries names, dropping expired, then oldest', () => {
+  it('remembers at most maxEntries names, dropping expired, then older ones', async () => {
     let now = 0;
-    const throttle = new AccountThrottle({ max: 1, windowMs: 100, maxEntries: 3, now: () => now });
-    for (let i = 0; i < 50; i++) throttle.fail(`name-${i}`);
-    expect(throttle.size).toBe(3);
-    expect(throttle.locked('name-49')).toBe(true);
-    expect(throttle.locked('name-0')).toBe(false);
+    const throttle = new AccountThrottle(counters(() => now, 3), { max: 1 });
+    for (let i = 0; i < 50; i++) await throttle.fail(`name-${i}`);
+    expect(await throttle.size()).toBe(3);
+    expect(await throttle.locked('name-49')).toBe(true);
     now = 200;
-    throttle.fail('after');
-    expect(throttle.size).toBe(1);
+    await throttle.fail('after');
+    expect(await throttle.size()).toBe(1);
   });
 });
 
 describe('BoundedRateStore', () => {
-  it('counts per key within a window and keeps at most maxEntries keys', () => {
+  it('counts per key within a window and keeps at most maxEntries keys', async () => {
     let now = 0;
-    const store = new BoundedRateStore({ maxEntries: 2, now: () => now });
-    store.init({ windowMs: 100 } as never);
-    expect(store.increment('a').totalHits).toBe(1);
-    expect(store.increment('a').totalHits).toBe(2);
-    store.decrement('a');
-    expect(store.get('a')?.totalHits).toBe(1);
-    store.increment('b');
-    store.increment('c');
-    expect(store.size).toBe(2);
-    expect(store.get('a')).toBeUndefined();
+    const store = new BoundedRateStore(new WindowCounters(tempFolderObjects(), 'private/throttles/addresses/', { windowMs: 100, maxEntries: 2, sweepEveryMs: 0, now: () => now }));
+    store.init({ windowMs: 100 });
+    expect((await store.increment('a')).totalHits).toBe(1);
+    expect((await store.increment('a')).totalHits).toBe(2);
+    await store.decrement('a');
+    expect((await store.get('a'))?.totalHits).toBe(1);
+    await store.increment('b');
+    await store.increment('c');
+    expect(await store.size()).toBe(2);
+    expect(await store.get('c')).toBeDefined();
     now = 100;
-    expect(store.get('b')).toBeUndefined();
-    expect(store.increment('b')).toEqual({ totalHits: 1, resetTime: new Date(200) });
+    expect(await store.get('b')).toBeUndefined();
+    expect(await store.increment('b')).toEqual({ totalHits: 1, resetTime: new Date(200) });
   });
 });
 

@@ -113,4 +113,18 @@ describe('FolderObjects', () => {
     expect(await keysOf(keys)).toEqual(['private/keys/default.json']);
     expect(await codeOf(keys.put('private/tokens.json', Buffer.from('x'), 1))).toBe('STORAGE_KEY_INVALID');
   });
+
+  it('walks only the folder a prefix names', async () => {
+    const root = fresh();
+    const store = new FolderObjects(root);
+    for (const key of ['public/files/a/a.xpi', 'private/sessions/1.json', 'private/sessions/2.json', 'private/sessionsx.json']) await store.put(key, Buffer.from('x'), 1);
+    // A link elsewhere would fail the walk: it is not walked at all.
+    symlinkSync('/etc/passwd', path.join(root, 'public/files/a/link'));
+    expect(await keysOf(store, 'private/sessions/')).toEqual(['private/sessions/1.json', 'private/sessions/2.json']);
+    expect(await keysOf(store, 'private/sessions')).toEqual(['private/sessions/1.json', 'private/sessions/2.json', 'private/sessionsx.json']);
+    const keysRoot = fresh();
+    writeFileSync(path.join(keysRoot, 'k.pem'), 'x');
+    expect(await keysOf(new FolderObjects(keysRoot, 'private/keys/'), 'private/')).toEqual(['private/keys/k.pem']);
+    expect(await keysOf(new FolderObjects(keysRoot, 'private/keys/'), 'public/')).toEqual([]);
+  });
 });
