@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { activeVersions, type AddonRecord } from '../catalog/addon-record.ts';
+import { activeVersions, targetedApps, type AddonRecord } from '../catalog/addon-record.ts';
 import type { ByteLru } from '../cache/byte-lru.ts';
 import type { DataLayout } from './data-layout.ts';
 import { IndexedRecordStore } from './indexed-record-store.ts';
@@ -20,6 +20,12 @@ export interface AddonSummary {
   latestVersion?: string;
   /** Active versions. */
   versionCount: number;
+  /** Application ids some active version targets (the public catalog's application filter). */
+  applications: string[];
+  /** em:targetPlatform values of active versions; empty when every package is for every platform. */
+  platforms: string[];
+  /** The newest active version has release notes (hosted, or an updateInfoURL). */
+  latestNotes: boolean;
 }
 
 function isAddonRecord(value: unknown): value is AddonRecord {
@@ -27,9 +33,19 @@ function isAddonRecord(value: unknown): value is AddonRecord {
   return typeof r?.id === 'string' && Array.isArray(r.versions) && typeof r.publisherKey === 'string';
 }
 
-function isAddonSummary(value: unknown): value is AddonSummary {
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+
+/**
+ * Lines written before the catalog facets existed lack them and are refused here: the index log
+ * then counts as damaged and the store re-reads those records once and rewrites it (openIndex),
+ * so an upgrade never serves a summary with a facet silently missing.
+ */
+export function isAddonSummary(value: unknown): value is AddonSummary {
   const s = value as AddonSummary;
-  return typeof s?.id === 'string' && typeof s.revision === 'number' && typeof s.publisherKey === 'string' && typeof s.versionCount === 'number';
+  return (
+    typeof s?.id === 'string' && typeof s.revision === 'number' && typeof s.publisherKey === 'string' && typeof s.versionCount === 'number' &&
+    isStrings(s.applications) && isStrings(s.platforms) && typeof s.latestNotes === 'boolean'
+  );
 }
 
 export function summarizeAddon(record: AddonRecord): AddonSummary {
@@ -44,6 +60,9 @@ export function summarizeAddon(record: AddonRecord): AddonSummary {
     revision: record.revision,
     ...(active[0] ? { latestVersion: active[0].version } : {}),
     versionCount: active.length,
+    applications: targetedApps(record),
+    platforms: [...new Set(active.flatMap((v) => v.targetPlatforms))].sort(),
+    latestNotes: Boolean(active[0] && (active[0].notes || active[0].updateInfoURL)),
   };
 }
 
