@@ -109,7 +109,7 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
 }
 
 /** The public catalog's pages, over every store; VPN add-ons of the production index only. */
-function publicCatalogFor(outpost: Outpost): Router {
+export function publicCatalogFor(outpost: Outpost): Router {
   const production = outpost.vpnChannels[0]!;
   return publicCatalogRoutes({
     catalog: new PublicCatalog({
