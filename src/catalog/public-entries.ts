@@ -36,8 +36,10 @@ export interface CatalogEntry {
   type: CatalogType;
   /** Application filter values (see applicationLabel). */
   applications: string[];
-  /** Platforms or ABIs the entry is built for; empty: every platform. */
+  /** Platforms or ABIs some package is built for (the platform filter's values). */
   platforms: string[];
+  /** Some package runs on every platform (shown as "All"; a platform filter still needs a match in `platforms`). */
+  anyPlatform: boolean;
   /** The newest version has release notes (shown on the add-on's page). */
   notes: boolean;
   updatedAt: string;
@@ -49,6 +51,12 @@ export interface CatalogEntry {
 
 /** Application filter values of the other kinds (XPI add-ons use application ids). */
 const OTHER_APPS = { jami: 'Jami', chromium: 'Chromium', 'mozilla-vpn': 'Mozilla VPN' } as const;
+
+/** "All", the platforms, or both: what the listing and the add-on's page say it runs on. */
+export function platformText(e: Pick<CatalogEntry, 'platforms' | 'anyPlatform'>): string {
+  if (e.platforms.length === 0) return 'All';
+  return e.anyPlatform ? `All; also built for ${e.platforms.join(', ')}` : e.platforms.join(', ');
+}
 
 export function applicationLabel(value: string): string {
   return KNOWN_APPLICATIONS[value] ?? (OTHER_APPS as Record<string, string>)[value] ?? value;
@@ -63,7 +71,7 @@ export function addonEntry(s: AddonSummary): CatalogEntry | undefined {
   if (!s.latestVersion || s.versionCount === 0) return undefined;
   return entry({
     kind: 'addon', id: s.id, name: s.name, description: '', author: '', version: s.latestVersion, type: s.type,
-    applications: s.applications, platforms: s.platforms, notes: s.latestNotes, updatedAt: s.updatedAt,
+    applications: s.applications, platforms: s.platforms, anyPlatform: s.anyPlatform, notes: s.latestNotes, updatedAt: s.updatedAt,
   });
 }
 
@@ -77,7 +85,7 @@ export function jamiEntry(record: PluginRecord, acceptLanguage: string | undefin
   return entry({
     kind: 'jami', id: record.id, name: text.name || record.id, description: text.description, author: newest.author,
     ...(newest.icon ? { icon: `${jamiPrefix}/icons/${encodeURIComponent(record.id)}` } : {}),
-    version: newest.version, type: 'jami-plugin', applications: ['jami'], platforms, notes: false, updatedAt: record.updatedAt,
+    version: newest.version, type: 'jami-plugin', applications: ['jami'], platforms, anyPlatform: false, notes: false, updatedAt: record.updatedAt,
   });
 }
 
@@ -85,15 +93,16 @@ export function chromiumEntry(record: ChromiumRecord, newest: ChromiumVersion | 
   if (!newest) return undefined;
   return entry({
     kind: 'chromium', id: record.id, name: newest.name, description: '', author: '', version: newest.version, type: 'chromium-extension',
-    applications: ['chromium'], platforms: [], notes: false, updatedAt: record.updatedAt,
+    applications: ['chromium'], platforms: [], anyPlatform: true, notes: false, updatedAt: record.updatedAt,
   });
 }
 
 /** Platforms from the manifest's conditions: the client shows the add-on only there. */
 export function vpnEntry(record: VpnRecord): CatalogEntry | undefined {
   if (record.withdrawnAt) return undefined;
+  const platforms = [...(record.conditions.platforms ?? [])].sort();
   return entry({
     kind: 'vpn', id: record.id, name: record.name, description: '', author: '', version: '', type: 'vpn-addon',
-    applications: ['mozilla-vpn'], platforms: [...(record.conditions.platforms ?? [])].sort(), notes: false, updatedAt: record.updatedAt,
+    applications: ['mozilla-vpn'], platforms, anyPlatform: platforms.length === 0, notes: false, updatedAt: record.updatedAt,
   });
 }

@@ -1,5 +1,5 @@
 import { activeVersions, fileUrl, manifestUrl, notesUrl, updateJsonUrl, type AddonRecord, type VersionRecord } from '../catalog/addon-record.ts';
-import { addonEntry, applicationLabel, chromiumEntry, jamiEntry, vpnEntry, type CatalogEntry } from '../catalog/public-entries.ts';
+import { addonEntry, applicationLabel, chromiumEntry, jamiEntry, platformText, vpnEntry, type CatalogEntry } from '../catalog/public-entries.ts';
 import { versionsForArch, type PluginRecord } from '../jami-store/plugin-record.ts';
 import { summarizeAddon } from '../storage/catalog-store.ts';
 import type { ChromiumRecord } from '../storage/chromium-store.ts';
@@ -26,7 +26,8 @@ export interface OfferedVersion {
   publishedAt: string;
   /** "Firefox 52.0 – 56.*", "Jami (android)", … */
   compatibility: string[];
-  platforms: string[];
+  /** "All", the platforms or ABIs, or both. */
+  platforms: string;
   downloads: Download[];
   notes?: { text?: string; url?: string };
 }
@@ -61,7 +62,7 @@ function addonVersion(id: string, packages: VersionRecord[], s: DetailSources): 
     version: first.version,
     publishedAt: first.publishedAt,
     compatibility: [...new Set(packages.flatMap((p) => p.targets.map((t) => `${applicationLabel(t.appId)} ${t.minVersion} – ${t.maxVersion}`)))],
-    platforms: [...new Set(packages.flatMap((p) => p.targetPlatforms))],
+    platforms: platformText({ platforms: [...new Set(packages.flatMap((p) => p.targetPlatforms))], anyPlatform: packages.some((p) => p.targetPlatforms.length === 0) }),
     downloads: packages.map((p) => ({ label: p.targetPlatforms.length ? p.targetPlatforms.join(', ') : 'All platforms', url: fileUrl(s.publicUrl, id, p.file), save: false, size: p.size })),
     ...(notes ? { notes } : {}),
   };
@@ -89,7 +90,7 @@ export function jamiPage(record: PluginRecord, s: DetailSources): CatalogPage | 
       version: v.version,
       publishedAt: v.publishedAt,
       compatibility: [`Jami (${v.platform})`],
-      platforms: v.abis,
+      platforms: platformText({ platforms: v.abis, anyPlatform: false }),
       // One .jpl holds every ABI of its version.
       downloads: [{ label: `${record.id}.jpl`, url: `${s.publicUrl}/catalog/jami/${encodeURIComponent(record.id)}/${encodeURIComponent(v.version)}/download`, save: true, size: v.size }],
     })),
@@ -108,7 +109,7 @@ export function chromiumPage(record: ChromiumRecord, s: DetailSources): CatalogP
       version: v.version,
       publishedAt: v.publishedAt,
       compatibility: [v.minimumChromeVersion ? `Chromium ${v.minimumChromeVersion} and later` : 'Chromium'],
-      platforms: [],
+      platforms: 'All',
       downloads: [{ label: 'CRX', url: fileUrl(s.publicUrl, record.id, v.file), save: true, size: v.size }],
     })),
     perPlatform: [],
@@ -122,7 +123,7 @@ export function vpnPage(record: VpnRecord, s: DetailSources): CatalogPage | unde
   return {
     entry,
     // The index has no versions: the current file is the one offered.
-    versions: [{ version: '', publishedAt: record.publishedAt, compatibility: ['Mozilla VPN'], platforms: entry.platforms, downloads: [{ label: `${record.id}.rcc`, url: s.rccUrl(record.id), save: true, size: record.size }] }],
+    versions: [{ version: '', publishedAt: record.publishedAt, compatibility: ['Mozilla VPN'], platforms: platformText(entry), downloads: [{ label: `${record.id}.rcc`, url: s.rccUrl(record.id), save: true, size: record.size }] }],
     perPlatform: [],
     facts: [{ label: 'Type', value: record.type }, { label: 'Index', value: s.vpnIndexUrl }, ...conditionRows(record.conditions).map((r) => ({ label: r.label, value: r.value }))],
   };

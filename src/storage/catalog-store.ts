@@ -24,6 +24,8 @@ export interface AddonSummary {
   applications: string[];
   /** em:targetPlatform values of active versions; empty when every package is for every platform. */
   platforms: string[];
+  /** Some active package is for every platform (no em:targetPlatform), beside those in `platforms`. */
+  anyPlatform: boolean;
   /** The newest active version has release notes (hosted, or an updateInfoURL). */
   latestNotes: boolean;
 }
@@ -44,7 +46,7 @@ export function isAddonSummary(value: unknown): value is AddonSummary {
   const s = value as AddonSummary;
   return (
     typeof s?.id === 'string' && typeof s.revision === 'number' && typeof s.publisherKey === 'string' && typeof s.versionCount === 'number' &&
-    isStrings(s.applications) && isStrings(s.platforms) && typeof s.latestNotes === 'boolean'
+    isStrings(s.applications) && isStrings(s.platforms) && typeof s.anyPlatform === 'boolean' && typeof s.latestNotes === 'boolean'
   );
 }
 
@@ -62,6 +64,7 @@ export function summarizeAddon(record: AddonRecord): AddonSummary {
     versionCount: active.length,
     applications: targetedApps(record),
     platforms: [...new Set(active.flatMap((v) => v.targetPlatforms))].sort(),
+    anyPlatform: active.some((v) => v.targetPlatforms.length === 0),
     latestNotes: Boolean(active[0] && (active[0].notes || active[0].updateInfoURL)),
   };
 }

@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import type { PublicCatalog } from '../../app/public-catalog.ts';
 import type { AddonRecord } from '../../catalog/addon-record.ts';
-import { applicationLabel, CATALOG_TYPES, type CatalogEntry, type CatalogKind } from '../../catalog/public-entries.ts';
+import { applicationLabel, CATALOG_TYPES, platformText, type CatalogEntry, type CatalogKind } from '../../catalog/public-entries.ts';
 import { MAX_SEARCH_LENGTH, parseCatalogQuery, queryParams } from '../../catalog/public-query.ts';
 import type { PluginRecord } from '../../jami-store/plugin-record.ts';
 import type { DataLayout } from '../../storage/data-layout.ts';
@@ -32,7 +32,7 @@ const pagePath = (kind: CatalogKind, id: string) => `/catalog/${kind}/${encodeUR
 
 /** What a row shows: the entry with its labels and its page's path. */
 function row(e: CatalogEntry) {
-  return { ...e, href: pagePath(e.kind, e.id), typeLabel: CATALOG_TYPES[e.type], kindLabel: memberKindLabel(e.kind), applicationLabels: e.applications.map(applicationLabel).sort() };
+  return { ...e, href: pagePath(e.kind, e.id), typeLabel: CATALOG_TYPES[e.type], kindLabel: memberKindLabel(e.kind), applicationLabels: e.applications.map(applicationLabel).sort(), platformText: platformText(e) };
 }
 
 /** Names come localised from Jami plugins' locale files, so shared caches keep one copy per language. */

@@ -133,15 +133,15 @@ describe('CatalogStore (indexed, records read on demand)', () => {
     const old = readFileSync(indexFile(), 'utf8').split('\n').map((line) => {
       if (!line.startsWith('{"s"')) return line;
       const { s } = JSON.parse(line) as { s: Record<string, unknown> };
-      delete s.applications; delete s.platforms; delete s.latestNotes;
+      delete s.applications; delete s.platforms; delete s.anyPlatform; delete s.latestNotes;
       return JSON.stringify({ s });
     });
     writeFileSync(indexFile(), old.join('\n'));
     const { catalog: again, problems } = await open();
     expect(problems).toEqual([]);
     const summaries = new Map((await again.summaries()).map((s) => [s.id, s]));
-    expect(summaries.get('p@x')).toMatchObject({ applications: ['toolkit@mozilla.org'], platforms: ['Linux'], latestNotes: true });
-    expect(summaries.get('q@x')).toMatchObject({ applications: [], platforms: [], latestNotes: false });
+    expect(summaries.get('p@x')).toMatchObject({ applications: ['toolkit@mozilla.org'], platforms: ['Linux'], anyPlatform: false, latestNotes: true });
+    expect(summaries.get('q@x')).toMatchObject({ applications: [], platforms: [], anyPlatform: true, latestNotes: false });
     // Rewritten: every line now carries the facets, so the next start reads the index alone.
     expect(readFileSync(indexFile(), 'utf8')).not.toMatch(/"s":\{(?![^\n]*"applications")/);
   });
