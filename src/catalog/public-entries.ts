@@ -26,7 +26,7 @@ export interface CatalogEntry {
   kind: CatalogKind;
   id: string;
   name: string;
-  /** '' when the package says nothing (XPI add-ons: not read from packages yet). */
+  /** '' when the package says nothing (XPI add-ons published before packages were read for it). */
   description: string;
   author: string;
   /** A same-origin path (the pages' CSP allows only this server's images). */
@@ -70,7 +70,7 @@ function entry(fields: Omit<CatalogEntry, 'sortKey' | 'haystack'>): CatalogEntry
 export function addonEntry(s: AddonSummary): CatalogEntry | undefined {
   if (!s.latestVersion || s.versionCount === 0) return undefined;
   return entry({
-    kind: 'addon', id: s.id, name: s.name, description: '', author: '', version: s.latestVersion, type: s.type,
+    kind: 'addon', id: s.id, name: s.name, description: s.description ?? '', author: s.author ?? '', version: s.latestVersion, type: s.type,
     applications: s.applications, platforms: s.platforms, anyPlatform: s.anyPlatform, notes: s.latestNotes, updatedAt: s.updatedAt,
   });
 }

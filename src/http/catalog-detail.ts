@@ -75,6 +75,8 @@ export function addonPage(record: AddonRecord, s: DetailSources): CatalogPage | 
   const byVersion = new Map<string, VersionRecord[]>();
   for (const v of activeVersions(record)) byVersion.set(v.version, [...(byVersion.get(v.version) ?? []), v]);
   const newest = activeVersions(record)[0]!;
+  // The page has room for the whole description; the summary's is cut short for listings.
+  if (newest.description) entry.description = newest.description;
   const updates = newest.format === 'webextension' ? updateJsonUrl(s.publicUrl, record.id) : manifestUrl(s.publicUrl, record.id);
   return { entry, versions: [...byVersion.values()].map((p) => addonVersion(record.id, p, s)), perPlatform: [], facts: [{ label: 'Updates from', value: updates }] };
 }

@@ -28,7 +28,13 @@ export interface AddonSummary {
   anyPlatform: boolean;
   /** The newest active version has release notes (hosted, or an updateInfoURL). */
   latestNotes: boolean;
+  /** The newest active version's, cut to SUMMARY_DESCRIPTION_CHARS: listings show a line or two. */
+  description?: string;
+  author?: string;
 }
+
+/** Summaries stay in memory for the public catalog: a short description costs 10 000 times. */
+export const SUMMARY_DESCRIPTION_CHARS = 240;
 
 function isAddonRecord(value: unknown): value is AddonRecord {
   const r = value as AddonRecord;
@@ -46,9 +52,12 @@ export function isAddonSummary(value: unknown): value is AddonSummary {
   const s = value as AddonSummary;
   return (
     typeof s?.id === 'string' && typeof s.revision === 'number' && typeof s.publisherKey === 'string' && typeof s.versionCount === 'number' &&
-    isStrings(s.applications) && isStrings(s.platforms) && typeof s.anyPlatform === 'boolean' && typeof s.latestNotes === 'boolean'
+    isStrings(s.applications) && isStrings(s.platforms) && typeof s.anyPlatform === 'boolean' && typeof s.latestNotes === 'boolean' &&
+    (s.description === undefined || typeof s.description === 'string') && (s.author === undefined || typeof s.author === 'string')
   );
 }
+
+const clipped = (text: string) => (text.length > SUMMARY_DESCRIPTION_CHARS ? `${text.slice(0, SUMMARY_DESCRIPTION_CHARS - 1)}…` : text);
 
 export function summarizeAddon(record: AddonRecord): AddonSummary {
   const active = activeVersions(record);
@@ -66,6 +75,8 @@ export function summarizeAddon(record: AddonRecord): AddonSummary {
     platforms: [...new Set(active.flatMap((v) => v.targetPlatforms))].sort(),
     anyPlatform: active.some((v) => v.targetPlatforms.length === 0),
     latestNotes: Boolean(active[0] && (active[0].notes || active[0].updateInfoURL)),
+    ...(active[0]?.description ? { description: clipped(active[0].description) } : {}),
+    ...(active[0]?.author ? { author: active[0].author } : {}),
   };
 }
 

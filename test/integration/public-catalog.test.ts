@@ -46,7 +46,7 @@ describe('public catalog', () => {
       const res = await fetch(`${server.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${server.token}` } });
       expect(res.status, await res.clone().text()).toBe(201);
     };
-    await ok(await buildXpi({ 'manifest.json': webextManifest({ id: 'web@example.org', version: '2.0', name: 'Web <b>tool</b>' }) }), { releaseNotes: 'Faster <script>x</script> start' });
+    await ok(await buildXpi({ 'manifest.json': webextManifest({ id: 'web@example.org', version: '2.0', name: 'Web <b>tool</b>', extra: { description: 'Tidies <i>tabs</i>', author: 'Tab Folk' } }) }), { releaseNotes: 'Faster <script>x</script> start' });
     const legacy = (version: string, targetPlatforms: string[] = []) =>
       buildXpi({ 'install.rdf': installRdf({ id: 'legacy@example.org', version, name: 'Legacy helper', targetPlatforms, targets: [{ id: SEAMONKEY_ID, minVersion: '2.0', maxVersion: '2.49.*' }] }) });
     await ok(await legacy('1.0'));
@@ -106,6 +106,11 @@ describe('public catalog', () => {
     expect(names((await page('/catalog?q=WEB%40EXAMPLE')).html)).toEqual(['Web &lt;b&gt;tool&lt;/b&gt;']);
     expect(names((await page('/catalog?q=legacy+HELP')).html)).toEqual(['Legacy helper']);
     expect(names((await page('/catalog?q=blurs')).html)).toEqual(['Green screen']);
+    // An XPI's description and author, read from its manifest.json.
+    const tidy = await page('/catalog?q=TIDIES');
+    expect(names(tidy.html)).toEqual(['Web &lt;b&gt;tool&lt;/b&gt;']);
+    expect(tidy.html).toContain('Tidies &lt;i&gt;tabs&lt;/i&gt;');
+    expect(tidy.html).toContain('by Tab Folk');
     const none = await page('/catalog?q=nothing-like-this');
     expect(none.status).toBe(200);
     expect(names(none.html)).toEqual([]);
