@@ -83,7 +83,7 @@ describe.skipIf(!present)('public catalog in Chromium', () => {
   it('shows an add-on page whose download installs the XPI (served as application/x-xpinstall)', async () => {
     const page = await open(1280);
     await page.goto(`${server.url}/catalog`);
-    await page.getByRole('link', { name: 'Legacy helper' }).click();
+    await page.getByRole('link', { name: 'Legacy helper', exact: true }).click();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Legacy helper');
     const link = page.getByRole('link', { name: 'All platforms' });
     expect(await link.isVisible()).toBe(true);
