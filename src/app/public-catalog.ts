@@ -1,10 +1,9 @@
 import { addonEntry, chromiumEntry, jamiEntry, vpnEntry, type CatalogEntry } from '../catalog/public-entries.ts';
 import { byListingOrder, entryMatcher, facetValues, type CatalogQuery } from '../catalog/public-query.ts';
 import { summarizeAddon, type CatalogStore } from '../storage/catalog-store.ts';
-import type { ChromiumStore } from '../storage/chromium-store.ts';
+import type { ChromiumRecord, ChromiumStore, ChromiumVersion } from '../storage/chromium-store.ts';
 import type { PluginStore } from '../storage/plugin-store.ts';
 import type { VpnStore } from '../storage/vpn-store.ts';
-import type { ChromiumVersion, ChromiumRecord } from '../storage/chromium-store.ts';
 
 export interface PublicCatalogSources {
   catalog: CatalogStore;
