@@ -84,6 +84,8 @@ export interface Config {
    * Unset: the data folder holds everything, as for one server.
    */
   bucket?: BucketLocation;
+  /** OUTPOST_CATALOG: the public catalog pages at /catalog ("off": they answer 404). */
+  publicCatalog: boolean;
   /** Log level for the server's JSON logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
@@ -122,6 +124,7 @@ const schema = z.object({
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   AWS_SESSION_TOKEN: z.string().optional(),
+  OUTPOST_CATALOG: z.enum(['on', 'off']).default('on'),
   OUTPOST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 });
 
@@ -129,7 +132,7 @@ const schema = z.object({
  * First path segments something else already answers: the public tree's own folders and the
  * routes of the app. The index folder must be none of them, or one would shadow the other.
  */
-const TAKEN_SEGMENTS = new Set(['updates', 'files', 'jami', 'api', 'admin', 'chromium', 'notes', 'update', 'healthz', 'collections']);
+const TAKEN_SEGMENTS = new Set(['updates', 'files', 'jami', 'api', 'admin', 'chromium', 'notes', 'update', 'healthz', 'collections', 'catalog']);
 
 /** The VPN index is served from public/<prefix>/, so every segment must pass the file-name rule. */
 function vpnPrefix(value: string, jamiPrefix: string, variable = 'OUTPOST_VPN_PREFIX'): string {
@@ -235,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
       prefix: jamiPrefix,
     },
     vpn: vpnConfig(e, jamiPrefix),
+    publicCatalog: e.OUTPOST_CATALOG === 'on',
     logLevel: e.OUTPOST_LOG_LEVEL,
     keyPassphrase: passphraseSource(e, cwd),
     s3: s3Config(e),

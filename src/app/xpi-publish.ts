@@ -133,6 +133,8 @@ export class XpiPublishService {
       ...(this.deps.updateHash === 'sha512' ? { sha512: (await hashFile(upload.path, ['sha512'])).sha512 } : {}),
       ...(updateInfoURL ? { updateInfoURL } : {}),
       ...(notes ? { notes } : {}),
+      ...(info.description ? { description: info.description } : {}),
+      ...(info.author ? { author: info.author } : {}),
       publishedAt: at,
     };
     const record: AddonRecord = {

@@ -20,6 +20,9 @@ export interface VersionRecord {
   updateInfoURL?: string;
   /** Release notes Outpost hosts itself, by locale ('' = any other locale). */
   notes?: Record<string, string>;
+  /** From the package, for the public catalog (absent in records written before it read them). */
+  description?: string;
+  author?: string;
   publishedAt: string;
   withdrawnAt?: string;
 }

@@ -11,6 +11,9 @@ import { updateQueryRoutes } from './routes/update-queries.ts';
 import { releaseNotesRoutes } from './routes/release-notes.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { jamiStoreRoutes } from './routes/jami-store.ts';
+import { publicCatalogRoutes } from './routes/public-catalog.ts';
+import { PublicCatalog } from '../app/public-catalog.ts';
+import { chromiumVersionsForDisplay } from './chromium-view.ts';
 import { chromiumUpdateRoutes } from './routes/chromium-updates.ts';
 import type { UpdateQueryService } from '../app/update-queries.ts';
 import { errorHandler, notFound } from './error-handler.ts';
@@ -26,6 +29,8 @@ export interface AppDeps extends ApiDeps {
   chromiumUpdates?: Router;
   /** Public collection pages and JSON (/collections/<name>). */
   collections?: Router;
+  /** The public catalog (/catalog); absent when OUTPOST_CATALOG=off, so its URLs answer 404. */
+  publicCatalog?: Router;
   updateQueries: UpdateQueryService;
   logger: Logger;
   /** The admin interface needs the whole instance; without it only API and files are served. */
@@ -56,6 +61,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.jamiStore) app.use(deps.jamiStore.prefix, deps.jamiStore.router);
   if (deps.chromiumUpdates) app.use(deps.chromiumUpdates);
   if (deps.collections) app.use(deps.collections);
+  if (deps.publicCatalog) app.use(deps.publicCatalog);
   app.use('/api/v1', apiRoutes(deps));
   if (deps.admin) {
     app.use('/admin', deps.admin);
@@ -96,8 +102,35 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
       jami: (id) => outpost.plugins.get(id),
       vpn: outpost.vpnChannels,
     }),
+    ...(outpost.config.publicCatalog ? { publicCatalog: publicCatalogFor(outpost) } : {}),
     logger: outpost.logger,
     admin: adminRouter(outpost, adminOptions),
+  });
+}
+
+/** The public catalog's pages, over every store; VPN add-ons of the production index only. */
+export function publicCatalogFor(outpost: Outpost): Router {
+  const production = outpost.vpnChannels[0]!;
+  return publicCatalogRoutes({
+    catalog: new PublicCatalog({
+      catalog: outpost.catalog,
+      plugins: outpost.plugins,
+      chromium: outpost.chromiumRecords,
+      chromiumNewest: (r) => chromiumVersionsForDisplay(r).find((v) => !v.withdrawnAt),
+      vpn: production.records,
+      jamiPrefix: outpost.config.jami.prefix,
+    }),
+    addon: (id) => outpost.catalog.get(id),
+    jami: (id) => outpost.plugins.get(id),
+    chromium: (id) => outpost.chromiumRecords.get(id),
+    vpn: (id) => production.records.get(id),
+    layout: outpost.layout,
+    detail: {
+      publicUrl: outpost.config.publicUrl,
+      jamiPrefix: outpost.config.jami.prefix,
+      vpnIndexUrl: production.service.links('').index,
+      rccUrl: (id) => production.service.links(id).rcc,
+    },
   });
 }
 

@@ -9,6 +9,9 @@ export interface XpiInfo {
   version: string;
   /** Display name (em:name, or the resolved manifest.json name); the id when there is none. */
   name: string;
+  /** What the public catalog shows, clipped (em:description / description, em:creator / developer or author). */
+  description?: string;
+  author?: string;
   type: AddonType;
   /** install.rdf's numeric em:type when given. */
   typeCode?: number;
@@ -75,6 +78,18 @@ function checkHybridAgreement(info: XpiInfo, manifest: unknown): void {
   }
 }
 
+/** Shown in listings, not used by any client: a manifest's essay is cut rather than refused. */
+const MAX_DESCRIPTION_CHARS = 1000;
+const MAX_AUTHOR_CHARS = 200;
+
+function shownText(description: string | undefined, author: string | undefined): Pick<XpiInfo, 'description' | 'author'> {
+  const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text).trim();
+  return {
+    ...(description?.trim() ? { description: clip(description, MAX_DESCRIPTION_CHARS) } : {}),
+    ...(author?.trim() ? { author: clip(author, MAX_AUTHOR_CHARS) } : {}),
+  };
+}
+
 function isPlainHttp(url: string): boolean {
   return /^http:/i.test(url);
 }
@@ -95,6 +110,7 @@ async function fromInstallRdf(zip: ZipArchive): Promise<XpiInfo> {
     id: manifest.id,
     version: manifest.version,
     name: manifest.name ?? manifest.id,
+    ...shownText(manifest.description, manifest.creator),
     type: manifest.type,
     ...(manifest.typeCode !== undefined && { typeCode: manifest.typeCode }),
     targetApplications: manifest.targetApplications,
@@ -105,17 +121,24 @@ async function fromInstallRdf(zip: ZipArchive): Promise<XpiInfo> {
   };
 }
 
-async function displayName(zip: ZipArchive, manifest: WebExtManifest, warnings: string[]): Promise<string> {
-  if (!manifest.name.includes('__MSG_')) return manifest.name;
+/** A manifest string with its `__MSG_key__` placeholders filled from the default locale, if it can be. */
+async function localized(zip: ZipArchive, manifest: WebExtManifest, value: string): Promise<string | undefined> {
+  if (!value.includes('__MSG_')) return value;
   const locale = manifest.defaultLocale;
   const path = locale && /^[A-Za-z0-9_-]+$/.test(locale) ? `_locales/${locale}/messages.json` : undefined;
-  let name: string | undefined;
-  if (path && zip.has(path)) {
-    name = localizeWebExtString(manifest.name, await zip.read(path, MAX_MANIFEST_BYTES));
-  }
-  if (name === undefined || name.includes('__MSG_')) {
-    warnings.push(`The name "${manifest.name}" could not be resolved from the default locale's messages.json.`);
-  }
+  if (!path || !zip.has(path)) return undefined;
+  return localizeWebExtString(value, await zip.read(path, MAX_MANIFEST_BYTES));
+}
+
+/** An unresolvable description is left out rather than shown as __MSG_key__. */
+async function webextDescription(zip: ZipArchive, manifest: WebExtManifest): Promise<string | undefined> {
+  const text = manifest.description === undefined ? undefined : await localized(zip, manifest, manifest.description);
+  return text?.includes('__MSG_') ? undefined : text;
+}
+
+async function displayName(zip: ZipArchive, manifest: WebExtManifest, warnings: string[]): Promise<string> {
+  const name = await localized(zip, manifest, manifest.name);
+  if (name === undefined || name.includes('__MSG_')) warnings.push(`The name "${manifest.name}" could not be resolved from the default locale's messages.json.`);
   return name ?? manifest.name;
 }
 
@@ -136,6 +159,7 @@ async function fromWebExtension(zip: ZipArchive): Promise<XpiInfo> {
     id: manifest.gecko.id,
     version: manifest.version,
     name: await displayName(zip, manifest, warnings),
+    ...shownText(await webextDescription(zip, manifest), manifest.author),
     type: manifest.kind === 'extension' ? 'extension' : manifest.kind === 'theme' ? 'theme' : 'other',
     // Every Gecko application that runs WebExtensions reads browser_specific_settings.gecko and
     // applies its range to its own version (Thunderbird 128 for strict_min_version 128.0), so the

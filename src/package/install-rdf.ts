@@ -26,6 +26,9 @@ export interface InstallManifest {
   id: string;
   version: string;
   name: string | undefined;
+  /** em:description and em:creator, for the public catalog (first value when repeated). */
+  description: string | undefined;
+  creator: string | undefined;
   type: AddonType;
   /** The em:type number as written (8 = locale, 32 = multi-package, 64 = dictionary, ...). */
   typeCode: number | undefined;
@@ -126,6 +129,8 @@ export function parseInstallRdf(bytes: Buffer | string): InstallManifest {
     id,
     version,
     name: literals(graph, INSTALL_MANIFEST, 'name')[0],
+    description: literals(graph, INSTALL_MANIFEST, 'description')[0],
+    creator: literals(graph, INSTALL_MANIFEST, 'creator')[0],
     ...addonType(single(graph, INSTALL_MANIFEST, 'type')),
     targetApplications: targetApplications(graph, warnings),
     targetPlatforms: validateTargetPlatforms(literals(graph, INSTALL_MANIFEST, 'targetPlatform')),

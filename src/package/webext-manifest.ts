@@ -7,6 +7,9 @@ export interface WebExtManifest {
   manifestVersion: number;
   /** As written; may be a `__MSG_name__` placeholder (see localizeWebExtString). */
   name: string;
+  /** description, and developer.name else author: shown, never checked (a wrong type is left out). */
+  description: string | undefined;
+  author: string | undefined;
   version: string;
   defaultLocale: string | undefined;
   /** Which key held the gecko block: Firefox reads browser_specific_settings first. */
@@ -112,9 +115,13 @@ export function parseWebExtManifest(bytes: Buffer): WebExtManifest {
   if (strictMaxVersion !== undefined) validateAppVersion(strictMaxVersion, `${where}.strict_max_version`);
   if (strictMinVersion !== undefined && strictMaxVersion !== undefined) validateAppRange(strictMinVersion, strictMaxVersion, 'Firefox');
 
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
+  const developer = isObject(manifest.developer) ? manifest.developer : {};
   return {
     manifestVersion,
     name,
+    description: text(manifest.description),
+    author: text(developer.name) ?? text(manifest.author),
     version,
     defaultLocale,
     geckoKey,

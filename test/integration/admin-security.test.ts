@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRouter } from '../../src/http/admin/router.ts';
 import { SessionService } from '../../src/auth/session-service.ts';
+import { publicCatalogFor } from '../../src/http/app.ts';
 import { SessionStore } from '../../src/http/admin/session.ts';
 import { AdminClient } from '../helpers/admin-client.ts';
 import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
@@ -13,7 +14,11 @@ const ID = 'sec@example.org';
 
 /** Every route the admin router declares, as [method, path] pairs. */
 function adminRoutes(server: TestServer): [string, string][] {
-  const router = adminRouter(server.outpost) as unknown as { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  return routesOf(adminRouter(server.outpost));
+}
+
+function routesOf(declared: unknown): [string, string][] {
+  const router = declared as { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
   const routes: [string, string][] = [];
   for (const layer of router.stack) {
     if (!layer.route) continue;
@@ -62,6 +67,27 @@ describe('admin interface security', () => {
     // Nothing changed for any of those actions.
     const details = await (await fetch(`${server.url}/api/v1/addons/${encodeURIComponent(ID)}`, { headers: { authorization: `Bearer ${server.token}` } })).json();
     expect(details.versions[0]).toMatchObject({ version: '1.0', withdrawnAt: null });
+  });
+
+  it('walks every public catalog route: no session needed, none made, nothing but GET, the public pages\' headers', async () => {
+    const routes = routesOf(publicCatalogFor(server.outpost));
+    // A new catalog route fails here until it is added, and so walked below.
+    expect(routes).toEqual([['GET', '/catalog'], ['GET', '/catalog/:kind/:id'], ['GET', '/catalog/jami/:id/:version/download']]);
+    for (const [, route] of routes) {
+      const path = route.replace(':kind', 'addon').replace(':id', encodeURIComponent(ID)).replace(':version', '1.0');
+      const res = await fetch(`${server.url}${path}`, { redirect: 'manual' });
+      // The XPI has no Jami download: 404, like anything not offered.
+      expect({ route, status: res.status }).toEqual({ route, status: route.endsWith('/download') ? 404 : 200 });
+      expect(res.headers.get('set-cookie')).toBeNull();
+      if (res.status === 200) {
+        expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        const html = await res.text();
+        expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+        expect(html).not.toContain('<script>alert(1)');
+      }
+      for (const method of ['POST', 'PUT', 'DELETE']) expect({ route, method, status: (await fetch(`${server.url}${path}`, { method })).status }).toEqual({ route, method, status: 404 });
+    }
   });
 
   it('signs in with a new session, a HttpOnly SameSite=Lax cookie, and refuses actions without the CSRF token', async () => {

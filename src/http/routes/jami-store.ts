@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { pluginObject, versionsForArch, type PluginRecord, type PluginVersion } from '../../jami-store/plugin-record.ts';
 import type { DataLayout } from '../../storage/data-layout.ts';
 import type { PluginStore } from '../../storage/plugin-store.ts';
@@ -45,12 +45,7 @@ export function jamiStoreRoutes(plugins: PluginStore, layout: DataLayout): Route
     res.json(versions.map((v) => pluginObject(record, v, lang(req))));
   });
 
-  const sendFile = (res: import('express').Response, id: string, file: string, type: string, disposition?: string) => {
-    res.setHeader('Content-Type', type);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (disposition) res.setHeader('Content-Disposition', disposition);
-    res.sendFile(path.basename(file), { root: path.dirname(layout.jamiFilePath(id, file)), dotfiles: 'deny', maxAge: 0 });
-  };
+  const sendFile = (res: Response, id: string, file: string, type: string, disposition?: string) => sendJamiFile(res, layout, id, file, type, disposition);
 
   router.get('/download/:arch/:id', (req, res) => {
     const id = String(req.params.id);
@@ -68,4 +63,12 @@ export function jamiStoreRoutes(plugins: PluginStore, layout: DataLayout): Route
     });
   }
   return router;
+}
+
+/** A file of a stored plugin (its .jpl, icon or background), from public/jami/<id>/. */
+export function sendJamiFile(res: Response, layout: DataLayout, id: string, file: string, type: string, disposition?: string): void {
+  res.setHeader('Content-Type', type);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (disposition) res.setHeader('Content-Disposition', disposition);
+  res.sendFile(path.basename(file), { root: path.dirname(layout.jamiFilePath(id, file)), dotfiles: 'deny', maxAge: 0 });
 }

@@ -139,3 +139,26 @@ describe('inspectXpi: archive problems', () => {
     expect(await codeOf(inspectXpi(Buffer.from('not a zip')))).toBe('ZIP_INVALID');
   });
 });
+
+describe('inspectXpi: what the public catalog shows', () => {
+  it('reads em:description and em:creator', async () => {
+    const rdf = installRdf({ id: 'd@example.org', version: '1.0', name: 'D', targets: [FIREFOX], extra: '    <em:description>Does <![CDATA[things]]></em:description>\n    <em:creator>Jane Doe</em:creator>' });
+    expect(await inspectXpi(await buildXpi({ 'install.rdf': rdf }))).toMatchObject({ description: 'Does things', author: 'Jane Doe' });
+  });
+
+  it('resolves a WebExtension description from the default locale; developer.name wins over author', async () => {
+    const manifest = webextManifest({ id: 'w@example.org', extra: { default_locale: 'en', description: '__MSG_desc__', author: 'Someone', developer: { name: 'Dev Team' } } });
+    const messages = JSON.stringify({ desc: { message: 'Blocks trackers' } });
+    expect(await inspectXpi(await buildXpi({ 'manifest.json': manifest, '_locales/en/messages.json': messages }))).toMatchObject({ description: 'Blocks trackers', author: 'Dev Team' });
+  });
+
+  it('leaves out what cannot be shown, never refusing the package for it, and clips an essay', async () => {
+    const unresolved = webextManifest({ id: 'w@example.org', extra: { description: '__MSG_missing__', author: 42 } });
+    const info = await inspectXpi(await buildXpi({ 'manifest.json': unresolved }));
+    expect(info.description).toBeUndefined();
+    expect(info.author).toBeUndefined();
+    const long = await inspectXpi(await buildXpi({ 'manifest.json': webextManifest({ id: 'w@example.org', extra: { description: 'x'.repeat(5000) } }) }));
+    expect(long.description).toHaveLength(1000);
+    expect(long.description!.endsWith('…')).toBe(true);
+  });
+});

@@ -123,4 +123,26 @@ describe('CatalogStore (indexed, records read on demand)', () => {
     truncateSync(indexFile(), 0);
     expect((await open()).catalog.revision('busy@x')).toBe(700);
   });
+  it('rebuilds summaries written before the catalog facets existed from their records, once', async () => {
+    const { catalog } = await open();
+    const platformed = record('p@x', 1);
+    platformed.versions[0] = { ...platformed.versions[0]!, targets: [{ appId: 'toolkit@mozilla.org', minVersion: '1', maxVersion: '2' }], targetPlatforms: ['Linux'], notes: { '': 'new' } };
+    await catalog.save(platformed);
+    await catalog.save(record('q@x', 1));
+    // The index as the previous release wrote it: summaries without applications, platforms, latestNotes.
+    const old = readFileSync(indexFile(), 'utf8').split('\n').map((line) => {
+      if (!line.startsWith('{"s"')) return line;
+      const { s } = JSON.parse(line) as { s: Record<string, unknown> };
+      delete s.applications; delete s.platforms; delete s.anyPlatform; delete s.latestNotes;
+      return JSON.stringify({ s });
+    });
+    writeFileSync(indexFile(), old.join('\n'));
+    const { catalog: again, problems } = await open();
+    expect(problems).toEqual([]);
+    const summaries = new Map((await again.summaries()).map((s) => [s.id, s]));
+    expect(summaries.get('p@x')).toMatchObject({ applications: ['toolkit@mozilla.org'], platforms: ['Linux'], anyPlatform: false, latestNotes: true });
+    expect(summaries.get('q@x')).toMatchObject({ applications: [], platforms: [], anyPlatform: true, latestNotes: false });
+    // Rewritten: every line now carries the facets, so the next start reads the index alone.
+    expect(readFileSync(indexFile(), 'utf8')).not.toMatch(/"s":\{(?![^\n]*"applications")/);
+  });
 });
