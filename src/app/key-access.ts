@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import { OutpostError } from '../errors.ts';
 import { readGeneratedPassphrase, readKeyPassphrase, writeGeneratedPassphrase } from '../storage/key-passphrase.ts';
-import { KeyStore } from '../storage/key-store.ts';
+import { KeyStore, keysFolder } from '../storage/key-store.ts';
 
 export type KeyAccessErrorCode = 'KEY_PASSPHRASE_MISSING';
 export class KeyAccessError extends OutpostError<KeyAccessErrorCode> {}
@@ -45,5 +45,5 @@ export async function openKeyStore(config: Pick<Config, 'keyPassphrase' | 'keysD
       `No key passphrase: set OUTPOST_KEY_PASSPHRASE or OUTPOST_KEY_PASSPHRASE_FILE (or create a key first, which generates ${path.join(keysDir, GENERATED_PASSPHRASE_FILE)}).`,
     );
   }
-  return { store: new KeyStore(keysDir, passphrase ?? ''), notice };
+  return { store: new KeyStore(keysFolder(keysDir), passphrase ?? ''), notice };
 }

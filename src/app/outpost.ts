@@ -22,7 +22,7 @@ import { DataLayout } from '../storage/data-layout.ts';
 import { FolderObjects } from '../storage/objects/folder-objects.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { lockDataFolder, type HeldLock } from '../storage/file-lock.ts';
-import { KeyStore } from '../storage/key-store.ts';
+import { KeyStore, keysFolder } from '../storage/key-store.ts';
 import { TokenStore } from '../storage/token-store.ts';
 import { resolvePassphrase } from './key-access.ts';
 import { KeyedLock } from './keyed-lock.ts';
@@ -133,7 +133,7 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   const { passphrase, notice } = await resolvePassphrase(config, true);
   if (notice) firstRun.passphraseNotice = notice;
   await KeyStore.prepareFolder(config.keysDir);
-  const keys = new KeyStore(config.keysDir, passphrase!);
+  const keys = new KeyStore(keysFolder(config.keysDir), passphrase!);
   const tokens = new TokenStore(layout.tokensFile);
   const admins = new AdminStore(layout.adminsFile);
   const audit = new AuditLog(layout.auditFile);
