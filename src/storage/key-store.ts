@@ -203,7 +203,7 @@ export class KeyStore {
         await this.#assertFree(name); // a complete key: this create lost before it wrote anything
       }
     }
-    throw taken(name); // a random name taken: not in this universe, but never overwrite
+    throw taken(name); // 64 random bits already taken: never expected, and still never overwritten
   }
 
   /**
