@@ -20,7 +20,7 @@ import { DataLayout } from '../storage/data-layout.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { openBackend } from './backend.ts';
 import { lockDataFolder, type HeldLock } from '../storage/file-lock.ts';
-import { KeyStore } from '../storage/key-store.ts';
+import { KeyStore, keysFolder } from '../storage/key-store.ts';
 import { resolvePassphrase } from './key-access.ts';
 import type { TaskLock } from './shared-lock.ts';
 import { ManifestService } from './manifests.ts';
@@ -131,10 +131,13 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   const firstRun: FirstRun = {};
   const { passphrase, notice } = await resolvePassphrase(config, true);
   if (notice) firstRun.passphraseNotice = notice;
-  await KeyStore.prepareFolder(config.keysDir);
-  const keys = new KeyStore(config.keysDir, passphrase!);
   const backend = openBackend(config, layout);
+  if (!backend.shared) await KeyStore.prepareFolder(config.keysDir);
   const { objects } = backend;
+  // Keys: the OUTPOST_KEYS folder for one server; private/keys/ in the bucket for several, so a
+  // key created on one instance signs on every other (still encrypted; the passphrase comes from
+  // the environment of each, never from the bucket: key-access.ts).
+  const keys = new KeyStore(backend.shared ? objects : keysFolder(config.keysDir), passphrase!);
   // The auth-side state goes through the object-store port; on a folder deployment the files are
   // where they always were. On a folder, checking the token list's ETag is one stat: done on every
   // API request, so a revoke by the CLI counts at once. In a bucket: one audit object per entry,

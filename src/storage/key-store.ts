@@ -1,5 +1,5 @@
-import { chmod, lstat, mkdir, readFile, readdir, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import { randomBytes, type KeyObject } from 'node:crypto';
+import { chmod, mkdir } from 'node:fs/promises';
 import { OutpostError } from '../errors.ts';
 import { SigningKeyError } from '../signing/key-errors.ts';
 import {
@@ -7,9 +7,10 @@ import {
   type KeyFormat, type RsaKeyBits,
 } from '../signing/key-formats.ts';
 import { signerFromPrivateKey, type Signer } from '../signing/signer.ts';
-import { fsyncDirectory, writeFileAtomic } from './atomic-write.ts';
-import type { KeyObject } from 'node:crypto';
 import { crxSignerFromPrivateKey, type CrxSigner } from '../crx/crx3-sign.ts';
+import { FolderObjects } from './objects/folder-objects.ts';
+import { listNames, readObject } from './objects/object-bytes.ts';
+import { ObjectStoreError, type ObjectStore } from './objects/object-store.ts';
 
 export type KeyStoreErrorCode =
   | 'KEY_NAME_INVALID'
@@ -31,7 +32,8 @@ export interface KeyInfo {
   source: KeySource;
 }
 
-// Names become file names: no separators, no leading dot (hidden and temp files), bounded length.
+// Names become file and object names: no separators, no leading dot (hidden and temp files), no
+// "@" (see #putKeyFile), bounded length.
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function isValidKeyName(name: string): boolean {
@@ -47,21 +49,35 @@ export function validateKeyName(name: string): void {
   }
 }
 
-const FILE_MODE = 0o600;
-const DIR_MODE = 0o700;
+/** Where keys live in a deployment's objects: the keys folder (OUTPOST_KEYS) on disk, or in the bucket. */
+export const KEYS_PREFIX = 'private/keys/';
 
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
+/** The keys folder (OUTPOST_KEYS) as objects: its files keep their names, 0600 in a 0700 folder. */
+export function keysFolder(dir: string): ObjectStore {
+  return new FolderObjects(dir, KEYS_PREFIX);
+}
+
+const MAX_OBJECT_BYTES = 256 * 1024; // an encrypted 4096-bit key is about 3.4 KB
+
+const metaKey = (name: string): string => `${KEYS_PREFIX}${name}.json`;
+const canonicalFile = (name: string): string => `${name}.key.pem`;
+
+function isPrecondition(err: unknown): boolean {
+  return err instanceof ObjectStoreError && err.code === 'STORAGE_PRECONDITION_FAILED';
+}
+
+function taken(name: string, cause?: unknown): KeyStoreError {
+  return new KeyStoreError('KEY_EXISTS', `A key named "${name}" already exists; choose another name.`, { cause });
 }
 
 /**
- * Publisher keys on disk: `<name>.key.pem` (encrypted PKCS#8, never plain) and `<name>.json`
- * (metadata), both 0600 in a 0700 directory. The metadata file is written last and marks a key as
- * complete, so an interrupted create leaves nothing that list() or signer() would use.
+ * Publisher keys as objects under private/keys/ (a keys folder, or a bucket every instance shares):
+ * `<name>.key.pem` (encrypted PKCS#8, never plain) and `<name>.json` (metadata). The metadata is
+ * written last, only if absent: it marks a key as complete and decides which of two concurrent
+ * creates of a name wins, so an interrupted or losing create leaves nothing list() or signer() uses.
  */
 export class KeyStore {
-  readonly #dir: string;
+  readonly #objects: ObjectStore;
   readonly #passphrase: string;
   readonly #now: () => Date;
 
@@ -71,14 +87,15 @@ export class KeyStore {
     await chmod(dir, 0o700);
   }
 
-  constructor(dir: string, passphrase: string, now: () => Date = () => new Date()) {
+  /** `objects` holds private/keys/: keysFolder(OUTPOST_KEYS), or the deployment's bucket. */
+  constructor(objects: ObjectStore, passphrase: string, now: () => Date = () => new Date()) {
     if (!passphrase) {
       throw new SigningKeyError(
         'KEY_PASSPHRASE_REQUIRED',
         'Set OUTPOST_KEY_PASSPHRASE (or OUTPOST_KEY_PASSPHRASE_FILE): keys are stored encrypted with it.',
       );
     }
-    this.#dir = dir;
+    this.#objects = objects;
     this.#passphrase = passphrase;
     this.#now = now;
   }
@@ -101,32 +118,20 @@ export class KeyStore {
 
   /** Complete keys only, sorted by name. */
   async list(): Promise<KeyInfo[]> {
-    let entries: string[];
-    try {
-      entries = await readdir(this.#dir);
-    } catch (err) {
-      if (isMissing(err)) return [];
-      throw err;
-    }
-    const present = new Set(entries);
-    const names = entries
+    const present = new Set(await listNames(this.#objects, KEYS_PREFIX));
+    const names = [...present]
       .filter((entry) => entry.endsWith('.json'))
       .map((entry) => entry.slice(0, -'.json'.length))
-      .filter((name) => KEY_NAME.test(name) && present.has(`${name}.key.pem`));
-    const infos = await Promise.all(names.map((name) => this.info(name)));
-    return infos.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .filter((name) => KEY_NAME.test(name));
+    const stored = await Promise.all(names.map((name) => this.#read(name).catch(skipRemoved)));
+    return stored
+      .filter((s): s is StoredKey => s !== undefined && present.has(s.keyFile))
+      .map((s) => s.info)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async info(name: string): Promise<KeyInfo> {
-    validateKeyName(name);
-    let text: string;
-    try {
-      text = await readFile(this.#metaPath(name), 'utf8');
-    } catch (err) {
-      if (isMissing(err)) throw new KeyStoreError('KEY_NOT_FOUND', `There is no key named "${name}".`, { cause: err });
-      throw err;
-    }
-    return parseInfo(text, name);
+    return (await this.#read(name)).info;
   }
 
   async signer(name: string): Promise<Signer> {
@@ -138,20 +143,25 @@ export class KeyStore {
     return crxSignerFromPrivateKey((await this.#unlock(name)).key);
   }
 
+  /** The metadata goes first, so the key is gone for every instance at once; then its key file. */
+  async remove(name: string): Promise<void> {
+    const { keyFile } = await this.#read(name);
+    await this.#objects.remove(metaKey(name));
+    await this.#objects.remove(`${KEYS_PREFIX}${keyFile}`);
+  }
+
+  async #read(name: string): Promise<StoredKey> {
+    validateKeyName(name);
+    const bytes = await readObject(this.#objects, metaKey(name), MAX_OBJECT_BYTES);
+    if (!bytes) throw new KeyStoreError('KEY_NOT_FOUND', `There is no key named "${name}".`);
+    return parseStoredKey(bytes.toString('utf8'), name);
+  }
+
   async #unlock(name: string): Promise<{ key: KeyObject; signer: Signer }> {
-    const info = await this.info(name);
-    let pem: string;
-    try {
-      pem = await readFile(this.#keyPath(name), 'utf8');
-    } catch (err) {
-      if (isMissing(err)) {
-        throw new KeyStoreError('KEY_STORE_CORRUPT', `The key file of "${name}" is missing; restore it from a backup.`, {
-          cause: err,
-        });
-      }
-      throw err;
-    }
-    const key = decryptStoredKey(pem, this.#passphrase, name);
+    const { info, keyFile } = await this.#read(name);
+    const pem = await readObject(this.#objects, `${KEYS_PREFIX}${keyFile}`, MAX_OBJECT_BYTES);
+    if (!pem) throw new KeyStoreError('KEY_STORE_CORRUPT', `The key file of "${name}" is missing; restore it from a backup.`);
+    const key = decryptStoredKey(pem.toString('utf8'), this.#passphrase, name);
     const signer = signerFromPrivateKey(key);
     // A swapped or restored-from-elsewhere key file would otherwise sign with a key no add-on trusts.
     if (signer.updateKey !== info.updateKey) {
@@ -160,61 +170,65 @@ export class KeyStore {
     return { key, signer };
   }
 
-  #keyPath(name: string): string {
-    return path.join(this.#dir, `${name}.key.pem`);
-  }
-
-  #metaPath(name: string): string {
-    return path.join(this.#dir, `${name}.json`);
-  }
-
   async #assertFree(name: string): Promise<void> {
-    if (await exists(this.#metaPath(name))) {
-      throw new KeyStoreError('KEY_EXISTS', `A key named "${name}" already exists; choose another name.`);
-    }
-    if (await exists(this.#keyPath(name))) {
-      throw new KeyStoreError(
-        'KEY_EXISTS',
-        `${this.#keyPath(name)} exists without its metadata (an interrupted create?); remove it to reuse the name "${name}".`,
-      );
-    }
+    if (await this.#objects.head(metaKey(name))) throw taken(name);
   }
 
   async #store(name: string, key: KeyObject, source: KeySource): Promise<KeyInfo> {
     const signer = signerFromPrivateKey(key); // refuses non-RSA keys before anything is written
-    const info: KeyInfo = {
-      name,
-      bits: signer.bits,
-      updateKey: signer.updateKey,
-      createdAt: this.#now().toISOString(),
-      source,
-    };
-    const pem = encryptPrivateKeyPem(key, this.#passphrase);
-    await this.#ensureDir();
-    // No-clobber writes: a concurrent create of the same name loses cleanly instead of overwriting.
+    const info: KeyInfo = { name, bits: signer.bits, updateKey: signer.updateKey, createdAt: this.#now().toISOString(), source };
+    const keyFile = await this.#putKeyFile(name, Buffer.from(encryptPrivateKeyPem(key, this.#passphrase), 'utf8'));
+    const meta = Buffer.from(`${JSON.stringify(keyFile === canonicalFile(name) ? info : { ...info, keyFile }, null, 2)}\n`, 'utf8');
     try {
-      await writeFileAtomic(this.#keyPath(name), pem, { mode: FILE_MODE, overwrite: false });
+      await this.#objects.put(metaKey(name), meta, meta.length, { ifAbsent: true });
+      return info;
     } catch (err) {
-      throw existsError(err, name);
+      return this.#afterFailedMeta(name, keyFile, info, err);
     }
-    try {
-      await writeFileAtomic(this.#metaPath(name), `${JSON.stringify(info, null, 2)}\n`, {
-        mode: FILE_MODE,
-        overwrite: false,
-      });
-    } catch (err) {
-      await unlink(this.#keyPath(name)).catch(() => undefined);
-      await fsyncDirectory(this.#dir).catch(() => undefined);
-      throw existsError(err, name);
-    }
-    return info;
   }
 
-  async #ensureDir(): Promise<void> {
-    const created = await mkdir(this.#dir, { recursive: true, mode: DIR_MODE });
-    // mkdir's mode passes through the umask; set it exactly on the directory we made.
-    if (created !== undefined) await chmod(this.#dir, DIR_MODE);
+  /**
+   * `<name>.key.pem` if nobody has it. If it exists without metadata, it belongs to a create under
+   * way elsewhere (which may still win) or to one that crashed: neither may be overwritten, and
+   * only the first would block the name, which nothing but time tells apart. So the key goes under
+   * a name no one else writes (`@` is never in a key name) and the metadata names that file.
+   */
+  async #putKeyFile(name: string, pem: Buffer): Promise<string> {
+    for (const file of [canonicalFile(name), `${name}@${randomBytes(8).toString('hex')}.key.pem`]) {
+      try {
+        await this.#objects.put(`${KEYS_PREFIX}${file}`, pem, pem.length, { ifAbsent: true });
+        return file;
+      } catch (err) {
+        if (!isPrecondition(err)) throw err;
+        await this.#assertFree(name); // a complete key: this create lost before it wrote anything
+      }
+    }
+    throw taken(name); // 64 random bits already taken: never expected, and still never overwritten
   }
+
+  /**
+   * The metadata write failed: another create won (412), or the store failed. A write that reached
+   * the store before its answer was lost (an S3 retry then gets 412) is ours after all. The key file
+   * is removed only when the metadata is known not to name it; when unsure it stays, unused.
+   */
+  async #afterFailedMeta(name: string, keyFile: string, info: KeyInfo, err: unknown): Promise<KeyInfo> {
+    const winner = await this.#read(name).catch((readErr: unknown) => (readErr instanceof KeyStoreError ? undefined : null));
+    if (winner && winner.keyFile === keyFile && winner.info.updateKey === info.updateKey) return winner.info;
+    if (winner !== null) await this.#objects.remove(`${KEYS_PREFIX}${keyFile}`).catch(() => undefined);
+    throw isPrecondition(err) ? taken(name, err) : err;
+  }
+}
+
+interface StoredKey {
+  info: KeyInfo;
+  /** The object name of the encrypted key, relative to private/keys/. */
+  keyFile: string;
+}
+
+/** A key removed between listing and reading is simply not listed. */
+function skipRemoved(err: unknown): undefined {
+  if (err instanceof KeyStoreError && err.code === 'KEY_NOT_FOUND') return undefined;
+  throw err;
 }
 
 /**
@@ -230,38 +244,31 @@ function decryptStoredKey(pem: string, passphrase: string, name: string): KeyObj
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await lstat(file);
-    return true;
-  } catch (err) {
-    if (isMissing(err)) return false;
-    throw err;
-  }
-}
-
-function existsError(err: unknown, name: string): unknown {
-  if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return err;
-  return new KeyStoreError('KEY_EXISTS', `A key named "${name}" was just created by someone else.`, { cause: err });
-}
-
-function parseInfo(text: string, name: string): KeyInfo {
+/** The metadata as written by #store: KeyInfo, plus `keyFile` when the key is not `<name>.key.pem`. */
+function parseStoredKey(text: string, name: string): StoredKey {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (cause) {
     throw new KeyStoreError('KEY_STORE_CORRUPT', `The metadata of key "${name}" is not valid JSON.`, { cause });
   }
-  const v = value as Partial<Record<keyof KeyInfo, unknown>> | null;
+  const v = value as Partial<Record<keyof KeyInfo | 'keyFile', unknown>> | null;
   if (
     typeof v !== 'object' || v === null ||
     v.name !== name ||
     typeof v.bits !== 'number' || !Number.isInteger(v.bits) ||
     typeof v.updateKey !== 'string' || v.updateKey === '' ||
     typeof v.createdAt !== 'string' ||
-    typeof v.source !== 'string' || !SOURCES.has(v.source)
+    typeof v.source !== 'string' || !SOURCES.has(v.source) ||
+    !(v.keyFile === undefined || (typeof v.keyFile === 'string' && isAlternateFile(v.keyFile, name)))
   ) {
     throw new KeyStoreError('KEY_STORE_CORRUPT', `The metadata of key "${name}" is incomplete or damaged.`);
   }
-  return { name: v.name, bits: v.bits, updateKey: v.updateKey, createdAt: v.createdAt, source: v.source as KeySource };
+  const info: KeyInfo = { name: v.name, bits: v.bits, updateKey: v.updateKey, createdAt: v.createdAt, source: v.source as KeySource };
+  return { info, keyFile: v.keyFile ?? canonicalFile(name) };
+}
+
+/** `<name>@<16 hex>.key.pem`: damaged or edited metadata must not point at another key's file. */
+function isAlternateFile(file: string, name: string): boolean {
+  return file.startsWith(`${name}@`) && /^@[0-9a-f]{16}\.key\.pem$/.test(file.slice(name.length));
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPrivateKey } from '../../src/signing/key-formats.ts';
 import { signerFromPrivateKey, type Signer } from '../../src/signing/signer.ts';
-import { KeyStore } from '../../src/storage/key-store.ts';
+import { KeyStore, keysFolder } from '../../src/storage/key-store.ts';
 import { requireTool } from '../helpers/system-tools.ts';
 
 /**
@@ -106,7 +106,7 @@ describe.skipIf(!toolsPresent)('importing a key exported by NSS pk12util', () =>
     });
 
     it('KeyStore.import stores it encrypted (OpenSSL-readable) and signs with it', async () => {
-      const store = new KeyStore(path.join(exported.work, 'keys'), STORE_PASSPHRASE);
+      const store = new KeyStore(keysFolder(path.join(exported.work, 'keys')), STORE_PASSPHRASE);
       const { info, warnings: storeWarnings } = await store.import('mccoy', exported.p12, password);
       expect(info).toMatchObject({ name: 'mccoy', bits, source: 'pkcs12', updateKey: exported.spkiBase64 });
       expect(storeWarnings).toHaveLength(warnings);

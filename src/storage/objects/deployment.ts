@@ -1,4 +1,5 @@
 import type { S3Config } from '../../config.ts';
+import { KEYS_PREFIX } from '../key-store.ts';
 import { FolderObjects } from './folder-objects.ts';
 import type { ObjectInfo, ObjectStore } from './object-store.ts';
 import { S3Objects } from './s3-objects.ts';
@@ -18,7 +19,7 @@ export interface Deployment {
   close(): Promise<void>;
 }
 
-export const KEYS_PREFIX = 'private/keys/';
+export { KEYS_PREFIX };
 
 export function openDeployment(location: StorageLocation, options: { keysDir?: string; s3: S3Config }): Deployment {
   if (location.kind === 's3') {

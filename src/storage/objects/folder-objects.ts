@@ -3,7 +3,7 @@ import { chmod, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } fr
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { atomicTempPath, fsyncDirectory, isAtomicTempName } from '../atomic-write.ts';
+import { atomicTempPath, fsyncDirectory } from '../atomic-write.ts';
 import { isSafeSegment } from '../../names/safe-segment.ts';
 import { withFileLock } from '../file-lock.ts';
 import { checkObjectKey, ObjectStoreError, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
@@ -12,8 +12,8 @@ import { checkObjectKey, ObjectStoreError, type ObjectBody, type ObjectInfo, typ
  * The object-store port on a local folder (OUTPOST_DATA, or a keys folder mounted at a prefix):
  * keys are relative paths, writes are atomic (temp file, fsync, rename, fsync of the folder).
  * Content-Type and Cache-Control are not stored: the folder's server derives them from the key.
- * Leftover temp files of an interrupted write, uploads in progress and the server's lock are not
- * objects. Conditional writes check the ETag and rename under a lock file.
+ * Hidden files (leftover temp files of an interrupted write, a clone's .gitkeep), uploads in
+ * progress and the server's lock are not objects. Conditional writes check the ETag and rename under a lock file.
  */
 /**
  * Every write makes a new file (a temp file renamed into place), so inode, size and modification
@@ -67,7 +67,9 @@ export class FolderObjects implements ObjectStore {
     });
     for (const entry of entries) {
       const key = `${keyPrefix}${entry.name}`;
-      if (isAtomicTempName(entry.name) || NOT_OBJECTS.has(key)) continue;
+      // Hidden names are never keys (no segment starts with a dot): temp files of a write under way,
+      // lock files, and what a clone or a desktop leaves (keys/.gitkeep, .DS_Store).
+      if (entry.name.startsWith('.') || NOT_OBJECTS.has(key)) continue;
       if (entry.isDirectory()) await this.walk(path.join(dir, entry.name), `${key}/`, found);
       else if (entry.isFile()) found.push({ key: checkObjectKey(key, this.location), size: (await stat(path.join(dir, entry.name))).size });
       else throw new ObjectStoreError('STORAGE_KEY_INVALID', `${path.join(dir, entry.name)} is neither a file nor a folder; Outpost writes only those.`);

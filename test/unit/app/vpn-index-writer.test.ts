@@ -8,7 +8,7 @@ import { VpnIndexKey } from '../../../src/app/vpn-index-key.ts';
 import { VpnIndexWriter } from '../../../src/app/vpn-index-writer.ts';
 import { DataLayout } from '../../../src/storage/data-layout.ts';
 import { FolderObjects } from '../../../src/storage/objects/folder-objects.ts';
-import { KeyStore } from '../../../src/storage/key-store.ts';
+import { KeyStore, keysFolder } from '../../../src/storage/key-store.ts';
 import { VpnStore, type VpnRecord } from '../../../src/storage/vpn-store.ts';
 import { OutpostError } from '../../../src/errors.ts';
 
@@ -33,7 +33,7 @@ describe('VpnIndexWriter', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'outpost-vpn-writer-'));
     layout = new DataLayout(path.join(dir, 'storage'));
     await layout.ensure();
-    keys = new KeyStore(path.join(dir, 'keys'), 'test passphrase');
+    keys = new KeyStore(keysFolder(path.join(dir, 'keys')), 'test passphrase');
     await keys.create('idx', 2048);
     await keys.create('idx2', 2048);
     records = (await VpnStore.open(new FolderObjects(layout.root))).vpn;

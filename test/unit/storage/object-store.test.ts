@@ -109,6 +109,7 @@ describe('FolderObjects', () => {
   it('mounts a keys folder at private/keys/', async () => {
     const root = fresh();
     writeFileSync(path.join(root, 'default.json'), '{}');
+    writeFileSync(path.join(root, '.gitkeep'), ''); // what a clone's ./keys holds
     const keys = new FolderObjects(root, 'private/keys/');
     expect(await keysOf(keys)).toEqual(['private/keys/default.json']);
     expect(await codeOf(keys.put('private/tokens.json', Buffer.from('x'), 1))).toBe('STORAGE_KEY_INVALID');
