@@ -132,6 +132,14 @@ export const TOKENS = limits({
   recheckMs: 1000,
 });
 
+/** Several instances on one bucket (app/instance-sync.ts). */
+export const SYNC = limits({
+  /** The change feed is read this often: another instance's change is seen here within it. */
+  pollMs: 2000,
+  /** Every store is listed this often and changed records re-read, should a feed entry be lost. */
+  resyncMs: 60_000,
+});
+
 /**
  * Mozilla VPN add-ons: Qt binary resources (.rcc) and the signed add-on index. Mozilla's add-ons
  * are a manifest, a few translations and scripts: kilobytes, never megabytes.

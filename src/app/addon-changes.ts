@@ -101,6 +101,16 @@ async function undo(deps: ChangeDeps, previous: AddonRecord | undefined, intent:
 }
 
 /**
+ * Whether the change an intent announced reached its record. A publish did exactly when the record
+ * names its package (with several instances, other changes may have moved the revision past the
+ * intent's meanwhile); any other change when the record reached its revision.
+ */
+function saved(record: AddonRecord, intent: Intent): boolean {
+  if (intent.action === 'publish' && intent.file) return record.versions.some((v) => v.file === intent.file);
+  return record.revision >= intent.revision;
+}
+
+/**
  * Start-up, before anything is served: every change a crash interrupted is finished (its record
  * was saved, so it may have been acknowledged) or taken back (it was not, so it never was). Each
  * in the add-on's lock, and only if its intent is still there once the lock is held: with several
@@ -116,7 +126,7 @@ export async function recoverChanges(deps: ChangeDeps, lock: TaskLock): Promise<
       const intent = await deps.journal.read(listed.id);
       if (!intent) return;
       const record = deps.catalog.get(intent.id);
-      if (record && record.revision >= intent.revision) {
+      if (record && saved(record, intent)) {
         await deps.manifests.write(record, await deps.manifests.render(record));
         await placeFiles(deps.objects, record);
         await finish(deps, record, logged);

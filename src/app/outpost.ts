@@ -19,6 +19,10 @@ import { VPN_LOCK, VpnPublishService } from './vpn-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { openBackend } from './backend.ts';
+import { InstanceSync, type SyncedStore } from './instance-sync.ts';
+import { ChangeFeed } from '../storage/objects/change-feed.ts';
+import type { ObjectCatalogStore } from '../storage/object-catalog-store.ts';
+import { SYNC } from '../limits.ts';
 import { lockDataFolder, type HeldLock } from '../storage/file-lock.ts';
 import { KeyStore, keysFolder } from '../storage/key-store.ts';
 import { resolvePassphrase } from './key-access.ts';
@@ -75,6 +79,8 @@ export interface Outpost extends AuthState {
   /** Every package format through one door (XPI, Jami plugin, Chromium extension or VPN add-on). */
   packages: PackagePublisher;
   logger: Logger;
+  /** With several instances on one bucket: what keeps this one in step with the others. */
+  sync?: InstanceSync;
   /** Releases the data folder for another process; the instance is not used afterwards. */
   close(): Promise<void>;
 }
@@ -230,7 +236,18 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
     else if (kind === 'vpn-id') for (const c of vpnChannels) await c.records.refresh(id);
     else if (kind === VPN_LOCK) await vpnChannels.find((c) => c.name === id)?.records.refreshAll();
   }
-  const close = () => folderLock.release();
+  // Several instances on one bucket hear of each other's changes through the change feed.
+  let sync: InstanceSync | undefined;
+  if (backend.shared) {
+    const stores = new Map<string, SyncedStore>([['addon', catalog as ObjectCatalogStore], ['jami', plugins], ['chromium', chromiumRecords], ['collection', collectionRecords]]);
+    for (const c of vpnChannels) stores.set(`vpn:${c.name}`, c.records);
+    sync = new InstanceSync(new ChangeFeed(objects), stores, log);
+    sync.start(SYNC);
+  }
+  const close = async () => {
+    sync?.stop();
+    await folderLock.release();
+  };
   const updateQueries = new UpdateQueryService(catalog, manifests, memory);
-  return { outpost: { config, layout, objects, lock, keys, tokens, admins, sessions, accountFailures, addressAttempts, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, logger: log, close }, firstRun };
+  return { outpost: { config, layout, objects, lock, keys, tokens, admins, sessions, accountFailures, addressAttempts, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, ...(sync ? { sync } : {}), logger: log, close }, firstRun };
 }

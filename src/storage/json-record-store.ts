@@ -1,5 +1,5 @@
 import { readVersioned } from './objects/object-bytes.ts';
-import type { ObjectStore } from './objects/object-store.ts';
+import { sameEtag, type ObjectStore } from './objects/object-store.ts';
 import { segment } from './data-keys.ts';
 
 export interface RecordLoadProblem {
@@ -25,6 +25,7 @@ export class JsonRecordStore<T extends { id: string }> {
   /** Lower-cased id → id: two ids that differ only in case are one folder on many systems. */
   private readonly folded = new Map<string, string>();
   private readonly changeListeners: ((id: string) => void)[] = [];
+  private readonly saveListeners: ((id: string) => Promise<void>)[] = [];
   private isRecord: (value: unknown) => value is T = (_value: unknown): _value is T => false;
 
   protected constructor(
@@ -74,20 +75,33 @@ export class JsonRecordStore<T extends { id: string }> {
     return record;
   }
 
-  /** Every record as the store holds it now (ones another process added or removed included). */
+  /**
+   * Every record as the store holds it now (ones another process added or removed included): one
+   * listing, and a read only of those whose ETag differs from the one last seen.
+   */
   async refreshAll(): Promise<void> {
-    const stored = new Set<string>();
-    for await (const { key } of this.objects.list(this.prefix)) {
+    const stored = new Map<string, string | undefined>();
+    for await (const { key, etag } of this.objects.list(this.prefix)) {
       const name = key.slice(this.prefix.length);
-      if (!name.includes('/') && name.endsWith('.json')) stored.add(name.slice(0, -'.json'.length));
+      if (!name.includes('/') && name.endsWith('.json')) stored.set(name.slice(0, -'.json'.length), etag);
     }
-    for (const id of this.records.keys()) {
+    for (const id of [...this.etags.keys()]) {
       if (!stored.has(id)) {
         this.forget(id);
         this.announce(id);
       }
     }
-    for (const id of stored) await this.refresh(id);
+    for (const [id, etag] of stored) if (!sameEtag(etag, this.etags.get(id))) await this.refresh(id);
+  }
+
+  /** Called after every change this process makes (save, restore), to tell other instances. */
+  onSaved(listener: (id: string) => Promise<void>): void {
+    this.saveListeners.push(listener);
+  }
+
+  private async saved(id: string): Promise<void> {
+    this.announce(id);
+    for (const listener of this.saveListeners) await listener(id);
   }
 
   /** Lets caches derived from records drop what they hold for `id` as soon as it changes. */
@@ -137,7 +151,7 @@ export class JsonRecordStore<T extends { id: string }> {
     const { etag } = await this.objects.put(this.key(record.id), bytes, bytes.length, known === undefined ? { ifAbsent: true } : { ifMatch: known });
     this.etags.set(record.id, etag);
     this.remember(record);
-    this.announce(record.id);
+    await this.saved(record.id);
   }
 
   /** Puts a record back as it was (used to undo a publish whose later step failed). */
@@ -145,6 +159,6 @@ export class JsonRecordStore<T extends { id: string }> {
     if (previous) return this.save(previous);
     await this.objects.remove(this.key(id));
     this.forget(id);
-    this.announce(id);
+    await this.saved(id);
   }
 }

@@ -71,7 +71,10 @@ export class FolderObjects implements ObjectStore {
       // lock files, and what a clone or a desktop leaves (keys/.gitkeep, .DS_Store).
       if (entry.name.startsWith('.') || NOT_OBJECTS.has(key)) continue;
       if (entry.isDirectory()) await this.walk(path.join(dir, entry.name), `${key}/`, found);
-      else if (entry.isFile()) found.push({ key: checkObjectKey(key, this.location), size: (await stat(path.join(dir, entry.name))).size });
+      else if (entry.isFile()) {
+        const info = await stat(path.join(dir, entry.name), { bigint: true });
+        found.push({ key: checkObjectKey(key, this.location), size: Number(info.size), etag: etagOf(info) });
+      }
       else throw new ObjectStoreError('STORAGE_KEY_INVALID', `${path.join(dir, entry.name)} is neither a file nor a folder; Outpost writes only those.`);
     }
   }

@@ -24,6 +24,14 @@ export class ObjectStoreError extends OutpostError<ObjectStoreErrorCode> {}
 export interface ObjectInfo {
   readonly key: string;
   readonly size: number;
+  /** Listings carry it where the store gives it cheaply (both adapters do); quoting may differ from get's. */
+  readonly etag?: string;
+}
+
+/** Whether two ETags name one version: stores quote them in some answers and not in others. */
+export function sameEtag(a: string | undefined, b: string | undefined): boolean {
+  const bare = (tag: string) => tag.replace(/^"(.*)"$/, '$1');
+  return a !== undefined && b !== undefined && bare(a) === bare(b);
 }
 
 export interface ObjectBody extends ObjectInfo {

@@ -70,7 +70,7 @@ export class S3Objects implements ObjectStore {
         });
       for (const object of page.Contents ?? []) {
         const key = object.Key!.slice(this.where.prefix.length);
-        yield { key: checkObjectKey(key, this.location), size: object.Size ?? 0 };
+        yield { key: checkObjectKey(key, this.location), size: object.Size ?? 0, ...(object.ETag ? { etag: object.ETag } : {}) };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import type { ChangeFeed } from '../storage/objects/change-feed.ts';
+
+/** A store whose records other instances may change (json-record-store.ts). */
+export interface SyncedStore {
+  onSaved(listener: (id: string) => Promise<void>): void;
+  refresh(id: string): Promise<unknown>;
+  refreshAll(): Promise<void>;
+}
+
+export interface InstanceSyncOptions {
+  /** How often the change feed is read: the bound on seeing another instance's change. */
+  pollMs: number;
+  /** How often every store is listed and changed records re-read, in case a feed entry was lost. */
+  resyncMs: number;
+}
+
+/**
+ * Keeps this instance's records in step with the other instances on one bucket: each change made
+ * here is announced on the feed; each poll re-reads what the others changed, which tells every
+ * cache derived from those records (answers compare revisions; listings listen for changes).
+ */
+export class InstanceSync {
+  private timers: NodeJS.Timeout[] = [];
+  private polling?: Promise<void>;
+
+  constructor(
+    private readonly feed: ChangeFeed,
+    private readonly stores: ReadonlyMap<string, SyncedStore>,
+    private readonly log: Logger,
+  ) {
+    for (const [kind, store] of stores) {
+      // Announcing is a hint for the others: a failure is logged, not a failed change (the
+      // periodic re-read of the others still finds it).
+      store.onSaved((id) => feed.publish({ kind, id }).catch((err: unknown) => log.warn({ err, kind, id }, 'change not announced to other instances')));
+    }
+  }
+
+  start(options: InstanceSyncOptions): void {
+    const every = (ms: number, task: () => Promise<void>) => {
+      const timer = setInterval(() => void task().catch((err: unknown) => this.log.warn({ err }, 'instance sync failed; retrying')), ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(options.pollMs, () => this.poll());
+    every(options.resyncMs, () => this.resync());
+  }
+
+  /** Re-reads what the other instances changed since the last poll (one poll at a time). */
+  poll(): Promise<void> {
+    this.polling ??= (async () => {
+      try {
+        for (const { kind, id } of await this.feed.poll()) await this.stores.get(kind)?.refresh(id);
+      } finally {
+        this.polling = undefined;
+      }
+    })();
+    return this.polling;
+  }
+
+  async resync(): Promise<void> {
+    for (const store of this.stores.values()) await store.refreshAll();
+  }
+
+  stop(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+  }
+}

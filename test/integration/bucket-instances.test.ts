@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EM_NS } from '../../src/rdf/graph.ts';
+import { verifyUpdateRdf } from '../../src/manifest/update-rdf-verify.ts';
+import { parseRdfXml } from '../../src/rdf/rdf-xml-parser.ts';
+import { readObject } from '../../src/storage/objects/object-bytes.ts';
+import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
+import { newBucket, requireGateway } from '../helpers/s3-gateway.ts';
+import { publish, startServer, type TestServer } from '../helpers/server.ts';
+
+/**
+ * Several `outpost serve` instances on one bucket (OUTPOST_STORAGE): publishes to one add-on made
+ * through both at once all land, in one validly signed manifest, and each instance follows the
+ * other's changes through the change feed. Against a real Ceph RADOS Gateway.
+ */
+const gateway = requireGateway();
+const ID = 'shared@example.org';
+const FF = [{ id: FIREFOX_ID, minVersion: '3.6', maxVersion: '56.*' }];
+const xpiFor = (version: string) => buildXpi({ 'install.rdf': installRdf({ id: ID, version, targets: FF }), 'content/x.js': `// ${version}` });
+
+describe.skipIf(!gateway)('two instances on one bucket', () => {
+  let a: TestServer;
+  let b: TestServer;
+  const start = (bucket: string) => {
+    const env = {
+      ...gateway!.env,
+      OUTPOST_STORAGE: `s3://${bucket}/deploy`,
+      // One public URL for both, as behind one load balancer: documents must not depend on who rendered them.
+      OUTPOST_PUBLIC_URL: 'https://updates.example.org',
+    };
+    return startServer({ dir: mkdtempSync(path.join(tmpdir(), 'outpost-instance-')), env });
+  };
+
+  beforeAll(async () => {
+    const bucket = await newBucket(gateway!, 'instances');
+    a = await start(bucket);
+    // The second start finds the keys, token and admin the first one created in the bucket.
+    b = await start(bucket);
+  }, 60_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('shares keys and tokens: the second instance created none of its own', async () => {
+    expect(b.firstRun).toEqual({});
+    expect((await b.outpost.keys.list()).map((k) => k.name)).toEqual((await a.outpost.keys.list()).map((k) => k.name));
+    expect(b.updateKey).toBe(a.updateKey);
+  });
+
+  it('sees a publish made on the other instance once it polls the change feed', async () => {
+    expect((await publish(a, a.token, await xpiFor('1.0'))).status).toBe(201);
+    expect(b.outpost.catalog.get(ID)).toBeUndefined();
+    await b.outpost.sync!.poll();
+    expect(b.outpost.catalog.get(ID)?.versions.map((v) => v.version)).toEqual(['1.0']);
+  });
+
+  it('lands 100 publishes split across both at once: 100 versions, one valid signed manifest', async () => {
+    const versions = Array.from({ length: 100 }, (_, i) => `2.${i}`);
+    const packages = await Promise.all(versions.map(xpiFor));
+    const answers = await Promise.all(packages.map((xpi, i) => publish(i % 2 ? b : a, a.token, xpi)));
+    expect(answers.map((r) => r.status)).toEqual(versions.map(() => 201));
+
+    // What clients get is what the bucket holds: check it there, as nginx would serve it.
+    const xml = (await readObject(a.outpost.objects, `public/updates/${ID}/update.rdf`))!;
+    expect(verifyUpdateRdf(xml, a.updateKey, { id: ID })[0]!.ok).toBe(true);
+    const graph = parseRdfXml(xml.toString('utf8'));
+    const listed: string[] = [];
+    const hashes = new Map<string, string>();
+    for (const subject of graph.subjects()) {
+      const version = graph.literal(subject, `${EM_NS}version`);
+      if (version) listed.push(version);
+      const link = graph.literal(subject, `${EM_NS}updateLink`);
+      if (link) hashes.set(decodeURIComponent(new URL(link).pathname), graph.literal(subject, `${EM_NS}updateHash`)!);
+    }
+    expect(listed.sort()).toEqual(['1.0', ...versions].sort());
+    expect(hashes.size).toBe(101);
+    // Every package the manifest names is in the bucket with the hash it promises.
+    for (const [file, hash] of hashes) {
+      const bytes = (await readObject(a.outpost.objects, `public${file}`))!;
+      expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`, file).toBe(hash);
+    }
+    await a.outpost.sync!.poll();
+    await b.outpost.sync!.poll();
+    expect(a.outpost.catalog.get(ID)?.versions).toHaveLength(101);
+    expect(b.outpost.catalog.get(ID)?.versions).toHaveLength(101);
+  }, 300_000);
+});
