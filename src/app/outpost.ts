@@ -1,7 +1,6 @@
 import path from 'node:path';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { generatePassword } from '../auth/password.ts';
 import { openAuthState, type AuthState } from '../auth/auth-state.ts';
 import type { AddonCatalog } from '../storage/addon-catalog.ts';
 import { PluginStore } from '../storage/plugin-store.ts';
@@ -19,6 +18,7 @@ import { VPN_LOCK, VpnPublishService } from './vpn-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { openBackend } from './backend.ts';
+import { createFirstRun } from './first-run.ts';
 import { InstanceSync, type SyncedStore } from './instance-sync.ts';
 import { ChangeFeed } from '../storage/objects/change-feed.ts';
 import type { ObjectCatalogStore } from '../storage/object-catalog-store.ts';
@@ -36,7 +36,7 @@ import { ByteLru } from '../cache/byte-lru.ts';
 import { UpdateQueryService } from './update-queries.ts';
 import { checkBeforeServing } from './startup-checks.ts';
 
-export const DEFAULT_KEY_NAME = 'default';
+export { DEFAULT_KEY_NAME } from './first-run.ts';
 
 /**
  * Everything a running instance holds; built once by the composition root. Tokens, admins,
@@ -102,7 +102,7 @@ export interface FirstRun {
   admin?: { username: string; password: string };
 }
 
-export const FIRST_ADMIN = 'admin';
+export { FIRST_ADMIN } from './first-run.ts';
 
 /**
  * The process logger. The HTTP log serializers (src/http/log-redaction.ts) already strip secrets;
@@ -151,29 +151,7 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   const authOptions = backend.shared ? {} : { auditFile: layout.auditFile, tokenRecheckMs: 0 };
   const { tokens, admins, sessions, accountFailures, addressAttempts, audit } = openAuthState(objects, authOptions);
 
-  // What the first start creates is audited like any other change (by the `first-start` actor).
-  const actor = 'first-start';
-  if ((await keys.list()).length === 0) {
-    const info = await keys.create(DEFAULT_KEY_NAME);
-    firstRun.keyName = info.name;
-    firstRun.updateKey = info.updateKey;
-    await audit.record({ actor, action: 'key-create', target: info.name });
-  }
-  if (await tokens.isEmpty()) {
-    const keyName = firstRun.keyName ?? (await keys.list())[0]!.name;
-    const created = await tokens.create(keyName, 'first-run');
-    firstRun.token = created.token;
-    firstRun.keyName ??= keyName;
-    firstRun.updateKey ??= (await keys.info(keyName)).updateKey;
-    await audit.record({ actor, action: 'token-create', target: created.record.id, details: { keyName, label: 'first-run' } });
-  }
-
-  if ((await admins.list()).length === 0) {
-    const password = generatePassword();
-    await admins.create(FIRST_ADMIN, password);
-    firstRun.admin = { username: FIRST_ADMIN, password };
-    await audit.record({ actor, action: 'admin-create', target: FIRST_ADMIN });
-  }
+  await createFirstRun({ keys, tokens, admins, audit }, firstRun);
 
   const signers = new SignerCache(keys);
   await checkBeforeServing(config, keys, signers);

@@ -89,3 +89,23 @@ describe.skipIf(!gateway)('two instances on one bucket', () => {
     expect(b.outpost.catalog.get(ID)?.versions).toHaveLength(101);
   }, 300_000);
 });
+
+describe.skipIf(!gateway)('two instances starting at once on an empty bucket', () => {
+  it('both start, on one publisher key and one admin', async () => {
+    const bucket = await newBucket(gateway!, 'first-run');
+    const env = { ...gateway!.env, OUTPOST_STORAGE: `s3://${bucket}`, OUTPOST_PUBLIC_URL: 'https://updates.example.org' };
+    const [a, b] = await Promise.all([0, 1].map(() => startServer({ dir: mkdtempSync(path.join(tmpdir(), 'outpost-first-')), env })));
+    try {
+      expect((await a!.outpost.keys.list()).map((k) => k.name)).toEqual(['default']);
+      expect(b!.updateKey).toBe(a!.updateKey);
+      expect((await a!.outpost.admins.list()).map((u) => u.username)).toEqual(['admin']);
+      // Whichever tokens the two starts printed, each works on both instances.
+      for (const token of [a!.firstRun.token, b!.firstRun.token].filter((t): t is string => Boolean(t))) {
+        for (const server of [a!, b!]) expect((await fetch(`${server.url}/api/v1/addons`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      }
+    } finally {
+      await a!.close();
+      await b!.close();
+    }
+  }, 60_000);
+});
