@@ -129,6 +129,8 @@ export interface OutpostEnv {
   cacheMb?: number;
   /** A given port (e.g. the upstream an nginx already points at); a free one otherwise. */
   port?: number;
+  /** More variables (OUTPOST_STORAGE and the S3 ones for a bucket deployment). */
+  extra?: Record<string, string>;
 }
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -166,6 +168,7 @@ export async function startOutpost(scratch: Scratch, env: OutpostEnv, logDir: st
       OUTPOST_MAX_UPLOAD_MB: String(env.maxUploadMb ?? 256),
       ...(env.logLevel ? { OUTPOST_LOG_LEVEL: env.logLevel } : {}),
       ...(env.cacheMb ? { OUTPOST_CACHE_MB: String(env.cacheMb) } : {}),
+      ...env.extra,
     },
   });
   closeSync(fd);

@@ -11,6 +11,7 @@ import { makeTemplate } from './fixtures.ts';
 import { cpuTimes, describeMachine, machineInfo, stealPercent } from './machine.ts';
 import { benchManifestRps } from './manifest-rps.ts';
 import { benchNginxBucket } from './nginx-bucket.ts';
+import { benchBucketPublish } from './bucket-publish.ts';
 import { benchPublishHistory } from './publish-history.ts';
 import { buildForServers } from './build.ts';
 import { Scratch } from './processes.ts';
@@ -22,7 +23,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   rps: benchManifestRps,
   history: benchPublishHistory,
   catalog: benchCatalogScale,
-  bucket: benchNginxBucket,
+  bucket: async (ctx) => [...(await benchNginxBucket(ctx)), ...(await benchBucketPublish(ctx))],
 };
 // Above the 6–8 minutes a run takes on 2 cores: only a hang gets here.
 const WATCHDOG_MS = 12 * 60_000;
