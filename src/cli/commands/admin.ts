@@ -2,12 +2,16 @@ import { generatePassword } from '../../auth/password.ts';
 import { loadConfig } from '../../config.ts';
 import { openAuthState, type AuthState } from '../../auth/auth-state.ts';
 import { FolderObjects } from '../../storage/objects/folder-objects.ts';
+import { S3Objects } from '../../storage/objects/s3-objects.ts';
 import { DataLayout } from '../../storage/data-layout.ts';
 import type { CliContext, Command, OptionValues } from '../command.ts';
 import { optionString, readInputFile } from '../files.ts';
 
+/** The admins and sessions of the deployment a server with this environment serves (a bucket, or the data folder). */
 async function stores(ctx: CliContext): Promise<AuthState> {
-  const layout = new DataLayout(loadConfig(ctx.env, ctx.cwd).dataDir);
+  const config = loadConfig(ctx.env, ctx.cwd);
+  if (config.bucket) return openAuthState(new S3Objects(config.bucket, config.s3));
+  const layout = new DataLayout(config.dataDir);
   await layout.ensure();
   return openAuthState(new FolderObjects(layout.root), { auditFile: layout.auditFile });
 }

@@ -15,9 +15,10 @@ Example:
   async run(_args, ctx) {
     // Opening folders that do not exist would create a new instance, with a key nobody asked for,
     // and a missing passphrase would be generated anew instead of opening the existing keys.
-    await existingDataLayout(ctx);
-    await cliKeyStore(ctx, 'sign');
     const config = loadConfig(ctx.env, ctx.cwd);
+    // A bucket deployment is there already; a data folder must not be invented.
+    if (!config.bucket) await existingDataLayout(ctx);
+    await cliKeyStore(ctx, 'sign');
     // Skipped catalog records are worth seeing here; routine info lines are not.
     const logger = createLogger('warn', { write: (line: string) => ctx.stderr(line) });
     const { outpost, firstRun } = await openOutpost(config, logger);

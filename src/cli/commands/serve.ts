@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig } from '../../config.ts';
+import { ConfigError, loadConfig, type Config } from '../../config.ts';
 import { openOutpost, type FirstRun, type Outpost } from '../../app/outpost.ts';
 import { prepareToServe, type StartupReport } from '../../app/startup.ts';
 import { createServer, type Server } from 'node:http';
@@ -7,8 +7,12 @@ import { answerClientErrors } from '../../http/client-errors.ts';
 import { createRequestListener } from '../../http/app.ts';
 import type { CliContext, Command } from '../command.ts';
 
-function banner(url: string, publicUrl: string, dataDir: string, keysDir: string, first: FirstRun): string {
-  const lines = [`Outpost is listening on ${url} (public URL ${publicUrl})`, `  data: ${dataDir}`, `  keys: ${keysDir}`];
+function banner(url: string, config: Config, first: FirstRun): string {
+  const { publicUrl, bucket } = config;
+  const storage = bucket
+    ? [`  storage: s3://${bucket.bucket}/${bucket.prefix} (keys in private/keys/; uploads in progress: ${config.dataDir})`]
+    : [`  data: ${config.dataDir}`, `  keys: ${config.keysDir}`];
+  const lines = [`Outpost is listening on ${url} (public URL ${publicUrl})`, ...storage];
   if (first.token || first.updateKey || first.admin) {
     lines.push('', '=== First start: keep what follows, it is not shown again ===');
     if (first.updateKey) {
@@ -79,7 +83,7 @@ export async function serve(ctx: CliContext, signal?: AbortSignal): Promise<numb
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  ctx.stdout(banner(`http://${config.host}:${port}`, config.publicUrl, config.dataDir, config.keysDir, firstRun));
+  ctx.stdout(banner(`http://${config.host}:${port}`, config, firstRun));
   const why = await stopping;
   ctx.stdout(`Outpost is stopping (${why}): no new connections; finishing requests in progress…\n`);
   // close() refuses new connections and drops idle keep-alive ones; requests in flight (an upload

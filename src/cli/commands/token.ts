@@ -1,13 +1,10 @@
-import { FolderObjects } from '../../storage/objects/folder-objects.ts';
 import { TokenStore } from '../../storage/token-store.ts';
 import { CliError, type CliContext, type Command } from '../command.ts';
 import { optionString } from '../files.ts';
-import { auditCliChange, cliKeyStore, existingDataLayout } from '../local-state.ts';
+import { auditCliChange, cliDeployment, cliKeyStore } from '../local-state.ts';
 
 async function tokenStore(ctx: CliContext): Promise<TokenStore> {
-  const layout = await existingDataLayout(ctx);
-  await layout.ensure();
-  return new TokenStore(new FolderObjects(layout.root));
+  return new TokenStore((await cliDeployment(ctx)).objects);
 }
 
 export const tokenCreateCommand: Command = {
@@ -16,7 +13,7 @@ export const tokenCreateCommand: Command = {
   summary: 'Create an API token that publishes with a publisher key (printed once).',
   help: `The token is printed alone on the last line, so scripts can take it:
   TOKEN=$(outpost token create --key mykey --label ci | tail -n 1)
-Only its hash is stored. A running server sees new and revoked tokens at once. The creation is recorded in $OUTPOST_DATA/private/audit.log (id, key and label; never the token).
+Only its hash is stored. A running server sees new and revoked tokens at once. The creation is recorded in the audit log ($OUTPOST_DATA/private/audit.log, or the bucket of OUTPOST_STORAGE: id, key and label; never the token).
 
 Options:
   --key, -k  the publisher key the token publishes with (see \`outpost key list\`)
@@ -57,7 +54,7 @@ export const tokenRevokeCommand: Command = {
   path: ['token', 'revoke'],
   usage: 'token revoke <id>',
   summary: 'Revoke an API token (the id from `outpost token list`).',
-  help: 'The token stops working immediately, also in a running server. The revocation is recorded in $OUTPOST_DATA/private/audit.log.',
+  help: 'The token stops working immediately, also in a running server. The revocation is recorded in the audit log ($OUTPOST_DATA/private/audit.log, or the bucket of OUTPOST_STORAGE).',
   positionals: [1, 1],
   async run({ positionals }, ctx) {
     const record = await (await tokenStore(ctx)).revoke(positionals[0]!);
