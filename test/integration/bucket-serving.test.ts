@@ -98,6 +98,13 @@ describe.skipIf(!gateway)('a bucket deployment serves its public files itself', 
     }
   });
 
+  it('still answers update queries on /updates/<id> (the documents route leaves them alone)', async () => {
+    const query = `/updates/${encodeURIComponent(LEGACY)}?reqVersion=2&id=${encodeURIComponent(LEGACY)}&version=1.0&appID=${encodeURIComponent(FIREFOX_ID)}&appVersion=52.0&compatMode=normal`;
+    const [fromBucket, fromFolder] = [await rawGet(`${deployments.bucket.server.url}${query}`), await rawGet(`${deployments.folder.server.url}${query}`)];
+    expect([fromBucket.status, fromBucket.headers['content-type']]).toEqual([fromFolder.status, fromFolder.headers['content-type']]);
+    expect(fromBucket.status).toBe(200);
+  });
+
   it('answers 304 to a matching If-None-Match, HEAD without a body, and a byte range of a package', async () => {
     const { server, paths } = deployments.bucket;
     for (const pathname of paths.keys()) {

@@ -34,13 +34,14 @@ export function servedFiles(publicDir: string, vpnIndexes: readonly { prefix: st
  */
 export function storedFiles(send: PublicSender, vpnPrefixes: readonly string[] = []): Router {
   const router = Router();
-  const mount = (prefix: string, base: string) =>
+  const mount = (prefix: string, base: string, minDepth = 1) =>
     router.use(prefix, (req, res, next) => {
       const key = req.method === 'GET' || req.method === 'HEAD' ? publicKeyOf(base, req.path) : undefined;
-      if (key) send(req, res, next, key);
+      if (key && key.split('/').length - base.split('/').length >= minDepth) send(req, res, next, key);
       else next();
     });
-  mount('/updates', 'public/updates');
+  // Documents are <id>/…/update.*: /updates/<id> alone is an update query, never worth a bucket read.
+  mount('/updates', 'public/updates', 2);
   mount('/files', 'public/files');
   for (const prefix of vpnPrefixes) mount(prefix, dataKeys.vpnIndex(prefix).slice(0, -1));
   return router;
