@@ -2,15 +2,18 @@ import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dataKeys } from '../storage/data-keys.ts';
 import type { Outpost } from '../app/outpost.ts';
-import { ManifestCache, withManifestFastPath } from './manifest-fast-path.ts';
+import { ManifestCache, withManifestFastPath, type ManifestSource } from './manifest-fast-path.ts';
+import { StoreManifestCache } from './manifest-store-cache.ts';
+import { storeSender, type PublicSender } from './public-objects.ts';
 import { adminRouter, type AdminOptions } from './admin/router.ts';
 import { apiRoutes, type ApiDeps } from './routes/api.ts';
-import { servedFiles } from './routes/served-files.ts';
+import { servedFiles, storedFiles } from './routes/served-files.ts';
 import { updateQueryRoutes } from './routes/update-queries.ts';
 import { releaseNotesRoutes } from './routes/release-notes.ts';
 import { collectionRoutes } from './routes/collections.ts';
-import { jamiStoreRoutes } from './routes/jami-store.ts';
+import { folderSender, jamiStoreRoutes } from './routes/jami-store.ts';
 import { publicCatalogRoutes } from './routes/public-catalog.ts';
 import { PublicCatalog } from '../app/public-catalog.ts';
 import { chromiumVersionsForDisplay } from './chromium-view.ts';
@@ -20,9 +23,8 @@ import { errorHandler, notFound } from './error-handler.ts';
 import { redactRequest, redactResponse } from './log-redaction.ts';
 
 export interface AppDeps extends ApiDeps {
-  publicDir: string;
-  /** Every VPN add-on index folder and the URL prefix it is served under (one per channel). */
-  vpnIndexes?: readonly { prefix: string; dir: string }[];
+  /** /updates, /files and the VPN indexes: express.static on the data folder, or the bucket's store. */
+  servedFiles: Router;
   /** The Jami Extension Store API, mounted at its prefix. */
   jamiStore?: { prefix: string; router: Router };
   /** GET /chromium/updates.xml, Chromium's update check. */
@@ -55,7 +57,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, addons: deps.catalog.size });
   });
-  app.use(servedFiles(deps.publicDir, deps.vpnIndexes));
+  app.use(deps.servedFiles);
   app.use(updateQueryRoutes(deps.updateQueries));
   app.use(releaseNotesRoutes(deps.catalog));
   if (deps.jamiStore) app.use(deps.jamiStore.prefix, deps.jamiStore.router);
@@ -89,10 +91,11 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     publicUrl: outpost.config.publicUrl,
     chromium: { records: outpost.chromiumRecords, changes: outpost.chromiumVersions },
     vpn: { channels: outpost.vpnChannels },
-    publicDir: outpost.layout.publicDir,
-    vpnIndexes: outpost.vpnChannels.map((c) => ({ prefix: c.prefix, dir: outpost.layout.vpnIndexDir(c.prefix) })),
+    servedFiles: outpost.config.bucket
+      ? storedFiles(publicSender(outpost), outpost.vpnChannels.map((c) => c.prefix))
+      : servedFiles(outpost.layout.publicDir, outpost.vpnChannels.map((c) => ({ prefix: c.prefix, dir: outpost.layout.vpnIndexDir(c.prefix) }))),
     updateQueries: outpost.updateQueries,
-    jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(outpost.plugins, outpost.layout) },
+    jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(outpost.plugins, publicSender(outpost)) },
     chromiumUpdates: chromiumUpdateRoutes(outpost.chromium),
     collections: collectionRoutes(outpost.collectionRecords, {
       publicUrl: outpost.config.publicUrl,
@@ -124,7 +127,7 @@ export function publicCatalogFor(outpost: Outpost): Router {
     jami: (id) => outpost.plugins.get(id),
     chromium: (id) => outpost.chromiumRecords.get(id),
     vpn: (id) => production.records.get(id),
-    layout: outpost.layout,
+    send: publicSender(outpost),
     detail: {
       publicUrl: outpost.config.publicUrl,
       jamiPrefix: outpost.config.jami.prefix,
@@ -134,9 +137,35 @@ export function publicCatalogFor(outpost: Outpost): Router {
   });
 }
 
-/** What a server listens with: the manifest fast path in front of the full app. */
-export function createRequestListener(outpost: Outpost, adminOptions: AdminOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
-  const cache = new ManifestCache(outpost.layout.publicDir, outpost.memory);
-  outpost.manifests.onWrite((key) => cache.invalidate(outpost.layout.pathOf(key)));
-  return withManifestFastPath(cache, createOutpostApp(outpost, adminOptions), outpost.updateQueries);
+/** How public objects other than express.static's are sent: from the data folder, or the bucket. */
+function publicSender(outpost: Outpost): PublicSender {
+  return outpost.config.bucket ? storeSender(outpost.objects) : folderSender((key) => outpost.layout.pathOf(key));
+}
+
+export type RequestListener = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  /**
+   * Drops what is kept of a served document (by object key, "public/updates/<id>/update.rdf").
+   * This instance's writes call it; a change feed from other instances may call it too.
+   */
+  invalidate(key: string): void;
+};
+
+/**
+ * What a server listens with: the manifest fast path in front of the full app. In folder mode it
+ * reads documents synchronously from the data folder (they stay until written again); in bucket
+ * mode asynchronously from the store, each kept DOCUMENT_TTL_MS at most.
+ */
+export function createRequestListener(outpost: Outpost, adminOptions: AdminOptions = {}): RequestListener {
+  let cache: ManifestSource;
+  if (outpost.config.bucket) {
+    const store = new StoreManifestCache(outpost.objects, outpost.memory);
+    // Another instance changed an add-on (the change feed re-read its record): its documents here are stale.
+    outpost.catalog.onChange((id) => store.invalidatePrefix(dataKeys.documents(id)));
+    cache = store;
+  } else {
+    cache = new ManifestCache(outpost.layout.publicDir, outpost.memory);
+  }
+  outpost.manifests.onWrite((key) => cache.invalidate(key));
+  const listener = withManifestFastPath(cache, createOutpostApp(outpost, adminOptions), outpost.updateQueries);
+  return Object.assign(listener, { invalidate: (key: string) => cache.invalidate(key) });
 }

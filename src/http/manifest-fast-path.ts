@@ -15,7 +15,7 @@ import { updateQueryFrom } from './routes/update-queries.ts';
  * that does not exist, an unknown add-on — falls through to the Express app, which answers
  * exactly as before.
  */
-interface Entry {
+export interface Entry {
   body: Buffer;
   etag: string;
   mtimeMs: number;
@@ -25,9 +25,9 @@ interface Entry {
 
 const MANIFEST_PATH = /^\/updates\/((?:[^/]+\/){1,3})(update\.(?:rdf|json))$/;
 const ADAPTIVE_PATH = /^\/updates\/([^/]+)$/;
-const DOC = 'doc:';
+export const DOC = 'doc:';
 /** The header array, its strings and the entry itself, on top of the body. */
-const ENTRY_OVERHEAD = 512;
+export const ENTRY_OVERHEAD = 512;
 /**
  * Request URLs remembered with what they resolve to, so a repeated poll skips parsing. Small and
  * simply started over when full (about 256 × 0.5 kB, outside the cache budget): entries that are
@@ -41,7 +41,7 @@ const URL_MEMO_LIMIT = 256;
  * fewer than one lookup in eight hits, it stops remembering (the URLs are all different), so it
  * costs neither insertions nor garbage-collector work; it tries again as the counts decay.
  */
-class Memo<V> {
+export class Memo<V> {
   private readonly map = new Map<string, V>();
   private lookups = 0;
   private hits = 0;
@@ -63,41 +63,64 @@ class Memo<V> {
   }
 }
 
-export class ManifestCache {
-  /** Request path → file (null: not a manifest path): a pure function, so never stale. */
-  private readonly paths = new Memo<string | null>(URL_MEMO_LIMIT);
+/**
+ * Where the fast path finds served documents: the data folder (ManifestCache, synchronous reads)
+ * or a bucket (StoreManifestCache, manifest-store-cache.ts). `name` is what `resolve` returned.
+ */
+export interface ManifestSource {
+  /** The name a request path stands for, or undefined if it is no served document's path. */
+  resolve(pathname: string): string | undefined;
+  cached(name: string): Entry | undefined;
+  /** Undefined when there is no such document (Express then answers, as for any other path). */
+  load(name: string): Entry | undefined | Promise<Entry | undefined>;
+  /** Forgets a document, by object key ("public/updates/<id>/update.rdf"): after a write, here or elsewhere. */
+  invalidate(key: string): void;
+}
+
+/** The path segments below /updates/ and the document's name, or undefined for any other path. */
+export function manifestPathParts(pathname: string): string[] | undefined {
+  const m = MANIFEST_PATH.exec(pathname);
+  if (!m) return undefined;
+  let segments: string[];
+  try {
+    segments = m[1]!.slice(0, -1).split('/');
+    if (pathname.includes('%')) segments = segments.map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+  if (segments.some((s) => !s || s.startsWith('.') || /[/\\\0]/.test(s))) return undefined;
+  return [...segments, m[2]!];
+}
+
+/** Request path → name (null: not a manifest path), memoised: a pure function, so never stale. */
+export function memoisedResolver(parse: (pathname: string) => string | undefined): (pathname: string) => string | undefined {
+  const paths = new Memo<string | null>(URL_MEMO_LIMIT);
+  return (pathname) => {
+    const known = paths.get(pathname);
+    if (known !== undefined) return known ?? undefined;
+    return paths.set(pathname, parse(pathname) ?? null) ?? undefined;
+  };
+}
+
+/** The folder deployment's documents, read synchronously from the data folder. */
+export class ManifestCache implements ManifestSource {
+  readonly resolve: (pathname: string) => string | undefined;
 
   constructor(
     private readonly publicDir: string,
     /** The process-wide serving budget (shared with update-query answers and records). */
     private readonly memory: ByteLru,
-  ) {}
+  ) {
+    this.resolve = memoisedResolver((pathname) => {
+      const parts = manifestPathParts(pathname);
+      return parts && path.join(this.publicDir, 'updates', ...parts);
+    });
+  }
 
   /** Called by the manifest writer after every write. */
-  invalidate(file: string): void {
+  invalidate(key: string): void {
     // Reads are synchronous, so no read can be half-way while this runs.
-    this.memory.delete(DOC + file);
-  }
-
-  /** The file a request path names inside the public tree, or undefined if it names none. */
-  resolve(pathname: string): string | undefined {
-    const known = this.paths.get(pathname);
-    if (known !== undefined) return known ?? undefined;
-    return this.paths.set(pathname, this.parse(pathname) ?? null) ?? undefined;
-  }
-
-  private parse(pathname: string): string | undefined {
-    const m = MANIFEST_PATH.exec(pathname);
-    if (!m) return undefined;
-    let segments: string[];
-    try {
-      segments = m[1]!.slice(0, -1).split('/');
-      if (pathname.includes('%')) segments = segments.map(decodeURIComponent);
-    } catch {
-      return undefined;
-    }
-    if (segments.some((s) => !s || s.startsWith('.') || /[/\\\0]/.test(s))) return undefined;
-    return path.join(this.publicDir, 'updates', ...segments, m[2]!);
+    if (key.startsWith('public/')) this.memory.delete(DOC + path.join(this.publicDir, ...key.slice('public/'.length).split('/')));
   }
 
   cached(file: string): Entry | undefined {
@@ -141,7 +164,7 @@ export class ManifestCache {
   }
 }
 
-function commonHeaders(lastModified: string, etag: string): string[] {
+export function commonHeaders(lastModified: string, etag: string): string[] {
   return ['Cache-Control', CACHE_MANIFESTS, 'X-Content-Type-Options', 'nosniff', 'Accept-Ranges', 'bytes', 'Last-Modified', lastModified, 'ETag', etag];
 }
 
@@ -201,7 +224,7 @@ function queryOf(pathname: string, search: string): UpdateQuery | null {
 
 /** A request listener: the fast path where it applies, the Express app otherwise. */
 export function withManifestFastPath(
-  cache: ManifestCache,
+  cache: ManifestSource,
   app: (req: IncomingMessage, res: ServerResponse) => void,
   answers?: UpdateQueryService,
 ): (req: IncomingMessage, res: ServerResponse) => void {
@@ -228,7 +251,11 @@ export function withManifestFastPath(
       void answers.answer(query).then((built) => sendAnswer(req, res, built), () => app(req, res));
       return;
     }
-    const entry = cache.cached(file) ?? cache.load(file);
-    return entry ? send(req, res, entry) : app(req, res);
+    const entry = cache.cached(file);
+    if (entry) return send(req, res, entry);
+    const loaded = cache.load(file);
+    // A bucket's documents arrive later; any failure is Express's to answer (a 404, or a 503).
+    if (loaded instanceof Promise) return void loaded.then((e) => (e ? send(req, res, e) : app(req, res)), () => app(req, res));
+    return loaded ? send(req, res, loaded) : app(req, res);
   };
 }

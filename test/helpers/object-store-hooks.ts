@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ObjectBody, ObjectInfo, ObjectStore, PutOptions } from '../../src/storage/objects/object-store.ts';
+import type { ByteRange, ObjectBody, ObjectInfo, ObjectStore, PutOptions } from '../../src/storage/objects/object-store.ts';
 
 /**
  * An object store that runs test code around each call of a real one: to hold a write until
@@ -32,7 +32,7 @@ export function hookedStore(inner: ObjectStore, hooks: StoreHooks): ObjectStore 
       await hooks.before?.({ op: 'list', key: prefix });
       yield* inner.list(prefix);
     },
-    get: (key: string): Promise<ObjectBody | undefined> => around({ op: 'get', key }, () => inner.get(key)),
+    get: (key: string, range?: ByteRange): Promise<ObjectBody | undefined> => around({ op: 'get', key }, () => inner.get(key, range)),
     head: (key: string): Promise<ObjectInfo | undefined> => around({ op: 'head', key }, () => inner.head(key)),
     put: (key: string, body: Buffer | Readable, size: number, options?: PutOptions) =>
       around({ op: 'put', key, ...(options ? { options } : {}) }, () => inner.put(key, body, size, options)),

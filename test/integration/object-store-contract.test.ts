@@ -58,6 +58,20 @@ describe.each(backends)('the object-store port on a %s', (_name, open) => {
     expect(await codeOf(readObject(store, 'private/vpn-index.json', 4))).toBe('STORAGE_UNAVAILABLE');
   });
 
+  it('reads a byte range with the whole size, the ETag of the whole and a modification time', async () => {
+    const store = await open();
+    await writeObject(store, 'public/files/a/a-1.0.xpi', '0123456789');
+    const whole = await store.get('public/files/a/a-1.0.xpi');
+    whole!.stream.destroy();
+    const part = await store.get('public/files/a/a-1.0.xpi', { start: 2, end: 5 });
+    const chunks: Buffer[] = [];
+    for await (const chunk of part!.stream) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('2345');
+    expect({ size: part!.size, etag: part!.etag, range: part!.range }).toEqual({ size: 10, etag: whole!.etag, range: { start: 2, end: 5 } });
+    expect(part!.lastModified).toBeInstanceOf(Date);
+    expect(await store.get('public/files/a/none.xpi', { start: 0, end: 1 })).toBeUndefined();
+  });
+
   it('adopts a staged file: its bytes under the key, the local file gone', async () => {
     const store = await open();
     const file = staged('package bytes');

@@ -10,6 +10,7 @@ import { PublicCatalog } from '../../src/app/public-catalog.ts';
 import type { AddonRecord } from '../../src/catalog/addon-record.ts';
 import { errorHandler, notFound } from '../../src/http/error-handler.ts';
 import { CATALOG_PAGE_SIZE, publicCatalogRoutes } from '../../src/http/routes/public-catalog.ts';
+import { folderSender } from '../../src/http/routes/jami-store.ts';
 import { CatalogStore } from '../../src/storage/catalog-store.ts';
 import { ChromiumStore } from '../../src/storage/chromium-store.ts';
 import { FolderObjects } from '../../src/storage/objects/folder-objects.ts';
@@ -69,7 +70,7 @@ describe('public catalog with 10 000 add-ons', () => {
       jami: () => undefined,
       chromium: () => undefined,
       vpn: (v) => production.get(v),
-      layout,
+      send: folderSender((key) => layout.pathOf(key)),
       detail: { publicUrl: 'http://outpost.test', jamiPrefix: '/jami', vpnIndexUrl: 'http://outpost.test/vpn/manifest.json', rccUrl: (v) => `http://outpost.test/vpn/${v}.rcc` },
     }));
     app.use(notFound);

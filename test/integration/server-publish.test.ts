@@ -5,6 +5,7 @@ import { parseRdfXml } from '../../src/rdf/rdf-xml-parser.ts';
 import { EM_NS } from '../../src/rdf/graph.ts';
 import { buildXpi, FIREFOX_ID, installRdf, SEAMONKEY_ID } from '../helpers/build-xpi.ts';
 import { publish, rawGet, startServer, type TestServer } from '../helpers/server.ts';
+import { serverBackends } from '../helpers/server-backends.ts';
 
 const ID = 'legacy@example.org';
 const manifestPath = `/updates/${ID}/update.rdf`;
@@ -25,10 +26,10 @@ function legacyXpi(version: string, extra: Partial<Parameters<typeof installRdf>
   });
 }
 
-describe('publishing and serving over HTTP', () => {
+describe.each(serverBackends('publish'))('publishing and serving over HTTP from a %s', (_name, env) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ env: await env() });
   });
   afterAll(() => server.close());
 

@@ -3,6 +3,7 @@ import { verifyUpdateRdf } from '../../src/manifest/update-rdf-verify.ts';
 import { APP } from '../../src/manifest/update-selection.ts';
 import { buildXpi, installRdf } from '../helpers/build-xpi.ts';
 import { publish, rawGet, startServer, type TestServer } from '../helpers/server.ts';
+import { serverBackends } from '../helpers/server-backends.ts';
 
 const ID = 'cached@example.org';
 const BYSTANDER = 'bystander@example.org';
@@ -17,7 +18,7 @@ const xpi = (id: string, version: string, targets: { id: string; minVersion: str
  * Express). Whatever a client asked before, the next answer after a publish, withdraw, restore or
  * range edit of the add-on shows the change; other add-ons keep their answers.
  */
-describe('cached update-query answers over HTTP', () => {
+describe.each(serverBackends('answers'))('cached update-query answers over HTTP from a %s', (_name, env) => {
   let server: TestServer;
   const q = (id: string, query: string) => `${server.url}/updates/${encodeURIComponent(id)}?reqVersion=2&id=${encodeURIComponent(id)}&${query}`;
   const FF_QUERY = `appID=${encodeURIComponent(FF)}&appVersion=115.0&compatMode=strict&appOS=Linux&appABI=x86_64-gcc3`;
@@ -40,7 +41,7 @@ describe('cached update-query answers over HTTP', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ env: await env() });
     for (const [id, version] of [[ID, '1.0'], [BYSTANDER, '1.0']] as const) {
       const res = await publish(server, server.token, await xpi(id, version, [{ id: FF, minVersion: '60.0', maxVersion: '128.*' }, { id: SM, minVersion: '2.49', maxVersion: '2.53.*' }]));
       expect(res.status).toBe(201);

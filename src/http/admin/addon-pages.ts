@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { Request, Response, Router } from 'express';
 import { activeVersions, fileUrl, manifestUrl, updateJsonUrl, type AddonRecord } from '../../catalog/addon-record.ts';
 import type { Outpost } from '../../app/outpost.ts';
 import { isValidAppVersionRange } from '../../version/toolkit-version.ts';
 import { adminActor } from './catalog-pages.ts';
+import { dataKeys } from '../../storage/data-keys.ts';
+import { readObject } from '../../storage/objects/object-bytes.ts';
 import { adaptiveUrl, installRdfSnippet, manifestJsonSnippet, releaseNotesLinks, webExtensionUpdateUrl } from './addon-snippets.ts';
 import { requireCsrf } from './guard.ts';
 import { userError } from './user-error.ts';
@@ -26,13 +27,15 @@ const domId = (...parts: string[]) => parts.join('-').replace(/[^A-Za-z0-9_-]/g,
 const params = (req: Request) => ({ id: String(req.params.id), version: String(req.params.version) });
 
 export function addonPages(router: Router, outpost: Outpost): void {
-  const { catalog, keys, config, layout } = outpost;
+  const { catalog, keys, config, objects } = outpost;
   const addonPath = (req: Request, id: string) => `${req.baseUrl}/addons/${encodeURIComponent(id)}`;
 
   const notFound = (req: Request, res: Response, id: string) =>
     renderPage(req, res, 'error', { title: 'Not found', status: 404 }, { heading: 'No such add-on', message: `Nothing is published as ${id}.` });
 
-  const served = (id: string, file: string) => readFile(layout.documentPath(id, file), 'utf8').catch(() => '(not written yet)');
+  // Through the store in both modes: in a bucket deployment the documents are the bucket's.
+  const served = (id: string, file: string) =>
+    readObject(objects, dataKeys.document(id, file), 16 * 1024 * 1024).then((bytes) => bytes?.toString('utf8') ?? '(not written yet)', () => '(not written yet)');
 
   const addonPage = async (req: Request, res: Response, record: AddonRecord, rangeError?: RangeError, status = 200) => {
     const [rdf, json] = await Promise.all([served(record.id, 'update.rdf'), served(record.id, 'update.json')]);

@@ -1,7 +1,9 @@
 import path from 'node:path';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { pluginObject, versionsForArch, type PluginRecord, type PluginVersion } from '../../jami-store/plugin-record.ts';
-import type { DataLayout } from '../../storage/data-layout.ts';
+import { dataKeys } from '../../storage/data-keys.ts';
+import type { PublicSender, SendOptions } from '../public-objects.ts';
+import { servedType } from '../../catalog/served-headers.ts';
 import type { PluginStore } from '../../storage/plugin-store.ts';
 import { ApiError } from '../api-error.ts';
 
@@ -11,7 +13,7 @@ import { ApiError } from '../api-error.ts';
  * unavailable" to the client, and /versions and /details answer 404 — never [] — for an unknown
  * plugin, because the client reads element 0 unchecked.
  */
-export function jamiStoreRoutes(plugins: PluginStore, layout: DataLayout): Router {
+export function jamiStoreRoutes(plugins: PluginStore, send: PublicSender): Router {
   const router = Router();
   const arch = (req: Request) => (typeof req.query.arch === 'string' && req.query.arch !== '' ? req.query.arch : undefined);
   const lang = (req: Request) => req.get('accept-language');
@@ -45,30 +47,38 @@ export function jamiStoreRoutes(plugins: PluginStore, layout: DataLayout): Route
     res.json(versions.map((v) => pluginObject(record, v, lang(req))));
   });
 
-  const sendFile = (res: Response, id: string, file: string, type: string, disposition?: string) => sendJamiFile(res, layout, id, file, type, disposition);
-
-  router.get('/download/:arch/:id', (req, res) => {
+  router.get('/download/:arch/:id', (req, res, next) => {
     const id = String(req.params.id);
     const { version } = newest(req, id, String(req.params.arch));
-    // The client saves the download as <id>.jpl.
-    sendFile(res, id, version.file, 'application/octet-stream', `attachment; filename="${id}.jpl"`);
+    send(req, res, next, dataKeys.jamiFile(id, version.file), jamiDownload(id));
   });
 
   for (const [route, field] of [['/icons/:id', 'icon'], ['/backgrounds/:id', 'background']] as const) {
-    router.get(route, (req, res) => {
+    router.get(route, (req, res, next) => {
       const id = String(req.params.id);
       const image = newest(req, id).version[field];
       if (!image) throw new ApiError('NOT_FOUND', `${id} has no ${field}.`);
-      sendFile(res, id, image.file, image.contentType);
+      send(req, res, next, dataKeys.jamiFile(id, image.file), { contentType: image.contentType });
     });
   }
   return router;
 }
 
-/** A file of a stored plugin (its .jpl, icon or background), from public/jami/<id>/. */
-export function sendJamiFile(res: Response, layout: DataLayout, id: string, file: string, type: string, disposition?: string): void {
-  res.setHeader('Content-Type', type);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  if (disposition) res.setHeader('Content-Disposition', disposition);
-  res.sendFile(path.basename(file), { root: path.dirname(layout.jamiFilePath(id, file)), dotfiles: 'deny', maxAge: 0 });
+/** The client saves the download as <id>.jpl. */
+export function jamiDownload(id: string): SendOptions {
+  return { contentType: 'application/octet-stream', disposition: `attachment; filename="${id}.jpl"` };
+}
+
+/**
+ * A public object of a folder deployment (a plugin's .jpl, icon or background) by res.sendFile,
+ * as the store API has always answered them (ETag, Last-Modified, ranges, max-age=0).
+ */
+export function folderSender(pathOf: (key: string) => string): PublicSender {
+  return (_req, res, _next, key, options = {}) => {
+    const file = pathOf(key);
+    res.setHeader('Content-Type', options.contentType ?? servedType(file));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (options.disposition) res.setHeader('Content-Disposition', options.disposition);
+    res.sendFile(path.basename(file), { root: path.dirname(file), dotfiles: 'deny', maxAge: 0 });
+  };
 }

@@ -4,7 +4,8 @@ import type { AddonRecord } from '../../catalog/addon-record.ts';
 import { applicationLabel, CATALOG_TYPES, platformText, type CatalogEntry, type CatalogKind } from '../../catalog/public-entries.ts';
 import { MAX_SEARCH_LENGTH, parseCatalogQuery, queryParams } from '../../catalog/public-query.ts';
 import type { PluginRecord } from '../../jami-store/plugin-record.ts';
-import type { DataLayout } from '../../storage/data-layout.ts';
+import { dataKeys } from '../../storage/data-keys.ts';
+import type { PublicSender } from '../public-objects.ts';
 import type { ChromiumRecord } from '../../storage/chromium-store.ts';
 import type { VpnRecord } from '../../storage/vpn-store.ts';
 import { ApiError } from '../api-error.ts';
@@ -12,7 +13,7 @@ import { addonPage, chromiumPage, jamiPage, vpnPage, type CatalogPage, type Deta
 import { memberKindLabel } from '../collection-view.ts';
 import { pageOf, pagerLinks } from '../admin/paging.ts';
 import { renderPublicPage } from '../admin/views.ts';
-import { sendJamiFile } from './jami-store.ts';
+import { jamiDownload } from './jami-store.ts';
 
 export interface PublicCatalogDeps {
   catalog: PublicCatalog;
@@ -21,7 +22,8 @@ export interface PublicCatalogDeps {
   chromium(id: string): ChromiumRecord | undefined;
   /** The production index's add-on (the only VPN channel the catalog lists). */
   vpn(id: string): VpnRecord | undefined;
-  layout: DataLayout;
+  /** Sends a plugin's package (from the data folder or the bucket). */
+  send: PublicSender;
   detail: Omit<DetailSources, 'acceptLanguage'>;
 }
 
@@ -86,11 +88,11 @@ export function publicCatalogRoutes(deps: PublicCatalogDeps): Router {
   });
 
   // Any version of a Jami plugin, not only the newest per ABI that the store's download route serves.
-  router.get('/catalog/jami/:id/:version/download', (req, res) => {
+  router.get('/catalog/jami/:id/:version/download', (req, res, next) => {
     const id = String(req.params.id);
     const version = deps.jami(id)?.versions.find((v) => v.version === String(req.params.version));
     if (!version) throw new ApiError('NOT_FOUND', `No version ${String(req.params.version)} of the Jami plugin ${id}.`);
-    sendJamiFile(res, deps.layout, id, version.file, 'application/octet-stream', `attachment; filename="${id}.jpl"`);
+    deps.send(req, res, next, dataKeys.jamiFile(id, version.file), jamiDownload(id));
   });
 
   return router;

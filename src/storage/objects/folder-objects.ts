@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { atomicTempPath, fsyncDirectory } from '../atomic-write.ts';
 import { isSafeSegment } from '../../names/safe-segment.ts';
 import { withFileLock } from '../file-lock.ts';
-import { checkObjectKey, ObjectStoreError, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
+import { checkObjectKey, ObjectStoreError, type ByteRange, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
 
 /**
  * The object-store port on a local folder (OUTPOST_DATA, or a keys folder mounted at a prefix):
@@ -79,11 +79,12 @@ export class FolderObjects implements ObjectStore {
     }
   }
 
-  async get(key: string): Promise<ObjectBody | undefined> {
+  async get(key: string, range?: ByteRange): Promise<ObjectBody | undefined> {
     const file = this.file(key);
     const info = await stat(file, { bigint: true }).catch(() => undefined);
     if (!info?.isFile()) return undefined;
-    return { key, size: Number(info.size), etag: etagOf(info), stream: createReadStream(file, { highWaterMark: 1 << 20 }) };
+    const stream = createReadStream(file, { highWaterMark: 1 << 20, ...(range ? { start: range.start, end: range.end } : {}) });
+    return { key, size: Number(info.size), etag: etagOf(info), lastModified: new Date(Number(info.mtimeMs)), stream, ...(range ? { range } : {}) };
   }
 
   private async currentEtag(file: string): Promise<string | undefined> {

@@ -9,7 +9,7 @@ export async function readObject(store: ObjectStore, key: string, maxBytes = 64 
 }
 
 /** The bytes with the ETag of exactly those bytes (for a compare-and-swap write after). */
-export async function readVersioned(store: ObjectStore, key: string, maxBytes: number): Promise<{ bytes: Buffer; etag: string } | undefined> {
+export async function readVersioned(store: ObjectStore, key: string, maxBytes: number): Promise<{ bytes: Buffer; etag: string; lastModified?: Date } | undefined> {
   const body = await store.get(key);
   if (!body) return undefined;
   if (body.size > maxBytes) {
@@ -18,7 +18,7 @@ export async function readVersioned(store: ObjectStore, key: string, maxBytes: n
   }
   const chunks: Buffer[] = [];
   for await (const chunk of body.stream) chunks.push(chunk as Buffer);
-  return { bytes: Buffer.concat(chunks), etag: body.etag };
+  return { bytes: Buffer.concat(chunks), etag: body.etag, ...(body.lastModified ? { lastModified: body.lastModified } : {}) };
 }
 
 export async function writeObject(store: ObjectStore, key: string, data: string | Buffer): Promise<void> {

@@ -39,6 +39,15 @@ export interface ObjectBody extends ObjectInfo {
   readonly etag: string;
   readonly contentType?: string;
   readonly cacheControl?: string;
+  readonly lastModified?: Date;
+  /** Set when a range was asked for: the stream holds only these bytes; `size` stays the whole object's. */
+  readonly range?: ByteRange;
+}
+
+/** Bytes `start` to `end` of an object, both included (as in an HTTP Range header). */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface PutOptions {
@@ -55,7 +64,8 @@ export interface ObjectStore {
   readonly location: string;
   /** Every object under `prefix` ("" for all), in key order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
-  get(key: string): Promise<ObjectBody | undefined>;
+  /** `range` must lie within the object (callers check it against `head` first). */
+  get(key: string, range?: ByteRange): Promise<ObjectBody | undefined>;
   /** Whether an object exists (and its size), without reading it. */
   head(key: string): Promise<ObjectInfo | undefined>;
   /** `body` is read once; `size` is its exact length in bytes. */

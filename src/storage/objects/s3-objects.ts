@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { S3Config } from '../../config.ts';
-import { checkObjectKey, headersOf, ObjectStoreError, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
+import { checkObjectKey, headersOf, ObjectStoreError, type ByteRange, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
 
 /**
  * The object-store port on an S3 bucket (AWS, Ceph RADOS Gateway, MinIO…), under an optional key
@@ -76,14 +76,19 @@ export class S3Objects implements ObjectStore {
     } while (token);
   }
 
-  async get(key: string): Promise<ObjectBody | undefined> {
+  async get(key: string, range?: ByteRange): Promise<ObjectBody | undefined> {
     try {
-      const answer = await this.client.send(new GetObjectCommand({ Bucket: this.where.bucket, Key: this.objectKey(key) }));
+      const answer = await this.client.send(
+        new GetObjectCommand({ Bucket: this.where.bucket, Key: this.objectKey(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),
+      );
       return {
         key,
-        size: answer.ContentLength ?? 0,
+        // A ranged answer's length is the part's; Content-Range ("bytes 0-9/1234") names the whole.
+        size: range ? Number(/\/(\d+)$/.exec(answer.ContentRange ?? '')?.[1] ?? 0) : (answer.ContentLength ?? 0),
         etag: answer.ETag ?? '',
         stream: answer.Body as Readable,
+        ...(answer.LastModified ? { lastModified: answer.LastModified } : {}),
+        ...(range ? { range } : {}),
         ...(answer.ContentType ? { contentType: answer.ContentType } : {}),
         ...(answer.CacheControl ? { cacheControl: answer.CacheControl } : {}),
       };
