@@ -1,4 +1,5 @@
 import type { AddonRecord } from '../catalog/addon-record.ts';
+import { isOutpostError } from '../errors.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
 import type { AddonCatalog } from '../storage/addon-catalog.ts';
 import type { ChangeJournal, Intent } from '../storage/change-journal.ts';
@@ -65,14 +66,20 @@ export async function commitChange(
   const docs = await deps.manifests.render(record);
   const intent: Intent = { id: record.id, revision: record.revision, action: change.action, ...(steps.file ? { file: steps.file } : {}) };
   await deps.journal.begin(intent);
+  let stage: 'before-save' | 'saving' | 'saved' = 'before-save';
   try {
     await steps.beforeSave?.();
+    stage = 'saving';
     await deps.catalog.save(record);
+    stage = 'saved';
     await deps.manifests.write(record, docs);
     // Only once no document points at them do withdrawn files leave the public tree.
     await placeFiles(deps.objects, record, movedFiles(previous, record));
   } catch (err) {
-    await undo(deps, previous, intent).catch(() => undefined);
+    // A save refused because another instance changed the record: the record, its documents and
+    // any package named like ours are theirs now, and nothing of them is taken back.
+    const refused = stage === 'saving' && isOutpostError(err) && err.code === 'STORAGE_PRECONDITION_FAILED';
+    await (refused ? deps.journal.end(intent.id) : undo(deps, previous, intent, stage !== 'before-save')).catch(() => undefined);
     throw err;
   }
   await finish(deps, record);
@@ -88,10 +95,13 @@ async function finish(deps: ChangeDeps, record: AddonRecord, logged?: ReadonlySe
   await deps.journal.end(record.id);
 }
 
-/** Back to `previous`: its record, its documents, its files; a new package leaves the public tree. */
-async function undo(deps: ChangeDeps, previous: AddonRecord | undefined, intent: Intent): Promise<void> {
-  await deps.catalog.restore(intent.id, previous);
-  if (previous) {
+/**
+ * Back to `previous`: its record, its documents, its files; a new package leaves the public tree.
+ * `recordSaved` false: the change failed before its record was written, which stays as it is.
+ */
+async function undo(deps: ChangeDeps, previous: AddonRecord | undefined, intent: Intent, recordSaved = true): Promise<void> {
+  if (recordSaved) await deps.catalog.restore(intent.id, previous);
+  if (recordSaved && previous) {
     await deps.manifests.write(previous, await deps.manifests.render(previous));
     await placeFiles(deps.objects, previous);
   }

@@ -1,5 +1,5 @@
 import { readVersioned } from './objects/object-bytes.ts';
-import { sameEtag, type ObjectStore } from './objects/object-store.ts';
+import { ObjectStoreError, sameEtag, type ObjectStore } from './objects/object-store.ts';
 import { segment } from './data-keys.ts';
 
 export interface RecordLoadProblem {
@@ -27,6 +27,11 @@ export class JsonRecordStore<T extends { id: string }> {
   private readonly changeListeners: ((id: string) => void)[] = [];
   private readonly saveListeners: ((id: string) => Promise<void>)[] = [];
   private isRecord: (value: unknown) => value is T = (_value: unknown): _value is T => false;
+  /**
+   * Bumped by every change this process makes to an id (save, restore, forget): a read begun
+   * before a bump (a background refresh racing a publish) must not put older state back.
+   */
+  private readonly generations = new Map<string, number>();
 
   protected constructor(
     private readonly objects: ObjectStore,
@@ -50,9 +55,22 @@ export class JsonRecordStore<T extends { id: string }> {
     return problems;
   }
 
-  /** The stored object of `id`, remembered (or forgotten when gone); throws when it is no valid record. */
+  private generation(id: string): number {
+    return this.generations.get(id) ?? 0;
+  }
+
+  private bump(id: string): void {
+    this.generations.set(id, this.generation(id) + 1);
+  }
+
+  /**
+   * The stored object of `id`, remembered (or forgotten when gone); throws when it is no valid
+   * record. What a read finds is kept only if this process changed nothing of `id` meanwhile.
+   */
   private async read(id: string): Promise<T | undefined> {
+    const started = this.generation(id);
     const read = await readVersioned(this.objects, this.key(id), MAX_RECORD_BYTES);
+    if (this.generation(id) !== started) return this.records.get(id);
     if (!read) {
       this.forget(id);
       return undefined;
@@ -67,10 +85,15 @@ export class JsonRecordStore<T extends { id: string }> {
   /**
    * The record as the store holds it now, after another process may have changed it (several
    * instances on one bucket): read again, remembered, and announced to change listeners.
+   * `strict` (a change about to be made under the thing's lock): a failed read is an error, never
+   * a silent fall back to what memory holds, which may be stale.
    */
-  async refresh(id: string): Promise<T | undefined> {
+  async refresh(id: string, options: { strict?: boolean } = {}): Promise<T | undefined> {
     const before = this.etags.get(id);
-    const record = await this.read(id).catch(() => this.records.get(id));
+    const record = await this.read(id).catch((err: unknown) => {
+      if (options.strict) throw err;
+      return this.records.get(id);
+    });
     if (this.etags.get(id) !== before) this.announce(id);
     return record;
   }
@@ -79,19 +102,21 @@ export class JsonRecordStore<T extends { id: string }> {
    * Every record as the store holds it now (ones another process added or removed included): one
    * listing, and a read only of those whose ETag differs from the one last seen.
    */
-  async refreshAll(): Promise<void> {
+  async refreshAll(options: { strict?: boolean } = {}): Promise<void> {
+    const started = new Map(this.generations);
     const stored = new Map<string, string | undefined>();
     for await (const { key, etag } of this.objects.list(this.prefix)) {
       const name = key.slice(this.prefix.length);
       if (!name.includes('/') && name.endsWith('.json')) stored.set(name.slice(0, -'.json'.length), etag);
     }
     for (const id of [...this.etags.keys()]) {
-      if (!stored.has(id)) {
+      // Saved here after the listing began: the listing cannot know it yet.
+      if (!stored.has(id) && this.generation(id) === (started.get(id) ?? 0)) {
         this.forget(id);
         this.announce(id);
       }
     }
-    for (const [id, etag] of stored) if (!sameEtag(etag, this.etags.get(id))) await this.refresh(id);
+    for (const [id, etag] of stored) if (!sameEtag(etag, this.etags.get(id))) await this.refresh(id, options);
   }
 
   /** Called after every change this process makes (save, restore), to tell other instances. */
@@ -114,6 +139,7 @@ export class JsonRecordStore<T extends { id: string }> {
   }
 
   private forget(id: string): void {
+    this.bump(id);
     this.etags.delete(id);
     this.records.delete(id);
     if (this.folded.get(id.toLowerCase()) === id) this.folded.delete(id.toLowerCase());
@@ -148,15 +174,43 @@ export class JsonRecordStore<T extends { id: string }> {
   async save(record: T): Promise<void> {
     const bytes = Buffer.from(`${JSON.stringify(record, null, 2)}\n`, 'utf8');
     const known = this.etags.get(record.id);
-    const { etag } = await this.objects.put(this.key(record.id), bytes, bytes.length, known === undefined ? { ifAbsent: true } : { ifMatch: known });
+    this.bump(record.id);
+    let etag: string;
+    try {
+      ({ etag } = await this.objects.put(this.key(record.id), bytes, bytes.length, known === undefined ? { ifAbsent: true } : { ifMatch: known }));
+    } catch (err) {
+      etag = await this.ownWrite(record.id, bytes, err);
+    }
     this.etags.set(record.id, etag);
     this.remember(record);
     await this.saved(record.id);
   }
 
-  /** Puts a record back as it was (used to undo a publish whose later step failed). */
+  /**
+   * A conditional write refused (412) may be our own write whose answer was lost and which the
+   * client retried: when the store holds exactly our bytes, it is ours. Otherwise the refusal stands.
+   */
+  private async ownWrite(id: string, bytes: Buffer, err: unknown): Promise<string> {
+    if (!(err instanceof ObjectStoreError && err.code === 'STORAGE_PRECONDITION_FAILED')) throw err;
+    const stored = await readVersioned(this.objects, this.key(id), MAX_RECORD_BYTES).catch(() => undefined);
+    if (stored && stored.bytes.equals(bytes)) return stored.etag;
+    throw err;
+  }
+
+  /**
+   * Puts a record back as it was (used to undo a change whose later step failed). Taking back a
+   * new record removes it only if the store still holds what this process wrote: after a refused
+   * save, the object there is another process's, and stays.
+   */
   async restore(id: string, previous: T | undefined): Promise<void> {
     if (previous) return this.save(previous);
+    const known = this.etags.get(id);
+    const stored = known === undefined ? undefined : await readVersioned(this.objects, this.key(id), MAX_RECORD_BYTES);
+    if (!stored || !sameEtag(stored.etag, known)) {
+      // Not ours (or gone): memory follows the store.
+      await this.refresh(id);
+      return;
+    }
     await this.objects.remove(this.key(id));
     this.forget(id);
     await this.saved(id);

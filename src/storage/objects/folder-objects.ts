@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, type BigIntStats } from 'node:fs';
+import { createWriteStream, type BigIntStats } from 'node:fs';
 import { chmod, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -70,6 +70,9 @@ export class FolderObjects implements ObjectStore {
       // Hidden names are never keys (no segment starts with a dot): temp files of a write under way,
       // lock files, and what a clone or a desktop leaves (keys/.gitkeep, .DS_Store).
       if (entry.name.startsWith('.') || NOT_OBJECTS.has(key)) continue;
+      // A name Outpost never writes (a copy someone left, "update copy.rdf") is no object: skipped,
+      // so one stray file cannot fail every listing of its folder. Links and devices still refuse.
+      if ((entry.isFile() || entry.isDirectory()) && !isSafeSegment(entry.name)) continue;
       if (entry.isDirectory()) await this.walk(path.join(dir, entry.name), `${key}/`, found);
       else if (entry.isFile()) {
         const info = await stat(path.join(dir, entry.name), { bigint: true });
@@ -81,9 +84,22 @@ export class FolderObjects implements ObjectStore {
 
   async get(key: string, range?: ByteRange): Promise<ObjectBody | undefined> {
     const file = this.file(key);
-    const info = await stat(file, { bigint: true }).catch(() => undefined);
-    if (!info?.isFile()) return undefined;
-    const stream = createReadStream(file, { highWaterMark: 1 << 20, ...(range ? { start: range.start, end: range.end } : {}) });
+    // Opened first, then described: the ETag is that of the very file the bytes come from, even
+    // when a writer replaces or removes the name at the same moment.
+    const handle = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'ENOTDIR') return undefined;
+      throw err;
+    });
+    if (!handle) return undefined;
+    const info = await handle.stat({ bigint: true }).catch(async (err: unknown) => {
+      await handle.close();
+      throw err;
+    });
+    if (!info.isFile()) {
+      await handle.close();
+      return undefined;
+    }
+    const stream = handle.createReadStream({ highWaterMark: 1 << 20, ...(range ? { start: range.start, end: range.end } : {}) });
     return { key, size: Number(info.size), etag: etagOf(info), lastModified: new Date(Number(info.mtimeMs)), stream, ...(range ? { range } : {}) };
   }
 
@@ -128,6 +144,8 @@ export class FolderObjects implements ObjectStore {
       const handle = await open(temp, 'r');
       let written: number;
       try {
+        // Exactly these modes, whatever the umask (a systemd UMask=0077 must not hide documents from nginx).
+        await handle.chmod(isPublic ? 0o644 : 0o600);
         await handle.sync();
         written = (await handle.stat()).size;
       } finally {
