@@ -65,6 +65,12 @@ export async function copyDeployment(from: Deployment, to: Deployment, progress?
       report.skipped.push({ key: object.key, reason: 'the generated key passphrase stays with its keys folder; set OUTPOST_KEY_PASSPHRASE where the copy is used' });
       continue;
     }
+    // A keys folder holds keys (<name>.key.pem, <name>.json) and nothing else Outpost writes: any
+    // other file there (a passphrase file under another name, say) is the operator's, never copied.
+    if (object.key.startsWith(KEYS_PREFIX) && !/\.(key\.pem|json)$/.test(object.key)) {
+      report.skipped.push({ key: object.key, reason: 'not a key: only <name>.key.pem and <name>.json are copied from a keys folder' });
+      continue;
+    }
     if (failure) break;
     const task = copyOne(from, to, object).then(
       () => {

@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,12 +66,16 @@ describe('outpost storage copy', () => {
   const files = (root: string) => Object.fromEntries(Object.entries(snapshotTree(root)).filter(([, v]) => v !== 'dir'));
   const withoutPassphrase = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).filter(([k]) => k !== 'passphrase'));
 
-  it('copies folder to folder: every object, the keys beside it, never the generated passphrase', async () => {
+  it('copies folder to folder: every object, the keys beside it, never a passphrase', async () => {
     const copy = path.join(scratch, 'copy1');
+    // An operator's passphrase file kept in the keys folder under a name of their own.
+    writeFileSync(path.join(keys, 'pass.txt'), 'operator secret\n', { mode: 0o600 });
     const out = await run('storage', 'copy', data, path.join(copy, 'storage'), '--to-keys', path.join(copy, 'keys'));
+    rmSync(path.join(keys, 'pass.txt'));
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/^Copied \d+ objects \(\d+ bytes\) from .* every one read back and verified\.\n$/);
     expect(out.stderr).toContain('not copied: private/keys/passphrase');
+    expect(out.stderr).toContain('not copied: private/keys/pass.txt');
     expect(files(path.join(copy, 'storage'))).toEqual(files(data));
     expect(files(path.join(copy, 'keys'))).toEqual(withoutPassphrase(files(keys)));
     // A server on the copy (the test server sets OUTPOST_KEY_PASSPHRASE) serves the same bytes.
