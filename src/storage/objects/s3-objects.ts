@@ -73,13 +73,14 @@ export class S3Objects implements ObjectStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 3,
       // The handler's constructor options (NodeHttpHandlerOptions, @smithy/node-http-handler 4.x):
-      // requestTimeout only logs a warning unless throwOnRequestTimeout is set; socketTimeout ends
-      // a download whose body stops arriving after the headers came.
+      // requestTimeout only logs a warning unless throwOnRequestTimeout is set. socketTimeout ends
+      // a body that stops arriving after the headers came; it is idle time, and a download served
+      // to a slow client pauses while that client does not read, hence much longer.
       requestHandler: {
         connectionTimeout: timeouts.connectMs ?? DEFAULT_CONNECT_MS,
         requestTimeout: this.requestMs,
         throwOnRequestTimeout: true,
-        socketTimeout: this.requestMs,
+        socketTimeout: 4 * this.requestMs,
       },
     });
   }
