@@ -11,6 +11,12 @@ export interface TaskLock {
  * then hold the key's lease in the bucket. Once held, `refresh` re-reads what the key guards (the
  * record another instance may have changed since this one last read it), so the task decides on
  * the current state, as it would in a single process.
+ *
+ * `run` keeps the TaskLock signature, so services do not see the lease: the task starts only if
+ * the lease is still safely held after the refresh, but nothing stops it half-way. If the bucket
+ * stays unreachable for renewals longer than the lease's ttl minus its margin (about 25 s), another
+ * instance may take the lease while this task still runs; its record writes still use If-Match and
+ * fail rather than overwrite, but writes no ETag guards (packages, documents) can interleave.
  */
 export class SharedLock implements TaskLock {
   private readonly local = new KeyedLock();
@@ -22,8 +28,9 @@ export class SharedLock implements TaskLock {
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
     return this.local.run(key, () =>
-      this.leases.hold(key, async () => {
+      this.leases.hold(key, async (lease) => {
         await this.refresh(key);
+        lease.assertHeld();
         return task();
       }),
     );

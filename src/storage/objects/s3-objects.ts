@@ -35,14 +35,33 @@ function bareEtag(etag: string): string {
   return etag.replace(/^"(.*)"$/, '$1');
 }
 
+/**
+ * Without them a request to a gateway that accepted the connection and never answers waits
+ * forever, and so does whatever holds a lease meanwhile (a publish, every change queued behind it).
+ */
+export interface S3Timeouts {
+  /** Establishing the TCP (and TLS) connection. */
+  connectMs?: number;
+  /** A whole request and its answer's headers; a streamed upload gets more per byte (below). */
+  requestMs?: number;
+}
+
+const DEFAULT_CONNECT_MS = 5_000;
+const DEFAULT_REQUEST_MS = 30_000;
+/** A package upload is allowed to go this slowly (1 MiB/s) on top of `requestMs`, so 200 MB is never cut off at 30 s. */
+const MIN_UPLOAD_BYTES_PER_MS = 1024 * 1024 / 1000;
+
 export class S3Objects implements ObjectStore {
   readonly location: string;
   private readonly client: S3Client;
+  private readonly requestMs: number;
 
   constructor(
     private readonly where: BucketLocation,
     config: S3Config,
+    timeouts: S3Timeouts = {},
   ) {
+    this.requestMs = timeouts.requestMs ?? DEFAULT_REQUEST_MS;
     this.location = `s3://${where.bucket}/${where.prefix}`;
     this.client = new S3Client({
       region: config.region,
@@ -53,6 +72,16 @@ export class S3Objects implements ObjectStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 3,
+      // The handler's constructor options (NodeHttpHandlerOptions, @smithy/node-http-handler 4.x):
+      // requestTimeout only logs a warning unless throwOnRequestTimeout is set. socketTimeout ends
+      // a body that stops arriving after the headers came; it is idle time, and a download served
+      // to a slow client pauses while that client does not read, hence much longer.
+      requestHandler: {
+        connectionTimeout: timeouts.connectMs ?? DEFAULT_CONNECT_MS,
+        requestTimeout: this.requestMs,
+        throwOnRequestTimeout: true,
+        socketTimeout: 4 * this.requestMs,
+      },
     });
   }
 
@@ -110,6 +139,7 @@ export class S3Objects implements ObjectStore {
           ...(options.ifMatch !== undefined ? { IfMatch: bareEtag(options.ifMatch) } : {}),
           ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
         }),
+        Buffer.isBuffer(body) ? {} : { requestTimeout: this.requestMs + Math.ceil(size / MIN_UPLOAD_BYTES_PER_MS) },
       );
       return { etag: answer.ETag ?? '' };
     } catch (err) {
