@@ -5,6 +5,7 @@ import { CatalogStore, type CatalogLoadProblem } from '../storage/catalog-store.
 import type { DataLayout } from '../storage/data-layout.ts';
 import { ObjectCatalogStore } from '../storage/object-catalog-store.ts';
 import { ObjectRenderedMarks } from '../storage/object-rendered-marks.ts';
+import { checkConditionalWrites } from '../storage/objects/conditional-probe.ts';
 import { FolderObjects } from '../storage/objects/folder-objects.ts';
 import { ObjectLeases } from '../storage/objects/object-leases.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
@@ -26,6 +27,8 @@ export interface Backend {
   readonly shared: boolean;
   readonly marks: RenderedMarkStore;
   openCatalog(memory: ByteLru): Promise<{ catalog: AddonCatalog; problems: CatalogLoadProblem[] }>;
+  /** Before anything is read: a bucket must honour conditional writes (conditional-probe.ts). */
+  check(): Promise<void>;
   /** `refresh`: re-reads what a lock key guards, once a shared lock is held. */
   lock(refresh: (key: string) => Promise<void>): TaskLock;
 }
@@ -38,6 +41,7 @@ export function openBackend(config: Config, layout: DataLayout): Backend {
       marks: new RenderedMarks(layout.renderedLog, layout.renderedDir),
       openCatalog: (memory) => CatalogStore.open(layout, { cache: memory }),
       lock: () => new KeyedLock(),
+      check: async () => {},
     };
   }
   const objects = new S3Objects(config.bucket, config.s3);
@@ -47,5 +51,6 @@ export function openBackend(config: Config, layout: DataLayout): Backend {
     marks: new ObjectRenderedMarks(objects),
     openCatalog: () => ObjectCatalogStore.open(objects),
     lock: (refresh) => new SharedLock(new ObjectLeases(objects), refresh),
+    check: () => checkConditionalWrites(objects),
   };
 }

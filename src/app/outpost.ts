@@ -138,6 +138,7 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   const { passphrase, notice } = await resolvePassphrase(config, true);
   if (notice) firstRun.passphraseNotice = notice;
   const backend = openBackend(config, layout);
+  await backend.check();
   if (!backend.shared) await KeyStore.prepareFolder(config.keysDir);
   const { objects } = backend;
   // Keys: the OUTPOST_KEYS folder for one server; private/keys/ in the bucket for several, so a
