@@ -1,10 +1,9 @@
 import type { AddonRecord } from '../catalog/addon-record.ts';
-import { isOutpostError } from '../errors.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
 import type { AddonCatalog } from '../storage/addon-catalog.ts';
 import type { ChangeJournal, Intent } from '../storage/change-journal.ts';
 import { dataKeys } from '../storage/data-keys.ts';
-import type { ObjectStore } from '../storage/objects/object-store.ts';
+import { isPreconditionFailed, type ObjectStore } from '../storage/objects/object-store.ts';
 import type { ManifestService } from './manifests.ts';
 import type { TaskLock } from './shared-lock.ts';
 
@@ -78,7 +77,7 @@ export async function commitChange(
   } catch (err) {
     // A save refused because another instance changed the record: the record, its documents and
     // any package named like ours are theirs now, and nothing of them is taken back.
-    const refused = stage === 'saving' && isOutpostError(err) && err.code === 'STORAGE_PRECONDITION_FAILED';
+    const refused = stage === 'saving' && isPreconditionFailed(err);
     await (refused ? deps.journal.end(intent.id) : undo(deps, previous, intent, stage !== 'before-save')).catch(() => undefined);
     throw err;
   }

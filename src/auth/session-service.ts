@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SESSIONS } from '../limits.ts';
-import { isPreconditionFailed, readJson, writeJson } from '../storage/objects/json-objects.ts';
+import { readJson, writeJson } from '../storage/objects/json-objects.ts';
+import { isPreconditionFailed } from '../storage/objects/object-store.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { readVersioned } from './objects/object-bytes.ts';
-import { ObjectStoreError, sameEtag, type ObjectStore } from './objects/object-store.ts';
+import { isPreconditionFailed, sameEtag, type ObjectStore } from './objects/object-store.ts';
 import { segment } from './data-keys.ts';
 
 export interface RecordLoadProblem {
@@ -191,7 +191,7 @@ export class JsonRecordStore<T extends { id: string }> {
    * client retried: when the store holds exactly our bytes, it is ours. Otherwise the refusal stands.
    */
   private async ownWrite(id: string, bytes: Buffer, err: unknown): Promise<string> {
-    if (!(err instanceof ObjectStoreError && err.code === 'STORAGE_PRECONDITION_FAILED')) throw err;
+    if (!isPreconditionFailed(err)) throw err;
     const stored = await readVersioned(this.objects, this.key(id), MAX_RECORD_BYTES).catch(() => undefined);
     if (stored && stored.bytes.equals(bytes)) return stored.etag;
     throw err;

@@ -10,7 +10,7 @@ import { signerFromPrivateKey, type Signer } from '../signing/signer.ts';
 import { crxSignerFromPrivateKey, type CrxSigner } from '../crx/crx3-sign.ts';
 import { FolderObjects } from './objects/folder-objects.ts';
 import { listNames, readObject } from './objects/object-bytes.ts';
-import { ObjectStoreError, type ObjectStore } from './objects/object-store.ts';
+import { isPreconditionFailed, type ObjectStore } from './objects/object-store.ts';
 
 export type KeyStoreErrorCode =
   | 'KEY_NAME_INVALID'
@@ -61,10 +61,6 @@ const MAX_OBJECT_BYTES = 256 * 1024; // an encrypted 4096-bit key is about 3.4 K
 
 const metaKey = (name: string): string => `${KEYS_PREFIX}${name}.json`;
 const canonicalFile = (name: string): string => `${name}.key.pem`;
-
-function isPrecondition(err: unknown): boolean {
-  return err instanceof ObjectStoreError && err.code === 'STORAGE_PRECONDITION_FAILED';
-}
 
 function taken(name: string, cause?: unknown): KeyStoreError {
   return new KeyStoreError('KEY_EXISTS', `A key named "${name}" already exists; choose another name.`, { cause });
@@ -199,7 +195,7 @@ export class KeyStore {
         await this.#objects.put(`${KEYS_PREFIX}${file}`, pem, pem.length, { ifAbsent: true });
         return file;
       } catch (err) {
-        if (!isPrecondition(err)) throw err;
+        if (!isPreconditionFailed(err)) throw err;
         await this.#assertFree(name); // a complete key: this create lost before it wrote anything
       }
     }
@@ -215,7 +211,7 @@ export class KeyStore {
     const winner = await this.#read(name).catch((readErr: unknown) => (readErr instanceof KeyStoreError ? undefined : null));
     if (winner && winner.keyFile === keyFile && winner.info.updateKey === info.updateKey) return winner.info;
     if (winner !== null) await this.#objects.remove(`${KEYS_PREFIX}${keyFile}`).catch(() => undefined);
-    throw isPrecondition(err) ? taken(name, err) : err;
+    throw isPreconditionFailed(err) ? taken(name, err) : err;
   }
 }
 

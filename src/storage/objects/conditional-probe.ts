@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ObjectStoreError, type ObjectStore } from './object-store.ts';
-
-const refused = (err: unknown) => err instanceof ObjectStoreError && err.code === 'STORAGE_PRECONDITION_FAILED';
+import { isPreconditionFailed, ObjectStoreError, type ObjectStore } from './object-store.ts';
 
 /** Whether a conditional write was refused (412), as it must be. */
 async function refusedWrite(write: Promise<unknown>): Promise<boolean> {
@@ -9,7 +7,7 @@ async function refusedWrite(write: Promise<unknown>): Promise<boolean> {
     await write;
     return false;
   } catch (err) {
-    if (refused(err)) return true;
+    if (isPreconditionFailed(err)) return true;
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import { ObjectStoreError } from './object-store.ts';
+import { isPreconditionFailed, ObjectStoreError } from './object-store.ts';
 
 /** What a task holding a lease may ask of it. */
 export interface LeaseHandle {
@@ -23,7 +23,6 @@ interface LeaseWriter {
   readOwn(key: string, nonce: string): Promise<LeaseState | undefined>;
 }
 
-const isConflict = (err: unknown) => err instanceof ObjectStoreError && err.code === 'STORAGE_PRECONDITION_FAILED';
 
 /**
  * One acquisition of a lease while its task runs: renewed every third of its ttl by If-Match on
@@ -72,7 +71,7 @@ export class HeldLease implements LeaseHandle {
         await this.leases.write(this.key, this.name, this.nonce, { ifMatch: this.state.etag }, true);
         return;
       } catch (err) {
-        if (!isConflict(err)) return;
+        if (!isPreconditionFailed(err)) return;
         // Our renewal may have landed with its answer lost; then the lease is ours under another ETag.
         const ours = await this.leases.readOwn(this.key, this.nonce).catch(() => undefined);
         if (!ours || ours.until === 0) return;
@@ -91,7 +90,7 @@ export class HeldLease implements LeaseHandle {
         failures = 0;
         continue;
       } catch (err) {
-        if (isConflict(err)) {
+        if (isPreconditionFailed(err)) {
           const ours = await this.leases.readOwn(this.key, this.nonce).catch(() => 'unknown' as const);
           if (ours === undefined) {
             this.lost = true; // someone else's lease now

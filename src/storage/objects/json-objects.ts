@@ -1,5 +1,5 @@
 import { buffer } from 'node:stream/consumers';
-import { ObjectStoreError, type ObjectStore } from './object-store.ts';
+import { isPreconditionFailed, type ObjectStore } from './object-store.ts';
 
 /**
  * Small JSON objects read and changed with compare-and-swap: the state several instances share
@@ -39,9 +39,6 @@ export async function writeJson(objects: ObjectStore, key: string, value: unknow
 /** What a change decides: a new value to write, or `undefined` to write nothing. */
 export type Change<T, R> = (current: T | undefined) => { value?: T; result: R } | Promise<{ value?: T; result: R }>;
 
-export function isPreconditionFailed(err: unknown): boolean {
-  return err instanceof ObjectStoreError && err.code === 'STORAGE_PRECONDITION_FAILED';
-}
 
 /**
  * Read, change, write conditionally; on a lost race start over. `change` may run several times,

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { HeldLease, type LeaseHandle, type LeaseState } from './held-lease.ts';
 import { LeaseWaiters } from './lease-waiters.ts';
 import { readVersioned } from './object-bytes.ts';
-import { ObjectStoreError, type ObjectStore } from './object-store.ts';
+import { isPreconditionFailed, ObjectStoreError, type ObjectStore } from './object-store.ts';
 
 export type { LeaseHandle } from './held-lease.ts';
 
@@ -39,7 +39,6 @@ const MARKER_TTL_MS = 4 * MAX_POLL_MS;
 const YIELD_CHECK_MS = 25;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const isConflict = (err: unknown) => err instanceof ObjectStoreError && err.code === 'STORAGE_PRECONDITION_FAILED';
 
 /**
  * Locks shared by every instance on one object store (a bucket): a lease object per name under
@@ -123,7 +122,7 @@ export class ObjectLeases {
           try {
             return await this.write(key, name, nonce, held ? { ifMatch: held.etag } : { ifAbsent: true });
           } catch (err) {
-            if (!isConflict(err)) throw err;
+            if (!isPreconditionFailed(err)) throw err;
             const ours = await this.readOwn(key, nonce);
             if (ours) return ours;
           }

@@ -21,6 +21,11 @@ export type ObjectStoreErrorCode =
 
 export class ObjectStoreError extends OutpostError<ObjectStoreErrorCode> {}
 
+/** A conditional write lost a race (or, retried, met its own first attempt): 412 from the store. */
+export function isPreconditionFailed(err: unknown): boolean {
+  return err instanceof ObjectStoreError && err.code === 'STORAGE_PRECONDITION_FAILED';
+}
+
 export interface ObjectInfo {
   readonly key: string;
   readonly size: number;
