@@ -19,34 +19,58 @@ export async function exists(objects: ObjectStore, key: string): Promise<boolean
   return (await objects.head(key)) !== undefined;
 }
 
+/** Where a package lives: withdrawn ones aside, a private add-on's outside public/, the rest served. */
+export function packageKey(record: { id: string; private?: true }, version: { file: string; withdrawnAt?: string }): string {
+  if (version.withdrawnAt) return dataKeys.withdrawn(record.id, version.file);
+  return record.private ? dataKeys.feedOnly(record.id, version.file) : dataKeys.file(record.id, version.file);
+}
+
+/** Every place a package of `id` may be; a change moves it from one to another. */
+function placesOf(id: string, file: string): string[] {
+  return [dataKeys.file(id, file), dataKeys.withdrawn(id, file), dataKeys.feedOnly(id, file)];
+}
+
 /**
- * Puts every package of `record` where its state says: active ones in the public tree, withdrawn
- * ones aside in private/withdrawn. Idempotent, so recovery can run it whatever step a change
- * reached. Any kind whose versions name a file and may be withdrawn (add-ons, Chromium extensions).
- * `only`: the files whose state a change moved; recovery leaves it out and checks every file.
+ * Puts every package of `record` where its state says (packageKey). Idempotent, so recovery can
+ * run it whatever step a change reached: a copy left in public/ by a move cut short (a bucket's
+ * move is copy then delete) is removed once the package is in its place. Any kind whose versions
+ * name a file and may be withdrawn (add-ons, Chromium extensions).
+ * `only`: the files whose place a change moved; recovery leaves it out and checks every file.
  */
 export async function placeFiles(
   objects: ObjectStore,
-  record: { id: string; versions: readonly { file: string; withdrawnAt?: string }[] },
+  record: { id: string; private?: true; versions: readonly { file: string; withdrawnAt?: string }[] },
   only?: ReadonlySet<string>,
 ): Promise<void> {
   for (const version of record.versions) {
     // A change names the files it moves: a publish into a long history checks none of the others.
     if (only && !only.has(version.file)) continue;
+    const target = packageKey(record, version);
     const served = dataKeys.file(record.id, version.file);
-    const aside = dataKeys.withdrawn(record.id, version.file);
-    if (version.withdrawnAt) {
-      if (await exists(objects, served)) await objects.move(served, aside);
-    } else if (!(await exists(objects, served)) && (await exists(objects, aside))) {
-      await objects.move(aside, served);
+    if (!(await exists(objects, target))) {
+      for (const place of placesOf(record.id, version.file)) {
+        if (place !== target && (await exists(objects, place))) {
+          await objects.move(place, target);
+          break;
+        }
+      }
     }
+    if (target !== served && (await exists(objects, target)) && (await exists(objects, served))) await objects.remove(served);
   }
 }
 
-/** Files whose withdrawn state differs between the two revisions (a new package moves by rename, not here). */
-function movedFiles(previous: AddonRecord | undefined, record: AddonRecord): Set<string> {
-  const before = new Map(previous?.versions.map((v) => [v.file, Boolean(v.withdrawnAt)]));
-  return new Set(record.versions.filter((v) => before.has(v.file) && before.get(v.file) !== Boolean(v.withdrawnAt)).map((v) => v.file));
+/** Files whose place differs between the two revisions (a new package is adopted into its place, not moved). */
+function movedFiles(previous: AddonRecord | undefined, record: AddonRecord): { into: Set<string>; out: Set<string> } {
+  const before = new Map(previous?.versions.map((v) => [v.file, packageKey(previous, v)]));
+  const into = new Set<string>();
+  const out = new Set<string>();
+  for (const v of record.versions) {
+    const was = before.get(v.file);
+    const now = packageKey(record, v);
+    if (was === undefined || was === now) continue;
+    (now === dataKeys.file(record.id, v.file) ? into : out).add(v.file);
+  }
+  return { into, out };
 }
 
 /**
@@ -71,9 +95,12 @@ export async function commitChange(
     stage = 'saving';
     await deps.catalog.save(record);
     stage = 'saved';
+    const moved = movedFiles(previous, record);
+    // Files enter the public tree before any document names them, and leave it (withdrawn, or
+    // the add-on made private) only once no document does.
+    await placeFiles(deps.objects, record, moved.into);
     await deps.manifests.write(record, docs);
-    // Only once no document points at them do withdrawn files leave the public tree.
-    await placeFiles(deps.objects, record, movedFiles(previous, record));
+    await placeFiles(deps.objects, record, moved.out);
   } catch (err) {
     // A save refused because another instance changed the record: the record, its documents and
     // any package named like ours are theirs now, and nothing of them is taken back.
@@ -105,7 +132,7 @@ async function undo(deps: ChangeDeps, previous: AddonRecord | undefined, intent:
     await placeFiles(deps.objects, previous);
   }
   const keep = previous?.versions.some((v) => v.file === intent.file);
-  if (intent.file && !keep) await deps.objects.remove(dataKeys.file(intent.id, intent.file));
+  if (intent.file && !keep) for (const place of placesOf(intent.id, intent.file)) await deps.objects.remove(place);
   await deps.journal.end(intent.id);
 }
 

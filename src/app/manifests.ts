@@ -1,4 +1,4 @@
-import type { AddonRecord, HashAlgorithm } from '../catalog/addon-record.ts';
+import { isPublic, type AddonRecord, type HashAlgorithm } from '../catalog/addon-record.ts';
 import { renderAllDocuments, type DocumentOptions, type RenderedDocument } from '../catalog/update-documents.ts';
 import type { AddonCatalog } from '../storage/addon-catalog.ts';
 import { dataKeys } from '../storage/data-keys.ts';
@@ -31,7 +31,9 @@ export class ManifestService {
     return { signer: await this.signers.get(record.publisherKey), publicUrl: this.publicUrl, hash: this.hash };
   }
 
+  /** The public documents: none for a private add-on, so write() removes any it had (feeds render their own). */
   async render(record: AddonRecord): Promise<RenderedDocument[]> {
+    if (!isPublic(record)) return [];
     return renderAllDocuments(record, await this.documentOptions(record));
   }
 

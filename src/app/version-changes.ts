@@ -35,9 +35,10 @@ export class VersionChangeService {
     return packages;
   }
 
-  private async change(previous: AddonRecord, versions: VersionRecord[], change: Omit<ChangeSummary, 'actor' | 'ip'>, actor: Actor): Promise<AddonRecord> {
+  /** `base`: the record the change starts from (previous, unless the change is to its own fields). */
+  private async change(base: AddonRecord, versions: VersionRecord[], change: Omit<ChangeSummary, 'actor' | 'ip'>, actor: Actor, previous = base): Promise<AddonRecord> {
     const record: AddonRecord = {
-      ...previous,
+      ...base,
       updatedAt: this.now().toISOString(),
       revision: previous.revision + 1,
       versions,
@@ -71,6 +72,21 @@ export class VersionChangeService {
         return active;
       });
       return this.change(previous, versions, { action: 'restore', details: { version } }, actor);
+    });
+  }
+
+  /**
+   * Makes an add-on private (reachable only through feeds: its public documents removed, its
+   * packages moved out of public/) or public again (packages back, documents rendered), through
+   * the same journaled change as any other, so a crash mid-way is finished or undone at start.
+   */
+  setVisibility(id: string, visibility: 'private' | 'public', actor: Actor): Promise<AddonRecord> {
+    return this.deps.lock.run(id, async () => {
+      const previous = this.owned(id, actor);
+      if ((visibility === 'private') === Boolean(previous.private)) return previous;
+      const { private: _was, ...rest } = previous;
+      const base: AddonRecord = visibility === 'private' ? { ...rest, private: true } : rest;
+      return this.change(base, previous.versions, { action: 'visibility', details: { visibility } }, actor, previous);
     });
   }
 

@@ -1,4 +1,4 @@
-import { commitChange, type ChangeDeps } from './addon-changes.ts';
+import { commitChange, packageKey, type ChangeDeps } from './addon-changes.ts';
 import {
   activeVersions,
   updateJsonUrl,
@@ -15,7 +15,6 @@ import { updateUrlReachesAddon } from '../catalog/update-url-reach.ts';
 import { compareVersions } from '../version/toolkit-version.ts';
 import { inspectXpi, type XpiInfo } from '../package/inspect-xpi.ts';
 import type { ZipLimits } from '../package/zip-limits.ts';
-import { dataKeys } from '../storage/data-keys.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
 import type { KeyStore } from '../storage/key-store.ts';
 import { checkReleaseNotes } from './release-notes.ts';
@@ -146,11 +145,13 @@ export class XpiPublishService {
       updatedAt: at,
       revision: (previous?.revision ?? 0) + 1,
       versions: [...(previous?.versions ?? []), version],
+      // A private add-on stays private: its new package goes where its others are.
+      ...(previous?.private ? { private: true as const } : {}),
       lastChange: { action: 'publish', actor: actor.name, ...(actor.ip ? { ip: actor.ip } : {}), details: { version: info.version, sha256: upload.sha256, size: upload.size } },
     };
     await commitChange(this.deps, previous, record, {
       file: version.file,
-      beforeSave: () => this.deps.objects.adopt(upload.path, dataKeys.file(info.id, version.file), upload.size),
+      beforeSave: () => this.deps.objects.adopt(upload.path, packageKey(record, version), upload.size),
     });
     // commitChange logs the audit entry itself: recovery must know whether it was written.
     return { record, entry: version };

@@ -40,14 +40,27 @@ export interface AddonRecord {
   versions: VersionRecord[];
   /** What produced this revision, kept so recovery can write its audit entry after a crash. */
   lastChange?: ChangeSummary;
+  /**
+   * Reachable only through feeds (/feeds/<token>/…): no public document, its packages outside
+   * public/, absent from the catalog and public collections. Absent = public.
+   */
+  private?: true;
 }
 
 export interface ChangeSummary {
-  action: 'publish' | 'withdraw' | 'restore' | 'edit-range';
+  action: 'publish' | 'withdraw' | 'restore' | 'edit-range' | 'visibility';
   /** `token:<id>`, `admin:<name>`. */
   actor: string;
   ip?: string;
   details: Record<string, unknown>;
+}
+
+/**
+ * The one visibility decision: whether anything public (documents, files, catalog, public
+ * collections, adaptive answers, release notes) may show this add-on. Feeds ignore it.
+ */
+export function isPublic(record: Pick<AddonRecord, 'private'>): boolean {
+  return record.private !== true;
 }
 
 export function activeVersions(record: AddonRecord): VersionRecord[] {

@@ -68,7 +68,7 @@ function entry(fields: Omit<CatalogEntry, 'sortKey' | 'haystack'>): CatalogEntry
 }
 
 export function addonEntry(s: AddonSummary): CatalogEntry | undefined {
-  if (!s.latestVersion || s.versionCount === 0) return undefined;
+  if (!s.latestVersion || s.versionCount === 0 || s.private) return undefined;
   return entry({
     kind: 'addon', id: s.id, name: s.name, description: s.description ?? '', author: s.author ?? '', version: s.latestVersion, type: s.type,
     applications: s.applications, platforms: s.platforms, anyPlatform: s.anyPlatform, notes: s.latestNotes, updatedAt: s.updatedAt,

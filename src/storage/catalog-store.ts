@@ -31,6 +31,8 @@ export interface AddonSummary {
   /** The newest active version's, cut to SUMMARY_DESCRIPTION_CHARS: listings show a line or two. */
   description?: string;
   author?: string;
+  /** Feeds only (AddonRecord.private): the public catalog leaves it out. */
+  private?: true;
 }
 
 /** Summaries stay in memory for the public catalog: a short description costs 10 000 times. */
@@ -77,6 +79,7 @@ export function summarizeAddon(record: AddonRecord): AddonSummary {
     latestNotes: Boolean(active[0] && (active[0].notes || active[0].updateInfoURL)),
     ...(active[0]?.description ? { description: clipped(active[0].description) } : {}),
     ...(active[0]?.author ? { author: active[0].author } : {}),
+    ...(record.private ? { private: true as const } : {}),
   };
 }
 

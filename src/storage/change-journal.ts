@@ -12,7 +12,7 @@ export interface Intent {
   id: string;
   /** The record revision the change produces. */
   revision: number;
-  action: 'publish' | 'withdraw' | 'restore' | 'edit-range';
+  action: 'publish' | 'withdraw' | 'restore' | 'edit-range' | 'visibility';
   /** A package file the change moves into the public tree (publish). */
   file?: string;
 }

@@ -18,6 +18,13 @@ export const dataKeys = {
   files: (id: string) => `public/files/${segment(id)}/`,
   /** A withdrawn package, kept aside where nothing serves it. */
   withdrawn: (id: string, file: string) => `private/withdrawn/${segment(id)}/${segment(file)}`,
+  /**
+   * A package of a private add-on (feeds only): outside public/, which nginx serves straight
+   * from disk or bucket and where package URLs are guessable.
+   */
+  feedOnly: (id: string, file: string) => `private/feed-files/${segment(id)}/${segment(file)}`,
+  /** Feeds (feed-store.ts): one record each, named by its public handle. */
+  feeds: 'private/feeds/',
   /** One of an add-on's served documents, `relative` being e.g. `<app>/<platform>/update.json`. */
   document: (id: string, relative: string) => `${dataKeys.documents(id)}${relativePath(relative)}`,
   /** The prefix of every served document of an add-on (ends with /). */

@@ -10,7 +10,7 @@ import { appName, renderPage } from './views.ts';
 export const ACTIVITY_SCAN = 10_000;
 
 /** Actions whose target is an add-on with a page of its own. */
-const ADDON_ACTIONS = new Set(['publish', 'withdraw', 'restore', 'edit-range']);
+const ADDON_ACTIONS = new Set(['publish', 'withdraw', 'restore', 'edit-range', 'visibility']);
 
 const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
 const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
@@ -34,6 +34,14 @@ export function describeEntry(e: AuditEntry): string {
       return `Restored ${version ?? 'a version'}; it is served again`;
     case 'edit-range':
       return `${appName(text(d.appId))} range of ${version ?? '?'}: ${range(d.before)} → ${range(d.after)}`;
+    case 'visibility':
+      return d.visibility === 'private' ? 'Made private: served only through feeds' : 'Made public again';
+    case 'feed-create':
+      return `Created feed ${text(d.feed)} for ${text(d.scope)}`;
+    case 'feed-rotate':
+      return `Rotated the URL of feed ${text(d.feed)}; the old one is dead`;
+    case 'feed-revoke':
+      return `Revoked feed ${text(d.feed)} (${text(d.scope)})`;
     case 'key-create':
       return typeof d.bits === 'number' ? `Created a ${d.bits}-bit key` : 'Created a key';
     case 'key-import':
