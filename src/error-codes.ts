@@ -40,6 +40,11 @@ export const ERROR_STATUS = {
   COLLECTION_NOT_FOUND: 404,
   COLLECTION_INVALID: 400,
 
+  // Feeds (src/app/feeds.ts): secret URLs granting one add-on or collection
+  FEED_INVALID: 400,
+  FEED_NOT_FOUND: 404,
+  FEED_FORBIDDEN: 403,
+
   // The package: everything wrong with it is the uploader's to fix (src/package/package-errors.ts)
   ZIP_INVALID: 400,
   ZIP_TOO_MANY_ENTRIES: 400,

@@ -111,6 +111,20 @@ export class CollectionService {
     });
   }
 
+  /** A private collection is served only through its feeds (app/feeds.ts); its public URLs answer 404. */
+  setVisibility(name: string, visibility: 'private' | 'public', actor: Actor): Promise<CollectionRecord> {
+    return this.deps.lock.run(`collection:${name}`, async () => {
+      const previous = this.deps.collections.get(name);
+      if (!previous) throw new CollectionError('COLLECTION_NOT_FOUND', `No collection ${name}.`);
+      if ((visibility === 'private') === Boolean(previous.private)) return previous;
+      const { private: _was, ...rest } = previous;
+      const record: CollectionRecord = { ...rest, ...(visibility === 'private' ? { private: true as const } : {}), updatedAt: this.now().toISOString(), revision: previous.revision + 1 };
+      await this.deps.collections.save(record);
+      await this.audit(actor, 'collection-visibility', record, { visibility });
+      return record;
+    });
+  }
+
   remove(name: string, actor: Actor): Promise<void> {
     return this.deps.lock.run(`collection:${name}`, async () => {
       const previous = this.deps.collections.get(name);

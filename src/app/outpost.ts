@@ -12,6 +12,8 @@ import { PackagePublisher } from './package-publish.ts';
 import { VpnStore } from '../storage/vpn-store.ts';
 import { CollectionStore } from '../storage/collection-store.ts';
 import { CollectionService } from './collections.ts';
+import { FeedStore } from '../storage/feed-store.ts';
+import { FeedService } from './feeds.ts';
 import { VpnIndexKey } from './vpn-index-key.ts';
 import { VpnIndexWriter } from './vpn-index-writer.ts';
 import { VPN_LOCK, VpnPublishService } from './vpn-publish.ts';
@@ -34,6 +36,7 @@ import { ChangeJournal } from '../storage/change-journal.ts';
 import { SignerCache } from './signer-cache.ts';
 import { ByteLru } from '../cache/byte-lru.ts';
 import { UpdateQueryService } from './update-queries.ts';
+import { publicAddons } from './public-view.ts';
 import { checkBeforeServing } from './startup-checks.ts';
 
 export { DEFAULT_KEY_NAME } from './first-run.ts';
@@ -76,6 +79,9 @@ export interface Outpost extends AuthState {
   /** Collections: named, ordered sets of add-ons of any kind (admin-made, public pages). */
   collectionRecords: CollectionStore;
   collections: CollectionService;
+  /** Private feeds: secret URL prefixes granting one add-on or collection (feed-store.ts). */
+  feedRecords: FeedStore;
+  feeds: FeedService;
   /** Every package format through one door (XPI, Jami plugin, Chromium extension or VPN add-on). */
   packages: PackagePublisher;
   logger: Logger;
@@ -203,6 +209,9 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
       return vpnChannels.find((c) => c.name === (m.channel ?? vpnChannels[0]!.name))?.records.get(m.id) !== undefined;
     },
   });
+  const { feeds: feedRecords, problems: feedProblems } = await FeedStore.open(objects);
+  for (const p of feedProblems) log.error({ file: p.file, reason: p.reason }, 'feed record skipped');
+  const feeds = new FeedService({ feeds: feedRecords, catalog, collections: collectionRecords, lock, audit });
   /** What a lock key guards (see each service's lockKey), read again from the bucket. */
   async function refreshGuarded(key: string): Promise<void> {
     const colon = key.indexOf(':');
@@ -214,13 +223,14 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
     if (kind === 'jami') await plugins.refresh(id, strict);
     else if (kind === 'chromium') await chromiumRecords.refresh(id, strict);
     else if (kind === 'collection') await collectionRecords.refresh(id, strict);
+    else if (kind === 'feed') await feedRecords.refresh(id, strict);
     else if (kind === 'vpn-id') for (const c of vpnChannels) await c.records.refresh(id, strict);
     else if (kind === VPN_LOCK) await vpnChannels.find((c) => c.name === id)?.records.refreshAll(strict);
   }
   // Several instances on one bucket hear of each other's changes through the change feed.
   let sync: InstanceSync | undefined;
   if (backend.shared) {
-    const stores = new Map<string, SyncedStore>([['addon', catalog as ObjectCatalogStore], ['jami', plugins], ['chromium', chromiumRecords], ['collection', collectionRecords]]);
+    const stores = new Map<string, SyncedStore>([['addon', catalog as ObjectCatalogStore], ['jami', plugins], ['chromium', chromiumRecords], ['collection', collectionRecords], ['feed', feedRecords]]);
     for (const c of vpnChannels) stores.set(`vpn:${c.name}`, c.records);
     sync = new InstanceSync(new ChangeFeed(objects), stores, log);
     sync.start(SYNC);
@@ -229,6 +239,7 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
     sync?.stop();
     await folderLock.release();
   };
-  const updateQueries = new UpdateQueryService(catalog, manifests, memory);
-  return { outpost: { config, layout, objects, lock, keys, tokens, admins, sessions, accountFailures, addressAttempts, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, ...(sync ? { sync } : {}), logger: log, close }, firstRun };
+  // Strangers' adaptive answers: a private add-on is an unknown id (feeds answer for it instead).
+  const updateQueries = new UpdateQueryService(publicAddons(catalog), manifests, memory);
+  return { outpost: { config, layout, objects, lock, keys, tokens, admins, sessions, accountFailures, addressAttempts, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, feedRecords, feeds, ...(sync ? { sync } : {}), logger: log, close }, firstRun };
 }

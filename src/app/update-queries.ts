@@ -30,7 +30,8 @@ const COMPAT_MODES: readonly string[] = ['strict', 'normal', 'ignore'];
 /** Without a shared budget (tests, tools), answers get a small one of their own. */
 const OWN_CACHE_BYTES = 16 * 1024 * 1024;
 
-function planned(query: UpdateQuery): PlannedQuery {
+/** A client's query checked once (feeds answer the same queries: feed-answers.ts). */
+export function planned(query: UpdateQuery): PlannedQuery {
   return {
     appId: query.appID || undefined,
     appVersion: query.appVersion || undefined,

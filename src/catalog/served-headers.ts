@@ -34,6 +34,12 @@ const IMAGE_TYPES: Record<string, string> = {
  */
 export const CACHE_FILES = 'public, max-age=31536000, immutable';
 export const CACHE_MANIFESTS = 'public, max-age=60';
+/**
+ * Everything under /feeds/<token>/: for the one holder of the URL, never a shared cache's to keep
+ * (the secret is in the path, and a revoked feed must stop answering).
+ */
+export const CACHE_FEED = 'private, max-age=60';
+export const CACHE_FEED_FILES = 'private, max-age=31536000, immutable';
 /** What the Jami store API answers its files with (express sendFile, maxAge 0). */
 const CACHE_JAMI = 'public, max-age=0';
 

@@ -6,7 +6,10 @@ import { dataKeys } from '../storage/data-keys.ts';
 import type { Outpost } from '../app/outpost.ts';
 import { ManifestCache, withManifestFastPath, type ManifestSource } from './manifest-fast-path.ts';
 import { StoreManifestCache } from './manifest-store-cache.ts';
-import { storeSender, type PublicSender } from './public-objects.ts';
+import { objectSender, storeSender, type PublicSender } from './public-objects.ts';
+import { feedRoutes } from './routes/feeds.ts';
+import { FeedAnswers } from '../app/feed-answers.ts';
+import type { CollectionSources } from './collection-view.ts';
 import { adminRouter, type AdminOptions } from './admin/router.ts';
 import { apiRoutes, type ApiDeps } from './routes/api.ts';
 import { servedFiles, storedFiles } from './routes/served-files.ts';
@@ -16,6 +19,7 @@ import { collectionRoutes } from './routes/collections.ts';
 import { folderSender, jamiStoreRoutes } from './routes/jami-store.ts';
 import { publicCatalogRoutes } from './routes/public-catalog.ts';
 import { PublicCatalog } from '../app/public-catalog.ts';
+import { publicAddons } from '../app/public-view.ts';
 import { chromiumVersionsForDisplay } from './chromium-view.ts';
 import { chromiumUpdateRoutes } from './routes/chromium-updates.ts';
 import type { UpdateQueryService } from '../app/update-queries.ts';
@@ -31,6 +35,8 @@ export interface AppDeps extends ApiDeps {
   chromiumUpdates?: Router;
   /** Public collection pages and JSON (/collections/<name>). */
   collections?: Router;
+  /** Private feeds (/feeds/<token>/…): the secret prefix before the public layout. */
+  feeds?: Router;
   /** The public catalog (/catalog); absent when OUTPOST_CATALOG=off, so its URLs answer 404. */
   publicCatalog?: Router;
   updateQueries: UpdateQueryService;
@@ -57,9 +63,10 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, addons: deps.catalog.size });
   });
+  if (deps.feeds) app.use(deps.feeds);
   app.use(deps.servedFiles);
   app.use(updateQueryRoutes(deps.updateQueries));
-  app.use(releaseNotesRoutes(deps.catalog));
+  app.use(releaseNotesRoutes(publicAddons(deps.catalog)));
   if (deps.jamiStore) app.use(deps.jamiStore.prefix, deps.jamiStore.router);
   if (deps.chromiumUpdates) app.use(deps.chromiumUpdates);
   if (deps.collections) app.use(deps.collections);
@@ -98,17 +105,38 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(outpost.plugins, publicSender(outpost)) },
     chromiumUpdates: chromiumUpdateRoutes(outpost.chromium),
     collections: collectionRoutes(outpost.collectionRecords, {
-      publicUrl: outpost.config.publicUrl,
-      jamiPrefix: outpost.config.jami.prefix,
-      addon: (id) => outpost.catalog.get(id),
-      chromium: (id) => outpost.chromiumRecords.get(id),
-      jami: (id) => outpost.plugins.get(id),
-      vpn: outpost.vpnChannels,
+      ...collectionSources(outpost),
+      addon: (id) => publicAddons(outpost.catalog).get(id),
+      hidden: (m) => m.kind === 'addon' && outpost.catalog.get(m.id)?.private === true,
+    }),
+    feeds: feedRoutes({
+      answers: new FeedAnswers({
+        feeds: outpost.feeds,
+        catalog: outpost.catalog,
+        collections: outpost.collectionRecords,
+        documentOptions: (record) => outpost.manifests.documentOptions(record),
+        publicUrl: outpost.config.publicUrl,
+        memory: outpost.memory,
+      }),
+      send: outpost.config.bucket ? objectSender(outpost.objects, (key) => key.startsWith('public/files/') || key.startsWith('private/feed-files/')) : publicSender(outpost),
+      collectionSources: collectionSources(outpost),
     }),
     ...(outpost.config.publicCatalog ? { publicCatalog: publicCatalogFor(outpost) } : {}),
     logger: outpost.logger,
     admin: adminRouter(outpost, adminOptions),
   });
+}
+
+/** What collection pages read; a feed's see every member, the public ones only public add-ons. */
+function collectionSources(outpost: Outpost): CollectionSources {
+  return {
+    publicUrl: outpost.config.publicUrl,
+    jamiPrefix: outpost.config.jami.prefix,
+    addon: (id) => outpost.catalog.get(id),
+    chromium: (id) => outpost.chromiumRecords.get(id),
+    jami: (id) => outpost.plugins.get(id),
+    vpn: outpost.vpnChannels,
+  };
 }
 
 /** The public catalog's pages, over every store; VPN add-ons of the production index only. */
@@ -123,7 +151,7 @@ export function publicCatalogFor(outpost: Outpost): Router {
       vpn: production.records,
       jamiPrefix: outpost.config.jami.prefix,
     }),
-    addon: (id) => outpost.catalog.get(id),
+    addon: (id) => publicAddons(outpost.catalog).get(id),
     jami: (id) => outpost.plugins.get(id),
     chromium: (id) => outpost.chromiumRecords.get(id),
     vpn: (id) => production.records.get(id),

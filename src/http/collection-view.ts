@@ -13,8 +13,12 @@ import { chromiumUpdateUrl, chromiumVersionsForDisplay } from './chromium-view.t
  */
 export interface CollectionSources {
   publicUrl: string;
+  /** The base of XPI members' links (a feed's prefix); publicUrl when absent. */
+  addonUrl?: string;
   jamiPrefix: string;
   addon(id: string): AddonRecord | undefined;
+  /** Members strangers must not even see named (private add-ons): left out of the page and policies. */
+  hidden?(member: CollectionMember): boolean;
   chromium(id: string): ChromiumRecord | undefined;
   jami(id: string): PluginRecord | undefined;
   vpn: readonly Pick<VpnChannel, 'name' | 'records' | 'service'>[];
@@ -40,6 +44,7 @@ function offerAddon(m: CollectionMember, s: CollectionSources): OfferedMember {
   const active = record ? activeVersions(record) : [];
   const newest = active[0];
   if (!record || !newest) return { kind: m.kind, id: m.id, name: record?.name ?? m.id, downloads: [] };
+  const base = s.addonUrl ?? s.publicUrl;
   // Every package of the newest version: one per set of target platforms.
   const packages = active.filter((v) => v.version === newest.version);
   return {
@@ -47,8 +52,8 @@ function offerAddon(m: CollectionMember, s: CollectionSources): OfferedMember {
     id: m.id,
     name: record.name,
     version: newest.version,
-    downloads: packages.map((v) => ({ label: v.targetPlatforms.length ? v.targetPlatforms.join(', ') : 'XPI', url: fileUrl(s.publicUrl, m.id, v.file) })),
-    updateUrl: newest.format === 'webextension' ? updateJsonUrl(s.publicUrl, m.id) : manifestUrl(s.publicUrl, m.id),
+    downloads: packages.map((v) => ({ label: v.targetPlatforms.length ? v.targetPlatforms.join(', ') : 'XPI', url: fileUrl(base, m.id, v.file) })),
+    updateUrl: newest.format === 'webextension' ? updateJsonUrl(base, m.id) : manifestUrl(base, m.id),
   };
 }
 
@@ -79,7 +84,7 @@ function offerVpn(m: CollectionMember, s: CollectionSources): OfferedMember {
 
 export function offeredMembers(collection: CollectionRecord, s: CollectionSources): OfferedMember[] {
   const offer = { addon: offerAddon, chromium: offerChromium, jami: offerJami, vpn: offerVpn };
-  return collection.members.map((m) => offer[m.kind](m, s));
+  return collection.members.filter((m) => !s.hidden?.(m)).map((m) => offer[m.kind](m, s));
 }
 
 /**

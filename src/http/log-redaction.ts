@@ -1,6 +1,6 @@
 /**
  * What request logs must never carry: API tokens (`Authorization: Bearer opt_…`), session and
- * sign-in cookies, and secrets in query strings (the admin upload form sends its CSRF token there).
+ * sign-in cookies, private feeds' secrets (/feeds/<token>/…), and secrets in query strings (the admin upload form sends its CSRF token there).
  * Applied by the HTTP log serializers, whatever logger the app was given.
  */
 export const REDACTED = '[redacted]';
@@ -9,6 +9,9 @@ const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'
 const SECRET_PARAMS = new Set(['token', 'access_token', 'refresh_token', 'id_token', '_csrf', 'csrf', 'password', 'passphrase', 'secret', 'api_key', 'apikey']);
 // An Outpost API token anywhere (a path segment, a value under an unexpected name…).
 const API_TOKEN = /opt_[A-Za-z0-9_-]+/g;
+// A private feed's secret is the path segment after /feeds/ (whatever its shape: a mistyped one
+// may be a real one with a typo). Also percent-encoded slashes and repeated slashes.
+const FEED_SECRET = /(\/feeds\/+)[^/?#]*/gi;
 
 function secretParam(name: string, value: string): boolean {
   return SECRET_PARAMS.has(name.toLowerCase()) || value.startsWith('opt_');
@@ -25,7 +28,7 @@ function decode(s: string): string {
 /** The URL with secret query values replaced; everything else (path, order, encoding) as sent. */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
-  const path = (q < 0 ? url : url.slice(0, q)).replace(API_TOKEN, `opt_${REDACTED}`);
+  const path = (q < 0 ? url : url.slice(0, q)).replace(API_TOKEN, `opt_${REDACTED}`).replace(FEED_SECRET, `$1${REDACTED}`);
   if (q < 0) return path;
   const query = url
     .slice(q + 1)

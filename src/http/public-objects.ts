@@ -14,6 +14,8 @@ export interface SendOptions {
   /** Instead of the key's own type (a Jami image's record names its type). */
   readonly contentType?: string;
   readonly disposition?: string;
+  /** Instead of the key's own (feeds: `private, …`). */
+  readonly cacheControl?: string;
 }
 
 export type PublicSender = (req: Request, res: Response, next: NextFunction, key: string, options?: SendOptions) => void;
@@ -38,8 +40,16 @@ export function publicKeyOf(base: string, requestPath: string): string | undefin
 }
 
 export function storeSender(store: ObjectStore): PublicSender {
+  return objectSender(store, (key) => key.startsWith('public/'));
+}
+
+/**
+ * A sender of the keys `allowed` accepts (anything else is next()): storeSender's wall is
+ * public/; the feed routes also send a private add-on's packages from private/feed-files/.
+ */
+export function objectSender(store: ObjectStore, allowed: (key: string) => boolean): PublicSender {
   return (req, res, next, key, options = {}) => {
-    if (!key.startsWith('public/') || !isObjectKey(key)) return next();
+    if (!allowed(key) || !isObjectKey(key)) return next();
     sendObject(store, req, res, key, options).then(
       (sent) => {
         if (!sent) next();
@@ -60,7 +70,7 @@ async function sendObject(store: ObjectStore, req: Request, res: Response, key: 
   if (!body) return false;
   const headers = headersOf(key);
   res.setHeader('Content-Type', options.contentType ?? body.contentType ?? headers.contentType ?? 'application/octet-stream');
-  res.setHeader('Cache-Control', headers.cacheControl ?? 'no-store');
+  res.setHeader('Cache-Control', options.cacheControl ?? headers.cacheControl ?? 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Accept-Ranges', 'bytes');
   if (body.lastModified) res.setHeader('Last-Modified', body.lastModified.toUTCString());

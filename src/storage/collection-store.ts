@@ -24,6 +24,8 @@ export interface CollectionRecord {
   createdAt: string;
   updatedAt: string;
   revision: number;
+  /** A private feed only: /collections/<name> answers 404; its feeds serve it (feed-answers.ts). */
+  private?: true;
 }
 
 const KINDS = new Set<string>(['addon', 'chromium', 'jami', 'vpn']);

@@ -61,12 +61,12 @@ export function renderPage(req: Request, res: Response, view: string, page: Page
  * that allows only this server's stylesheet and script, and a short shared cache life. `forms`:
  * the page has a form (the catalog's search, sent with GET) that may submit to this server.
  */
-export function renderPublicPage(res: Response, view: string, title: string, data: Record<string, unknown> = {}, status = 200, options: { forms?: boolean } = {}): void {
+export function renderPublicPage(res: Response, view: string, title: string, data: Record<string, unknown> = {}, status = 200, options: { forms?: boolean; cacheControl?: string } = {}): void {
   const html = eta.render(view, { ...data, title, wbr: breakable });
   res
     .status(status)
     .type('html')
-    .set('Cache-Control', 'public, max-age=60')
+    .set('Cache-Control', options.cacheControl ?? 'public, max-age=60')
     .set('Content-Security-Policy', `default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; base-uri 'none'; form-action ${options.forms ? "'self'" : "'none'"}; frame-ancestors 'none'`)
     .set('X-Content-Type-Options', 'nosniff')
     .send(html);

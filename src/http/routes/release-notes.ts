@@ -17,7 +17,7 @@ export function pickNotes(notes: Record<string, string>, locale: string | undefi
 }
 
 /** `GET /notes/<id>/<version>/<locale>`: release notes Outpost hosts, as a small plain page. */
-export function releaseNotesRoutes(catalog: AddonCatalog): Router {
+export function releaseNotesRoutes(catalog: Pick<AddonCatalog, 'get'>): Router {
   const router = Router();
   router.get('/notes/:id/:version{/:locale}', (req, res) => {
     const record = catalog.get(String(req.params.id));

@@ -1,0 +1,94 @@
+import { isPublic, type AddonRecord } from '../catalog/addon-record.ts';
+import { AnswerPlan } from '../catalog/answer-plan.ts';
+import { renderAllDocuments, renderForRequest, type DocumentOptions } from '../catalog/update-documents.ts';
+import type { ByteLru } from '../cache/byte-lru.ts';
+import type { AddonCatalog } from '../storage/addon-catalog.ts';
+import type { CollectionRecord, CollectionStore } from '../storage/collection-store.ts';
+import type { FeedRecord } from '../storage/feed-store.ts';
+import { packageKey } from './addon-changes.ts';
+import { feedBase, type FeedService } from './feeds.ts';
+import { planned, type UpdateQuery } from './update-queries.ts';
+
+export interface FeedAnswerDeps {
+  feeds: Pick<FeedService, 'resolve'>;
+  catalog: Pick<AddonCatalog, 'load'>;
+  collections: Pick<CollectionStore, 'get'>;
+  documentOptions: (record: AddonRecord) => Promise<DocumentOptions>;
+  publicUrl: string;
+  memory: ByteLru;
+}
+
+/** What a feed opened with its secret may show: the feed, and the base of every link it serves. */
+export interface OpenFeed {
+  feed: FeedRecord;
+  base: string;
+}
+
+/**
+ * Everything served under /feeds/<token>/: which add-ons a feed grants (its own, or its
+ * collection's XPI members, private or not), their documents rendered at request time with every
+ * link under the feed's prefix (so the secret travels with each link), and where their packages
+ * are. Rendered documents are kept in the shared answer memory, keyed by the feed's token hash
+ * and the record's revision: a change to the add-on (a new revision) or a rotation (a new hash)
+ * makes new keys, and what the old ones held ages out of the LRU unreachable.
+ */
+export class FeedAnswers {
+  constructor(private readonly deps: FeedAnswerDeps) {}
+
+  open(token: string): OpenFeed | undefined {
+    const feed = this.deps.feeds.resolve(token);
+    return feed ? { feed, base: feedBase(this.deps.publicUrl, token) } : undefined;
+  }
+
+  /** The collection a feed grants, if it is a collection feed whose collection still exists. */
+  collection(open: OpenFeed, name: string): CollectionRecord | undefined {
+    return open.feed.scope.kind === 'collection' && open.feed.scope.id === name ? this.deps.collections.get(name) : undefined;
+  }
+
+  /** The add-on `id` if the feed grants it. */
+  async addon(open: OpenFeed, id: string): Promise<AddonRecord | undefined> {
+    const { scope } = open.feed;
+    const granted = scope.kind === 'addon' ? scope.id === id : Boolean(this.deps.collections.get(scope.id)?.members.some((m) => m.kind === 'addon' && m.id === id));
+    return granted ? this.deps.catalog.load(id) : undefined;
+  }
+
+  private async options(open: OpenFeed, record: AddonRecord): Promise<DocumentOptions> {
+    return { ...(await this.deps.documentOptions(record)), publicUrl: open.base };
+  }
+
+  private cacheKey(open: OpenFeed, record: AddonRecord, what: string): string {
+    return `feed:${open.feed.tokenHash}\n${record.id}\n${record.revision}\n${what}`;
+  }
+
+  /** One of the add-on's static documents (`update.json`, `<app>/<platform>/update.rdf`…), by path. */
+  async document(open: OpenFeed, record: AddonRecord, path: string): Promise<Buffer | undefined> {
+    const key = this.cacheKey(open, record, 'documents');
+    let docs = this.deps.memory.get<Map<string, Buffer>>(key);
+    if (!docs) {
+      docs = new Map(renderAllDocuments(record, await this.options(open, record)).map((d) => [d.path, Buffer.from(d.body)]));
+      this.deps.memory.set(key, docs, [...docs.values()].reduce((n, b) => n + b.length + 64, 256));
+    }
+    return docs.get(path);
+  }
+
+  /** The adaptive answer to a client's query (the /updates/<id>?… form), as the public route gives it. */
+  async query(open: OpenFeed, record: AddonRecord, query: UpdateQuery): Promise<{ format: 'rdf' | 'json'; body: Buffer }> {
+    const answer = new AnswerPlan(record, this.cacheKey(open, record, 'answer')).answerFor(planned(query), record)!;
+    const ready = this.deps.memory.get<Buffer>(answer.key);
+    if (ready) return { format: answer.format, body: ready };
+    const body = Buffer.from(renderForRequest(record, answer.request, answer.format, await this.options(open, record)));
+    this.deps.memory.set(answer.key, body, body.length + 128);
+    return { format: answer.format, body };
+  }
+
+  /** The object key of a package of a granted add-on (public/ or private/feed-files/), if offered. */
+  packageKey(record: AddonRecord, file: string): string | undefined {
+    const version = record.versions.find((v) => v.file === file && !v.withdrawnAt);
+    return version ? packageKey(record, version) : undefined;
+  }
+
+  /** Whether strangers see this add-on too (a collection feed's page says which members are private). */
+  static isPublic(record: AddonRecord): boolean {
+    return isPublic(record);
+  }
+}

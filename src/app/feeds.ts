@@ -1,0 +1,138 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { OutpostError } from '../errors.ts';
+import type { AddonCatalog } from '../storage/addon-catalog.ts';
+import type { AuditLog } from '../storage/audit-log.ts';
+import type { CollectionStore } from '../storage/collection-store.ts';
+import type { FeedRecord, FeedScope, FeedStore } from '../storage/feed-store.ts';
+import type { TaskLock } from './shared-lock.ts';
+import { ownerKey, type Actor } from './publish-errors.ts';
+
+export type FeedErrorCode = 'FEED_INVALID' | 'FEED_NOT_FOUND' | 'FEED_FORBIDDEN';
+export class FeedError extends OutpostError<FeedErrorCode> {}
+
+/** 32 random bytes, base64url: the only shape a feed URL's secret segment can have. */
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const SCOPE = /^(addon|collection)[ \t]+(\S{1,200})$/;
+const MAX_LABEL = 100;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export function hashFeedToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** `addon <id>` / `collection <name>`, the form the admin, API and CLI take and show. */
+export function scopeText(scope: FeedScope): string {
+  return `${scope.kind} ${scope.id}`;
+}
+
+export function parseScope(text: string): FeedScope {
+  const match = SCOPE.exec(text.trim());
+  if (!match) throw new FeedError('FEED_INVALID', 'A feed scope is "addon <id>" or "collection <name>".');
+  return { kind: match[1] as FeedScope['kind'], id: match[2]! };
+}
+
+export interface FeedDeps {
+  feeds: FeedStore;
+  catalog: Pick<AddonCatalog, 'get'>;
+  collections: Pick<CollectionStore, 'get'>;
+  lock: TaskLock;
+  audit?: AuditLog;
+  now?: () => Date;
+}
+
+/** A feed and its secret, which exists only in this answer (the store keeps its hash). */
+export interface IssuedFeed {
+  feed: FeedRecord;
+  token: string;
+}
+
+/**
+ * Private feeds: create, rotate (a new secret; the old URL dies at once) and revoke, each
+ * audited without the secret. Who may: for an add-on, whoever may change it (its key's token or
+ * an admin, ownerKey); for a collection, an admin (collections are theirs).
+ */
+export class FeedService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: FeedDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** The feed a URL's secret segment opens, if any: looked up by hash, never compared as text. */
+  resolve(token: string): FeedRecord | undefined {
+    return TOKEN.test(token) ? this.deps.feeds.byTokenHash(hashFeedToken(token)) : undefined;
+  }
+
+  /** The feeds `actor` may see: all for an admin, else those of add-ons of its key. */
+  list(actor: Actor): FeedRecord[] {
+    return this.deps.feeds
+      .list()
+      .filter((f) => this.allowed(f.scope, actor, false))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  get(id: string, actor: Actor): FeedRecord {
+    const feed = this.deps.feeds.get(id);
+    if (!feed || !this.allowed(feed.scope, actor, false)) throw new FeedError('FEED_NOT_FOUND', `No feed ${id}.`);
+    return feed;
+  }
+
+  private allowed(scope: FeedScope, actor: Actor, loud: boolean): boolean {
+    if (actor.admin) return true;
+    const record = scope.kind === 'addon' ? this.deps.catalog.get(scope.id) : undefined;
+    if (!record) {
+      if (loud) throw new FeedError('FEED_FORBIDDEN', scope.kind === 'addon' ? `No add-on ${scope.id} of your key.` : 'Only an admin makes feeds of collections.');
+      return false;
+    }
+    if (!loud) return record.publisherKey === actor.keyName;
+    ownerKey(record, actor, scope.id);
+    return true;
+  }
+
+  private async audit(actor: Actor, action: string, feed: FeedRecord): Promise<void> {
+    const details = { feed: feed.id, scope: scopeText(feed.scope), label: feed.label };
+    await this.deps.audit?.record({ actor: actor.name, action, target: `feed:${feed.id}`, revision: feed.revision, details, ...(actor.ip ? { ip: actor.ip } : {}) });
+  }
+
+  create(scope: FeedScope, label: string, actor: Actor): Promise<IssuedFeed> {
+    const text = label.trim();
+    if (text.length > MAX_LABEL || CONTROL.test(text)) throw new FeedError('FEED_INVALID', `A label has at most ${MAX_LABEL} characters, without control characters.`);
+    const exists = scope.kind === 'addon' ? this.deps.catalog.get(scope.id) : this.deps.collections.get(scope.id);
+    if (!exists) throw new FeedError('FEED_INVALID', `There is no ${scope.kind} ${scope.id}.`);
+    this.allowed(scope, actor, true);
+    const id = randomBytes(6).toString('hex');
+    return this.deps.lock.run(`feed:${id}`, async () => {
+      const token = randomBytes(32).toString('base64url');
+      const feed: FeedRecord = { id, label: text, scope, tokenHash: hashFeedToken(token), createdAt: this.now().toISOString(), revision: 1 };
+      await this.deps.feeds.save(feed);
+      await this.audit(actor, 'feed-create', feed);
+      return { feed, token };
+    });
+  }
+
+  rotate(id: string, actor: Actor): Promise<IssuedFeed> {
+    return this.deps.lock.run(`feed:${id}`, async () => {
+      const previous = this.get(id, actor);
+      this.allowed(previous.scope, actor, true);
+      const token = randomBytes(32).toString('base64url');
+      const feed: FeedRecord = { ...previous, tokenHash: hashFeedToken(token), rotatedAt: this.now().toISOString(), revision: previous.revision + 1 };
+      await this.deps.feeds.save(feed);
+      await this.audit(actor, 'feed-rotate', feed);
+      return { feed, token };
+    });
+  }
+
+  revoke(id: string, actor: Actor): Promise<void> {
+    return this.deps.lock.run(`feed:${id}`, async () => {
+      const previous = this.get(id, actor);
+      this.allowed(previous.scope, actor, true);
+      await this.deps.feeds.restore(id, undefined);
+      await this.audit(actor, 'feed-revoke', { ...previous, revision: previous.revision + 1 });
+    });
+  }
+}
+
+/** The path prefix of a feed, `${publicUrl}/feeds/<token>`: what every link it serves starts with. */
+export function feedBase(publicUrl: string, token: string): string {
+  return `${publicUrl}/feeds/${token}`;
+}

@@ -1,0 +1,80 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { AddonRecord } from '../../catalog/addon-record.ts';
+import { CACHE_FEED, CACHE_FEED_FILES, SERVED_TYPES, servedType } from '../../catalog/served-headers.ts';
+import type { FeedAnswers, OpenFeed } from '../../app/feed-answers.ts';
+import type { PublicSender } from '../public-objects.ts';
+import type { CollectionSources } from '../collection-view.ts';
+import { updateQueryFrom } from './update-queries.ts';
+import { sendCollection } from './collections.ts';
+
+export interface FeedRouteDeps {
+  answers: FeedAnswers;
+  /** Sends a package by object key (public/files/… or private/feed-files/…), with ETag, 304 and ranges. */
+  send: PublicSender;
+  /** Collection pages' sources; XPI members' links are put under the feed. */
+  collectionSources: CollectionSources;
+}
+
+const feedOf = (res: Response): OpenFeed => res.locals.feed as OpenFeed;
+
+/**
+ * /feeds/<token>/…: what a private feed serves, the public URL layout under a secret prefix —
+ * updates/<id>/… documents and the adaptive query, files/<id>/<file>, collections/<name>[.json].
+ * An unknown, revoked or malformed secret, or anything the feed does not grant, falls through to
+ * the same 404 as any unknown path. The secret never reaches a log (log-redaction.ts).
+ */
+export function feedRoutes(deps: FeedRouteDeps): Router {
+  const router = Router();
+  const feed = Router({ mergeParams: true });
+  router.use('/feeds/:token', (req, res, next) => {
+    const open = deps.answers.open(String(req.params.token));
+    if (!open) return next('router');
+    res.locals.feed = open;
+    feed(req, res, next);
+  });
+
+  const granted = async (res: Response, id: string): Promise<AddonRecord | undefined> => deps.answers.addon(feedOf(res), id);
+
+  const sendDocument = (req: Request, res: Response, format: string, body: Buffer) => {
+    res.setHeader('Content-Type', SERVED_TYPES[`.${format}`]!);
+    res.setHeader('Cache-Control', CACHE_FEED);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    // res.send adds the ETag and answers 304 to a matching If-None-Match.
+    res.send(body);
+  };
+
+  const query = async (req: Request, res: Response, next: NextFunction, id: string | undefined) => {
+    const record = id ? await granted(res, id) : undefined;
+    if (!record) return next();
+    const { format, body } = await deps.answers.query(feedOf(res), record, updateQueryFrom(req.query as Record<string, unknown>, id));
+    sendDocument(req, res, format, body);
+  };
+  feed.get('/updates/:id', (req, res, next) => query(req, res, next, String(req.params.id)));
+  feed.get('/update', (req, res, next) => query(req, res, next, typeof req.query.id === 'string' ? req.query.id : undefined));
+
+  feed.get('/updates/:id/*doc', async (req, res, next) => {
+    const record = await granted(res, String(req.params.id));
+    const path = (req.params as unknown as { doc: string[] }).doc.join('/');
+    const body = record ? await deps.answers.document(feedOf(res), record, path) : undefined;
+    if (!body) return next();
+    sendDocument(req, res, path.endsWith('.rdf') ? 'rdf' : 'json', body);
+  });
+
+  feed.get('/files/:id/:file', async (req, res, next) => {
+    const record = await granted(res, String(req.params.id));
+    const key = record && deps.answers.packageKey(record, String(req.params.file));
+    if (!key) return next();
+    deps.send(req, res, next, key, { contentType: servedType(key), cacheControl: CACHE_FEED_FILES });
+  });
+
+  feed.get('/collections/:file', (req, res, next) => {
+    const file = String(req.params.file);
+    const json = file.endsWith('.json');
+    const open = feedOf(res);
+    const collection = deps.answers.collection(open, json ? file.slice(0, -'.json'.length) : file);
+    if (!collection) return next();
+    const sources: CollectionSources = { ...deps.collectionSources, addonUrl: open.base };
+    sendCollection(res, collection, sources, json, `${open.base}/collections/${encodeURIComponent(collection.id)}.json`, CACHE_FEED);
+  });
+  return router;
+}

@@ -1,0 +1,65 @@
+import { dataKeys } from './data-keys.ts';
+import type { ObjectStore } from './objects/object-store.ts';
+import { JsonRecordStore, type RecordLoadProblem } from './json-record-store.ts';
+
+/**
+ * What a feed grants: one XPI add-on, or one collection (and with it its XPI members). Other
+ * kinds (chromium, jami, vpn channel) would be further members of this union.
+ */
+export type FeedScope = { readonly kind: 'addon'; readonly id: string } | { readonly kind: 'collection'; readonly id: string };
+
+/**
+ * A private feed: the secret URL prefix /feeds/<token>/ granting read access to `scope`. Only the
+ * token's SHA-256 is stored (as for API tokens): the URL is shown once, at creation and rotation.
+ * `id` is a short public handle for admin URLs, the API and the audit log.
+ */
+export interface FeedRecord {
+  id: string;
+  label: string;
+  scope: FeedScope;
+  /** SHA-256 of the token, hex. */
+  tokenHash: string;
+  createdAt: string;
+  rotatedAt?: string;
+  revision: number;
+}
+
+function isFeedRecord(value: unknown): value is FeedRecord {
+  const r = value as FeedRecord;
+  return (
+    typeof r?.id === 'string' && typeof r.label === 'string' && typeof r.tokenHash === 'string' && typeof r.revision === 'number' &&
+    (r.scope?.kind === 'addon' || r.scope?.kind === 'collection') && typeof r.scope.id === 'string'
+  );
+}
+
+/** private/feeds/<id>.json, with an in-memory index from token hash to feed. */
+export class FeedStore extends JsonRecordStore<FeedRecord> {
+  private readonly byHash = new Map<string, string>();
+  private readonly hashOf = new Map<string, string>();
+
+  static async open(objects: ObjectStore): Promise<{ feeds: FeedStore; problems: RecordLoadProblem[] }> {
+    const feeds = new FeedStore(objects, dataKeys.feeds);
+    // Before loading, so the records loaded (and every later change, from any instance) are indexed.
+    feeds.onChange((id) => feeds.reindex(id));
+    const problems = await feeds.loadAll(isFeedRecord);
+    for (const record of feeds.list()) feeds.reindex(record.id);
+    return { feeds, problems };
+  }
+
+  private reindex(id: string): void {
+    const old = this.hashOf.get(id);
+    if (old !== undefined && this.byHash.get(old) === id) this.byHash.delete(old);
+    this.hashOf.delete(id);
+    const record = this.get(id);
+    if (!record) return;
+    this.byHash.set(record.tokenHash, id);
+    this.hashOf.set(id, record.tokenHash);
+  }
+
+  /** The feed whose token hashes to `tokenHash`: a map lookup, no comparison of secrets. */
+  byTokenHash(tokenHash: string): FeedRecord | undefined {
+    const id = this.byHash.get(tokenHash);
+    const record = id === undefined ? undefined : this.get(id);
+    return record?.tokenHash === tokenHash ? record : undefined;
+  }
+}
