@@ -18,7 +18,8 @@ export type PublishErrorCode =
   | 'RANGE_INVALID'
   | 'RELEASE_NOTES_INVALID'
   | 'JAMI_NOT_CONFIGURED'
-  | 'JPL_KEY_CHANGED';
+  | 'JPL_KEY_CHANGED'
+  | 'VISIBILITY_INVALID';
 
 export class PublishError extends OutpostError<PublishErrorCode> {}
 

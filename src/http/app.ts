@@ -36,7 +36,7 @@ export interface AppDeps extends ApiDeps {
   /** Public collection pages and JSON (/collections/<name>). */
   collections?: Router;
   /** Private feeds (/feeds/<token>/…): the secret prefix before the public layout. */
-  feeds?: Router;
+  feedRoutes?: Router;
   /** The public catalog (/catalog); absent when OUTPOST_CATALOG=off, so its URLs answer 404. */
   publicCatalog?: Router;
   updateQueries: UpdateQueryService;
@@ -63,7 +63,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, addons: deps.catalog.size });
   });
-  if (deps.feeds) app.use(deps.feeds);
+  if (deps.feedRoutes) app.use(deps.feedRoutes);
   app.use(deps.servedFiles);
   app.use(updateQueryRoutes(deps.updateQueries));
   app.use(releaseNotesRoutes(publicAddons(deps.catalog)));
@@ -98,6 +98,7 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     publicUrl: outpost.config.publicUrl,
     chromium: { records: outpost.chromiumRecords, changes: outpost.chromiumVersions },
     vpn: { channels: outpost.vpnChannels },
+    feeds: outpost.feeds,
     servedFiles: outpost.config.bucket
       ? storedFiles(publicSender(outpost), outpost.vpnChannels.map((c) => c.prefix))
       : servedFiles(outpost.layout.publicDir, outpost.vpnChannels.map((c) => ({ prefix: c.prefix, dir: outpost.layout.vpnIndexDir(c.prefix) }))),
@@ -109,7 +110,7 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
       addon: (id) => publicAddons(outpost.catalog).get(id),
       hidden: (m) => m.kind === 'addon' && outpost.catalog.get(m.id)?.private === true,
     }),
-    feeds: feedRoutes({
+    feedRoutes: feedRoutes({
       answers: new FeedAnswers({
         feeds: outpost.feeds,
         catalog: outpost.catalog,

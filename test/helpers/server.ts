@@ -25,7 +25,7 @@ export interface TestServer {
  * Starts the real app on 127.0.0.1 with a free port and a scratch data folder. The public URL is
  * the real address, so the links in manifests can be fetched as a client would.
  */
-export async function startServer(options: { dir?: string; env?: NodeJS.ProcessEnv; maxUploadMb?: number } = {}): Promise<TestServer> {
+export async function startServer(options: { dir?: string; env?: NodeJS.ProcessEnv; maxUploadMb?: number; log?: (line: string) => void } = {}): Promise<TestServer> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'outpost-srv-'));
   // Bind first so the public URL can name the real port.
   const server: Server = createServer();
@@ -41,7 +41,9 @@ export async function startServer(options: { dir?: string; env?: NodeJS.ProcessE
     ...options.env,
   };
   const config = loadConfig(env, dir);
-  const { outpost, firstRun } = await openOutpost(config, pino({ level: 'silent' }));
+  // `log`: every line the server logs (at info), for tests of what logs must never carry.
+  const logger = options.log ? pino({ level: 'info' }, { write: options.log }) : pino({ level: 'silent' });
+  const { outpost, firstRun } = await openOutpost(config, logger);
   await prepareToServe(outpost);
   server.on('request', createRequestListener(outpost));
   answerClientErrors(server);

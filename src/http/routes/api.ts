@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { activeVersions, fileUrl, manifestUrl, type AddonRecord } from '../../catalog/addon-record.ts';
-import type { Actor } from '../../app/publish-errors.ts';
+import { PublishError, type Actor } from '../../app/publish-errors.ts';
 import type { XpiPublishService } from '../../app/xpi-publish.ts';
 import type { PackagePublisher } from '../../app/package-publish.ts';
 import type { VersionChangeService } from '../../app/version-changes.ts';
@@ -14,6 +14,8 @@ import { apiPackageUpload } from '../raw-upload.ts';
 import { releaseNotesFrom } from '../release-notes-fields.ts';
 import { chromiumApiRoutes, type ChromiumApiDeps } from './chromium-api.ts';
 import { vpnApiRoutes, type VpnApiDeps } from './vpn-api.ts';
+import { feedApiRoutes } from './feed-api.ts';
+import type { FeedService } from '../../app/feeds.ts';
 
 export interface ApiDeps {
   publish: XpiPublishService;
@@ -28,6 +30,8 @@ export interface ApiDeps {
   chromium?: Omit<ChromiumApiDeps, 'publicUrl' | 'actor'>;
   /** Mozilla VPN add-ons: listing, withdraw and the index key; absent in apps built without them. */
   vpn?: Omit<VpnApiDeps, 'actor'>;
+  /** Private feeds; absent in apps built without them. */
+  feeds?: FeedService;
 }
 
 function tokenActor(req: Request): Actor {
@@ -45,7 +49,9 @@ function summary(s: AddonSummary, publicUrl: string) {
     updatedAt: s.updatedAt,
     latestVersion: s.latestVersion ?? null,
     versionCount: s.versionCount,
-    links: { updateRdf: manifestUrl(publicUrl, s.id) },
+    private: s.private === true,
+    // A private add-on has no public URL: its feeds' URLs are shown once, when made.
+    links: s.private ? {} : { updateRdf: manifestUrl(publicUrl, s.id) },
   };
 }
 
@@ -63,7 +69,7 @@ function details(record: AddonRecord, publicUrl: string) {
       updateInfoURL: v.updateInfoURL ?? null,
       publishedAt: v.publishedAt,
       withdrawnAt: v.withdrawnAt ?? null,
-      links: v.withdrawnAt ? {} : { download: fileUrl(publicUrl, record.id, v.file) },
+      links: v.withdrawnAt || record.private ? {} : { download: fileUrl(publicUrl, record.id, v.file) },
     })),
   };
 }
@@ -113,6 +119,15 @@ export function apiRoutes(deps: ApiDeps): Router {
     res.json(details(updated, deps.publicUrl));
   });
 
+  // Private (served only through feeds) or public again; idempotent like withdraw and restore.
+  router.post('/addons/:id/visibility/:visibility', async (req, res) => {
+    const visibility = String(req.params.visibility);
+    if (visibility !== 'private' && visibility !== 'public') throw new PublishError('VISIBILITY_INVALID', 'The visibility is private or public.');
+    const updated = await deps.versions.setVisibility(record(req).id, visibility, tokenActor(req));
+    res.json(details(updated, deps.publicUrl));
+  });
+
+  if (deps.feeds) router.use(feedApiRoutes({ feeds: deps.feeds, publicUrl: deps.publicUrl, actor: tokenActor }));
   if (deps.chromium) router.use(chromiumApiRoutes({ ...deps.chromium, publicUrl: deps.publicUrl, actor: tokenActor }));
   if (deps.vpn) router.use(vpnApiRoutes({ ...deps.vpn, actor: tokenActor }));
   return router;

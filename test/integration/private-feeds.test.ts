@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyUpdateRdf } from '../../src/manifest/update-rdf-verify.ts';
+import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
+import { publish, rawGet, startServer, type TestServer } from '../helpers/server.ts';
+import { serverBackends } from '../helpers/server-backends.ts';
+
+const ID = 'secret@example.org';
+const OTHER = 'open@example.org';
+const xpi = (id: string, version: string) =>
+  buildXpi({ 'install.rdf': installRdf({ id, version, name: `Add-on ${id}`, targets: [{ id: FIREFOX_ID, minVersion: '60.0', maxVersion: '*' }] }), 'x.js': `${id} ${version}` });
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const enc = encodeURIComponent;
+
+/** Every file below a folder, relative, for "nothing of it is in public/". */
+function treeOf(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+}
+
+/**
+ * Private add-ons and their feeds over HTTP: a private add-on is an unknown id on every public
+ * path and its bytes leave public/; a feed serves its documents and packages with every link
+ * under the feed's secret prefix; rotation and revocation kill the old URL at once; the secret
+ * never reaches the log.
+ */
+describe.each(serverBackends('feeds'))('private feeds on a %s', (backend, env) => {
+  let server: TestServer;
+  const log: string[] = [];
+  const api = (method: string, p: string) => fetch(`${server.url}/api/v1/${p}`, { method, headers: { authorization: `Bearer ${server.token}` } });
+  const bytes: Record<string, string> = {};
+
+  beforeAll(async () => {
+    server = await startServer({ env: await env(), log: (line) => void log.push(line) });
+    for (const [id, version] of [[ID, '1.0'], [ID, '1.1'], [OTHER, '1.0']] as const) {
+      const body = await xpi(id, version);
+      const res = await publish(server, server.token, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      bytes[`${id} ${version}`] = sha256(body);
+    }
+  });
+  afterAll(() => server?.close());
+
+  const publicPaths = () => [
+    `/updates/${enc(ID)}/update.rdf`,
+    `/updates/${enc(ID)}/update.json`,
+    `/updates/${enc(ID)}/${enc(FIREFOX_ID)}/update.rdf`,
+    `/updates/${enc(ID)}?reqVersion=2&id=${enc(ID)}&appID=${enc(FIREFOX_ID)}&appVersion=115.0`,
+    `/update?id=${enc(ID)}&appID=${enc(FIREFOX_ID)}`,
+    `/files/${enc(ID)}/${enc(`${ID}-1.0.xpi`)}`,
+    `/files/${enc(ID)}/${enc(`${ID}-1.1.xpi`)}`,
+    `/catalog/addon/${enc(ID)}`,
+  ];
+
+  it('a private add-on answers 404 on every public path, like an unknown id, and leaves the catalog and public/', async () => {
+    for (const p of publicPaths()) expect((await rawGet(`${server.url}${p}`)).status, p).toBe(200);
+    const res = await api('POST', `addons/${enc(ID)}/visibility/private`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: ID, private: true, links: {} });
+    const unknown = await rawGet(`${server.url}/files/nobody%40example.org/nobody.xpi`);
+    for (const p of publicPaths()) {
+      const answer = await rawGet(`${server.url}${p}`);
+      expect(answer.status, p).toBe(404);
+      if (p.startsWith('/files/')) expect(answer.headers['content-type']).toBe(unknown.headers['content-type']);
+    }
+    const catalog = (await rawGet(`${server.url}/catalog`)).body.toString();
+    expect(catalog).toContain(OTHER);
+    expect(catalog).not.toContain(ID);
+    expect((await rawGet(`${server.url}/catalog?q=secret`)).body.toString()).not.toContain(ID);
+    if (backend === 'folder') expect(treeOf(server.outpost.layout.publicDir).filter((f) => f.includes('secret'))).toEqual([]);
+    for (const v of ['1.0', '1.1']) expect(await server.outpost.objects.head(`public/files/${ID}/${ID}-${v}.xpi`)).toBeUndefined();
+    // Asking again is a success that changes nothing.
+    expect((await api('POST', `addons/${enc(ID)}/visibility/private`)).status).toBe(200);
+    expect((await api('POST', `addons/${enc(ID)}/visibility/hidden`)).status).toBe(400);
+  });
+
+  let url = '';
+  let feedId = '';
+  it('a feed serves its documents and packages, every link inside the feed, privately cached', async () => {
+    const res = await api('POST', `feeds?scope=${enc(`addon ${ID}`)}&label=laptops`);
+    expect(res.status).toBe(201);
+    const created = await res.json();
+    expect(created).toMatchObject({ label: 'laptops', scope: `addon ${ID}`, rotatedAt: null });
+    url = created.url;
+    feedId = created.id;
+    expect(url).toMatch(new RegExp(`^${server.url}/feeds/[A-Za-z0-9_-]{43}/$`));
+    const listed = await (await api('GET', 'feeds')).json();
+    expect(listed.feeds).toEqual([{ id: feedId, label: 'laptops', scope: `addon ${ID}`, createdAt: created.createdAt, rotatedAt: null }]);
+    expect(JSON.stringify(listed)).not.toContain(url.split('/feeds/')[1]!.slice(0, 43));
+
+    const json = await rawGet(`${url}updates/${enc(ID)}/update.json`);
+    expect(json.status).toBe(200);
+    expect(json.headers['cache-control']).toBe('private, max-age=60');
+    const updates = JSON.parse(json.body.toString()).addons[ID].updates as { version: string; update_link: string }[];
+    expect(updates.map((u) => u.version).sort()).toEqual(['1.0', '1.1']);
+    for (const u of updates) {
+      expect(u.update_link.startsWith(url)).toBe(true);
+      const pkg = await rawGet(u.update_link);
+      expect(pkg.status).toBe(200);
+      expect(pkg.headers['cache-control']).toBe('private, max-age=31536000, immutable');
+      expect(pkg.headers['content-type']).toBe('application/x-xpinstall');
+      expect(sha256(pkg.body)).toBe(bytes[`${ID} ${u.version}`]);
+      const etag = String(pkg.headers.etag);
+      expect((await rawGet(u.update_link, { 'if-none-match': etag })).status).toBe(304);
+      const part = await rawGet(u.update_link, { range: 'bytes=0-3' });
+      expect(part.status).toBe(206);
+      expect(part.body.toString('latin1')).toBe('PK\u0003\u0004');
+    }
+    expect((await rawGet(`${url}updates/${enc(ID)}/update.json`, { 'if-none-match': String(json.headers.etag) })).status).toBe(304);
+
+    const rdf = await rawGet(`${url}updates/${enc(ID)}/update.rdf`);
+    expect(rdf.status).toBe(200);
+    expect(verifyUpdateRdf(rdf.body, server.updateKey, { id: ID })[0]!.ok).toBe(true);
+    expect(rdf.body.toString()).toContain(`${url}files/`);
+    expect((await rawGet(`${url}updates/${enc(ID)}/${enc(FIREFOX_ID)}/update.rdf`)).status).toBe(200);
+
+    const query = await rawGet(`${url}updates/${enc(ID)}?reqVersion=2&id=${enc(ID)}&appID=${enc(FIREFOX_ID)}&appVersion=115.0`);
+    expect(query.status).toBe(200);
+    expect(query.headers['cache-control']).toBe('private, max-age=60');
+    expect(query.headers['content-type']).toBe('application/json');
+    expect(query.body.toString()).toContain(`${url}files/`);
+    // Asked again: the same bytes, from the answer cache.
+    expect((await rawGet(`${url}updates/${enc(ID)}?reqVersion=2&id=${enc(ID)}&appID=${enc(FIREFOX_ID)}&appVersion=115.0`)).body.equals(query.body)).toBe(true);
+    expect((await rawGet(`${url}update?id=${enc(ID)}&appID=${enc(FIREFOX_ID)}`)).status).toBe(200);
+
+    // The feed grants its add-on only.
+    expect((await rawGet(`${url}updates/${enc(OTHER)}/update.json`)).status).toBe(404);
+    expect((await rawGet(`${url}files/${enc(OTHER)}/${enc(`${OTHER}-1.0.xpi`)}`)).status).toBe(404);
+  });
+
+  it('a publish to a private add-on goes to its feed only; a withdrawal leaves the feed at once', async () => {
+    const body = await xpi(ID, '1.2');
+    expect((await publish(server, server.token, body)).status).toBe(201);
+    bytes[`${ID} 1.2`] = sha256(body);
+    expect((await rawGet(`${server.url}/files/${enc(ID)}/${enc(`${ID}-1.2.xpi`)}`)).status).toBe(404);
+    expect((await rawGet(`${server.url}/updates/${enc(ID)}/update.json`)).status).toBe(404);
+    const versions = async () => JSON.parse((await rawGet(`${url}updates/${enc(ID)}/update.json`)).body.toString()).addons[ID].updates.map((u: { version: string }) => u.version).sort();
+    expect(await versions()).toEqual(['1.0', '1.1', '1.2']);
+    expect((await api('DELETE', `addons/${enc(ID)}/versions/1.2`)).status).toBe(200);
+    expect(await versions()).toEqual(['1.0', '1.1']);
+    expect((await rawGet(`${url}files/${enc(ID)}/${enc(`${ID}-1.2.xpi`)}`)).status).toBe(404);
+  });
+
+  it('refuses hostile feed paths with the plain 404', async () => {
+    const secret = url.split('/feeds/')[1]!.slice(0, 43);
+    for (const p of [
+      `/feeds/${secret.slice(1)}/updates/${enc(ID)}/update.json`,
+      `/feeds/${secret}x/updates/${enc(ID)}/update.json`,
+      `/feeds/${'A'.repeat(43)}/updates/${enc(ID)}/update.json`,
+      `/feeds/${secret}/files/${enc(ID)}/..%2F..%2Fprivate%2Ftokens.json`,
+      `/feeds/${secret}/files/${enc(ID)}/%2e%2e`,
+      `/feeds/${secret}/updates/${enc(ID)}/..%2F..%2Fupdate.json`,
+      `/feeds/${secret}/updates/${enc(ID)}/nothing.json`,
+      `/feeds/%00/updates/x/update.json`,
+      `/feeds/`,
+    ]) {
+      const res = await rawGet(`${server.url}${p}`);
+      expect(res.status, p).toBe(404);
+      expect(JSON.parse(res.body.toString()).error.code, p).toBe('NOT_FOUND');
+    }
+  });
+
+  it('public → private round trips keep every package byte for byte', async () => {
+    expect((await api('POST', `addons/${enc(ID)}/visibility/public`)).status).toBe(200);
+    for (const v of ['1.0', '1.1']) {
+      const res = await rawGet(`${server.url}/files/${enc(ID)}/${enc(`${ID}-${v}.xpi`)}`);
+      expect(res.status).toBe(200);
+      expect(sha256(res.body)).toBe(bytes[`${ID} ${v}`]);
+    }
+    expect((await rawGet(`${server.url}/updates/${enc(ID)}/update.rdf`)).status).toBe(200);
+    expect((await rawGet(`${server.url}/catalog`)).body.toString()).toContain(ID);
+    // A feed serves a public add-on too.
+    expect((await rawGet(`${url}updates/${enc(ID)}/update.json`)).status).toBe(200);
+    expect((await api('POST', `addons/${enc(ID)}/visibility/private`)).status).toBe(200);
+    for (const v of ['1.0', '1.1']) {
+      const res = await rawGet(`${url}files/${enc(ID)}/${enc(`${ID}-${v}.xpi`)}`);
+      expect(sha256(res.body)).toBe(bytes[`${ID} ${v}`]);
+      expect((await rawGet(`${server.url}/files/${enc(ID)}/${enc(`${ID}-${v}.xpi`)}`)).status).toBe(404);
+    }
+  });
+
+  it('rotation kills the old URL at once; revocation kills the feed', async () => {
+    const rotated = await (await api('POST', `feeds/${feedId}/rotate`)).json();
+    expect(rotated.id).toBe(feedId);
+    expect(rotated.rotatedAt).toEqual(expect.any(String));
+    expect(rotated.url).not.toBe(url);
+    expect((await rawGet(`${url}updates/${enc(ID)}/update.json`)).status).toBe(404);
+    const fresh = await rawGet(`${rotated.url}updates/${enc(ID)}/update.json`);
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.toString()).toContain(rotated.url);
+    expect(fresh.body.toString()).not.toContain(url);
+    expect((await api('DELETE', `feeds/${feedId}`)).status).toBe(200);
+    expect((await rawGet(`${rotated.url}updates/${enc(ID)}/update.json`)).status).toBe(404);
+    expect((await api('DELETE', `feeds/${feedId}`)).status).toBe(404);
+    expect((await api('POST', `feeds?scope=${enc('addon nobody@example.org')}`)).status).toBe(400);
+    expect((await api('POST', `feeds?scope=${enc('collection team')}`)).status).toBe(400);
+    url = rotated.url;
+  });
+
+  it('a collection feed serves a private collection and its members under the feed', async () => {
+    const admin = { name: 'admin:test', keyName: 'default', admin: true };
+    await server.outpost.collections.create('team', { title: 'Team', description: '', members: `addon ${ID}\naddon ${OTHER}` }, admin);
+    // The public page of a public collection leaves the private member out entirely.
+    const open = JSON.parse((await rawGet(`${server.url}/collections/team.json`)).body.toString());
+    expect(open.members.map((m: { id: string }) => m.id)).toEqual([OTHER]);
+    expect(JSON.stringify(open)).not.toContain(ID);
+    await server.outpost.collections.setVisibility('team', 'private', admin);
+    expect((await rawGet(`${server.url}/collections/team.json`)).status).toBe(404);
+    expect((await rawGet(`${server.url}/collections/team`)).status).toBe(404);
+    const { token } = await server.outpost.feeds.create({ kind: 'collection', id: 'team' }, 'office', admin);
+    const base = `${server.url}/feeds/${token}/`;
+    const index = await rawGet(`${base}collections/team.json`);
+    expect(index.status).toBe(200);
+    expect(index.headers['cache-control']).toBe('private, max-age=60');
+    const members = JSON.parse(index.body.toString()).members as { id: string; downloads: { url: string }[]; updateUrl: string }[];
+    expect(members.map((m) => m.id)).toEqual([ID, OTHER]);
+    for (const m of members) {
+      expect(m.updateUrl.startsWith(base)).toBe(true);
+      expect((await rawGet(m.updateUrl)).status).toBe(200);
+      for (const d of m.downloads) expect(sha256((await rawGet(d.url)).body)).toBe(bytes[`${m.id} 1.${m.id === ID ? '1' : '0'}`]);
+    }
+    const page = await rawGet(`${base}collections/team`);
+    expect(page.status).toBe(200);
+    expect(page.headers['cache-control']).toBe('private, max-age=60');
+    expect((await rawGet(`${base}collections/other.json`)).status).toBe(404);
+  });
+
+  it('never logs a feed secret', () => {
+    const text = log.join('');
+    expect(text).toContain('/feeds/[redacted]');
+    const secrets = [...text.matchAll(/\/feeds\/([A-Za-z0-9_-]{43})/g)];
+    expect(secrets).toEqual([]);
+    expect(text).not.toContain(url.split('/feeds/')[1]!.slice(0, 43));
+  });
+});
