@@ -53,6 +53,12 @@ describe('admin interface security', () => {
       ['POST', '/collections'],
       ['POST', '/collections/:name'],
       ['POST', '/collections/:name/delete'],
+      ['POST', '/collections/:name/visibility'],
+      ['POST', '/addons/:id/visibility'],
+      ['GET', '/feeds'],
+      ['POST', '/feeds'],
+      ['POST', '/feeds/:id/rotate'],
+      ['POST', '/feeds/:id/revoke'],
     ]));
     for (const [method, route] of routes) {
       const path = `/admin${route.replace(':id', encodeURIComponent(ID)).replace(':version', '1.0')}`;

@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyUpdateRdf } from '../../src/manifest/update-rdf-verify.ts';
+import { AdminClient } from '../helpers/admin-client.ts';
 import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
 import { publish, rawGet, startServer, type TestServer } from '../helpers/server.ts';
 import { serverBackends } from '../helpers/server-backends.ts';
@@ -225,6 +226,38 @@ describe.each(serverBackends('feeds'))('private feeds on a %s', (backend, env) =
     expect(page.status).toBe(200);
     expect(page.headers['cache-control']).toBe('private, max-age=60');
     expect((await rawGet(`${base}collections/other.json`)).status).toBe(404);
+  });
+
+  it('the admin makes an add-on public or private and creates, rotates and revokes feeds, showing a URL only once', async () => {
+    const admin = new AdminClient(server.url);
+    expect((await admin.signIn('admin', server.firstRun.admin!.password)).status).toBe(303);
+    const page = `/admin/addons/${enc(ID)}`;
+    expect(await (await admin.request(page)).text()).toContain('Make public');
+    expect((await admin.post(`${page}/visibility`, { _csrf: await admin.csrf(page), visibility: 'public' })).status).toBe(303);
+    expect((await rawGet(`${server.url}/updates/${enc(ID)}/update.rdf`)).status).toBe(200);
+    expect((await admin.post(`${page}/visibility`, { _csrf: await admin.csrf(page), visibility: 'private' })).status).toBe(303);
+    expect((await rawGet(`${server.url}/updates/${enc(ID)}/update.rdf`)).status).toBe(404);
+
+    const created = await admin.post('/admin/feeds', { _csrf: await admin.csrf('/admin/feeds'), scope: `addon ${ID}`, label: 'QA <team>' });
+    expect(created.status).toBe(200);
+    const html = await created.text();
+    const shown = new RegExp(`${server.url}/feeds/([A-Za-z0-9_-]{43})/`).exec(html)!;
+    expect(html).toContain('QA &lt;team&gt;');
+    expect((await rawGet(`${shown[0]}updates/${enc(ID)}/update.json`)).status).toBe(200);
+    const list = await (await admin.request('/admin/feeds')).text();
+    expect(list).toContain('QA &lt;team&gt;');
+    expect(list).not.toContain(shown[1]!);
+    const id = /QA &lt;team&gt; <code>([0-9a-f]{12})<\/code>/.exec(list)![1]!;
+    const rotated = await (await admin.post(`/admin/feeds/${id}/rotate`, { _csrf: await admin.csrf('/admin/feeds') })).text();
+    const next = new RegExp(`${server.url}/feeds/([A-Za-z0-9_-]{43})/`).exec(rotated)!;
+    expect(next[1]).not.toBe(shown[1]);
+    expect((await rawGet(`${shown[0]}updates/${enc(ID)}/update.json`)).status).toBe(404);
+    expect((await rawGet(`${next[0]}updates/${enc(ID)}/update.json`)).status).toBe(200);
+    expect((await admin.post(`/admin/feeds/${id}/revoke`, { _csrf: await admin.csrf('/admin/feeds') })).status).toBe(303);
+    expect((await rawGet(`${next[0]}updates/${enc(ID)}/update.json`)).status).toBe(404);
+    const refused = await admin.post('/admin/feeds', { _csrf: await admin.csrf('/admin/feeds'), scope: 'addon', label: '' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('FEED_INVALID');
   });
 
   it('never logs a feed secret', () => {

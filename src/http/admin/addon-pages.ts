@@ -158,4 +158,15 @@ export function addonPages(router: Router, outpost: Outpost): void {
       return `Version ${version} is served again; the manifest was re-signed with it.`;
     }, `#${domId('v', version)}`);
   });
+
+  // Private: served only through feeds (Feeds page); public again: back on every public URL.
+  router.post('/addons/:id/visibility', requireCsrf, async (req, res) => {
+    const visibility = (req.body as Record<string, unknown> | undefined)?.visibility === 'private' ? 'private' : 'public';
+    await change(req, res, async () => {
+      await outpost.versions.setVisibility(String(req.params.id), visibility, adminActor(req));
+      return visibility === 'private'
+        ? 'The add-on is private: its public URLs answer 404 and its packages left the public tree. Give clients a feed (Feeds).'
+        : 'The add-on is public again: its documents were rendered and its packages are served.';
+    });
+  });
 }

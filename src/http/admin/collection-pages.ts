@@ -76,6 +76,18 @@ export function collectionPages(router: Router, outpost: Outpost): void {
     }
   });
 
+  // A private collection is served only through its feeds; public again: its page is back.
+  router.post('/collections/:name/visibility', requireCsrf, async (req, res) => {
+    const visibility = (req.body as Record<string, unknown> | undefined)?.visibility === 'private' ? 'private' : 'public';
+    try {
+      await collections.setVisibility(String(req.params.name), visibility, adminActor(req));
+      req.session!.flash = { kind: 'ok', text: visibility === 'private' ? 'The collection is private: its public page answers 404; give clients a feed (Feeds).' : 'The collection is public again.' };
+    } catch (err) {
+      req.session!.flash = { kind: 'error', text: userError(err).message };
+    }
+    res.redirect(303, pagePath(req, String(req.params.name)));
+  });
+
   router.post('/collections/:name/delete', requireCsrf, async (req, res) => {
     const record = records.get(String(req.params.name));
     if (!record) return notFound(req, res);

@@ -9,6 +9,7 @@ import { catalogPages } from './catalog-pages.ts';
 import { chromiumPages } from './chromium-pages.ts';
 import { vpnPages } from './vpn-pages.ts';
 import { collectionPages } from './collection-pages.ts';
+import { feedPages } from './feed-pages.ts';
 import { requireAdmin } from './guard.ts';
 import { keyPages } from './key-pages.ts';
 import { LoginCsrf } from './login-csrf.ts';
@@ -67,6 +68,7 @@ export function adminRouter(outpost: Outpost, options: AdminOptions = {}): Route
   chromiumPages(router, outpost);
   vpnPages(router, outpost);
   collectionPages(router, outpost);
+  feedPages(router, outpost);
   keyPages(router, outpost);
   activityPage(router, outpost.audit);
   router.use((req, res) => {
