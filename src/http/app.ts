@@ -110,21 +110,26 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
       addon: (id) => publicAddons(outpost.catalog).get(id),
       hidden: (m) => m.kind === 'addon' && outpost.catalog.get(m.id)?.private === true,
     }),
-    feedRoutes: feedRoutes({
-      answers: new FeedAnswers({
-        feeds: outpost.feeds,
-        catalog: outpost.catalog,
-        collections: outpost.collectionRecords,
-        documentOptions: (record) => outpost.manifests.documentOptions(record),
-        publicUrl: outpost.config.publicUrl,
-        memory: outpost.memory,
-      }),
-      send: outpost.config.bucket ? objectSender(outpost.objects, (key) => key.startsWith('public/files/') || key.startsWith('private/feed-files/')) : publicSender(outpost),
-      collectionSources: collectionSources(outpost),
-    }),
+    feedRoutes: feedRoutesFor(outpost),
     ...(outpost.config.publicCatalog ? { publicCatalog: publicCatalogFor(outpost) } : {}),
     logger: outpost.logger,
     admin: adminRouter(outpost, adminOptions),
+  });
+}
+
+/** /feeds/<token>/…: documents rendered per feed, packages from public/ or private/feed-files/. */
+export function feedRoutesFor(outpost: Outpost): Router {
+  return feedRoutes({
+    answers: new FeedAnswers({
+      feeds: outpost.feeds,
+      catalog: outpost.catalog,
+      collections: outpost.collectionRecords,
+      documentOptions: (record) => outpost.manifests.documentOptions(record),
+      publicUrl: outpost.config.publicUrl,
+      memory: outpost.memory,
+    }),
+    send: outpost.config.bucket ? objectSender(outpost.objects, (key) => key.startsWith('public/files/') || key.startsWith('private/feed-files/')) : publicSender(outpost),
+    collectionSources: collectionSources(outpost),
   });
 }
 

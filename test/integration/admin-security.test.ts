@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRouter } from '../../src/http/admin/router.ts';
 import { SessionService } from '../../src/auth/session-service.ts';
-import { publicCatalogFor } from '../../src/http/app.ts';
+import { feedRoutesFor, publicCatalogFor } from '../../src/http/app.ts';
 import { SessionStore } from '../../src/http/admin/session.ts';
 import { AdminClient } from '../helpers/admin-client.ts';
 import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
@@ -93,6 +93,28 @@ describe('admin interface security', () => {
         expect(html).not.toContain('<script>alert(1)');
       }
       for (const method of ['POST', 'PUT', 'DELETE']) expect({ route, method, status: (await fetch(`${server.url}${path}`, { method })).status }).toEqual({ route, method, status: 404 });
+    }
+  });
+
+  it('walks every feed route: an unknown, malformed or ungranted secret is the plain 404, no method but GET, no cookie', async () => {
+    const outer = feedRoutesFor(server.outpost) as unknown as { stack: { handle: unknown }[] };
+    const routes = outer.stack.flatMap((layer) => (typeof (layer.handle as { stack?: unknown }).stack === 'object' ? routesOf(layer.handle) : []));
+    // A new feed route fails here until it is added, and so walked below.
+    expect(routes).toEqual([['GET', '/updates/:id'], ['GET', '/update'], ['GET', '/updates/:id/*doc'], ['GET', '/files/:id/:file'], ['GET', '/collections/:file']]);
+    const { token } = await server.outpost.feeds.create({ kind: 'addon', id: ID }, 'walk', { name: 'admin:test', keyName: '', admin: true });
+    const fill = (route: string) => route.replace(':id', encodeURIComponent(ID)).replace('*doc', 'update.rdf').replace(':file', `${encodeURIComponent(ID)}-1.0.xpi`);
+    for (const [, route] of routes) {
+      for (const secret of ['A'.repeat(43), token.slice(1), `${token}A`]) {
+        const res = await fetch(`${server.url}/feeds/${secret}${fill(route)}?id=${encodeURIComponent(ID)}`, { redirect: 'manual' });
+        expect({ route, status: res.status }).toEqual({ route, status: 404 });
+        expect((await res.json()).error.code).toBe('NOT_FOUND');
+      }
+      const good = await fetch(`${server.url}/feeds/${token}${fill(route)}?id=${encodeURIComponent(ID)}`, { redirect: 'manual' });
+      // A collection route of an add-on feed grants nothing.
+      expect({ route, status: good.status }).toEqual({ route, status: route.startsWith('/collections') ? 404 : 200 });
+      expect(good.headers.get('set-cookie')).toBeNull();
+      if (good.status === 200) expect(good.headers.get('cache-control')).toMatch(/^private, /);
+      for (const method of ['POST', 'PUT', 'DELETE']) expect({ route, method, status: (await fetch(`${server.url}/feeds/${token}${fill(route)}`, { method })).status }).toEqual({ route, method, status: 404 });
     }
   });
 

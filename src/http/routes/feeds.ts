@@ -25,13 +25,17 @@ const feedOf = (res: Response): OpenFeed => res.locals.feed as OpenFeed;
  */
 export function feedRoutes(deps: FeedRouteDeps): Router {
   const router = Router();
-  const feed = Router({ mergeParams: true });
-  router.use('/feeds/:token', (req, res, next) => {
-    const open = deps.answers.open(String(req.params.token));
-    if (!open) return next('router');
-    res.locals.feed = open;
-    feed(req, res, next);
-  });
+  const feed = Router();
+  router.use(
+    '/feeds/:token',
+    (req, res, next) => {
+      const open = deps.answers.open(String(req.params.token));
+      if (!open) return next('router');
+      res.locals.feed = open;
+      next();
+    },
+    feed,
+  );
 
   const granted = async (res: Response, id: string): Promise<AddonRecord | undefined> => deps.answers.addon(feedOf(res), id);
 

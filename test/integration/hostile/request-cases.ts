@@ -111,6 +111,9 @@ export function routeCases(): HostileCase[] {
     ['/jami/icons', () => '/jami/icons'],
     ['/chromium', () => '/chromium'],
     ['/vpn', () => '/vpn'],
+    ['/feeds', () => '/feeds'],
+    ['/feeds/<unknown secret>/files/<victim>', (t) => `/feeds/${'A'.repeat(43)}/files/${enc(t.victimId)}`],
+    ['/feeds/<unknown secret>/updates', () => `/feeds/${'A'.repeat(43)}/updates`],
   ];
   const dotdots = ['../..', '%2e%2e/%2e%2e', '..%2f..%2f..', '%2e%2e%2f%2e%2e%2f%2e%2e', '%252e%252e/%252e%252e', '..%5c..%5c..', '%c0%ae%c0%ae/%c0%ae%c0%ae'];
   for (const [label, prefix] of prefixes) {
@@ -120,6 +123,13 @@ export function routeCases(): HostileCase[] {
   }
   cases.push(
     route('/files/.hidden dotfile', NOT_FOUND, () => '/files/.hidden'),
+    // Feed secrets: anything but 43 base64url characters is no feed; an unknown one is no feed either.
+    route('/feeds/<short secret>/updates/<victim>/update.rdf', NOT_FOUND, (t) => `/feeds/${'A'.repeat(42)}/updates/${enc(t.victimId)}/update.rdf`),
+    route('/feeds/<long secret>/updates/<victim>/update.rdf', NOT_FOUND, (t) => `/feeds/${'A'.repeat(44)}/updates/${enc(t.victimId)}/update.rdf`),
+    route('/feeds/<secret with %2f>/updates/<victim>/update.rdf', NOT_FOUND, (t) => `/feeds/${'A'.repeat(40)}%2f..%2f/updates/${enc(t.victimId)}/update.rdf`),
+    route('/feeds/<secret with NUL>/files/<victim>', NOT_FOUND, (t) => `/feeds/${'A'.repeat(42)}%00/files/${enc(t.victimId)}/x.xpi`),
+    route('/feeds/<huge secret>/', NOT_FOUND, () => `/feeds/${'A'.repeat(4000)}/update?id=x`),
+    route('/feeds/../updates/<victim>/update.rdf', NOT_FOUND, (t) => `/feeds/%2e%2e/updates/${enc(t.victimId)}/update.rdf`),
     route('/updates/<victim>/update.rdf%00.json', NOT_FOUND, (t) => `/updates/${enc(t.victimId)}/update.rdf%00.json`),
     route('/update?id=../<victim>', NOT_FOUND, (t) => `/update?id=${enc(`../${t.victimId}`)}`),
     route('/update?id=<victim>&appID=..', [200], (t) => `/update?id=${enc(t.victimId)}&appID=..`),
