@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyUpdateRdf } from '../../src/manifest/update-rdf-verify.ts';
 import { AdminClient } from '../helpers/admin-client.ts';
+import { cliRunner } from '../helpers/cli.ts';
 import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
 import { publish, rawGet, startServer, type TestServer } from '../helpers/server.ts';
 import { serverBackends } from '../helpers/server-backends.ts';
@@ -258,6 +259,31 @@ describe.each(serverBackends('feeds'))('private feeds on a %s', (backend, env) =
     const refused = await admin.post('/admin/feeds', { _csrf: await admin.csrf('/admin/feeds'), scope: 'addon', label: '' });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain('FEED_INVALID');
+  });
+
+  it('the CLI makes an add-on public or private and lists, creates, rotates and revokes its feeds', async () => {
+    const { run } = cliRunner({ OUTPOST_SERVER: server.url, OUTPOST_TOKEN: server.token });
+    expect(await run('visibility', OTHER, 'private')).toMatchObject({ code: 0, stdout: `${OTHER} is private: only its feeds serve it.\n` });
+    expect((await rawGet(`${server.url}/updates/${enc(OTHER)}/update.rdf`)).status).toBe(404);
+    const created = await run('feed', 'create', OTHER, '--label', 'cli');
+    expect(created.code).toBe(0);
+    const feedUrl = created.stdout.trim().split('\n').pop()!;
+    expect(feedUrl).toMatch(new RegExp(`^${server.url}/feeds/[A-Za-z0-9_-]{43}/$`));
+    expect((await rawGet(`${feedUrl}updates/${enc(OTHER)}/update.rdf`)).status).toBe(200);
+    const listed = await run('feed', 'list');
+    expect(listed.stdout).toContain(`addon ${OTHER}  label="cli"`);
+    expect(listed.stdout).not.toContain(feedUrl);
+    const id = new RegExp(`^([0-9a-f]{12})  addon ${OTHER.replace('.', '\\.')}`, 'm').exec(listed.stdout)![1]!;
+    const rotated = (await run('feed', 'rotate', id)).stdout.trim().split('\n').pop()!;
+    expect((await rawGet(`${feedUrl}updates/${enc(OTHER)}/update.rdf`)).status).toBe(404);
+    expect((await rawGet(`${rotated}updates/${enc(OTHER)}/update.rdf`)).status).toBe(200);
+    expect(await run('feed', 'revoke', id)).toMatchObject({ code: 0 });
+    expect((await rawGet(`${rotated}updates/${enc(OTHER)}/update.rdf`)).status).toBe(404);
+    const refused = await run('feed', 'revoke', id);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('FEED_NOT_FOUND');
+    expect(await run('visibility', OTHER, 'public')).toMatchObject({ code: 0, stdout: `${OTHER} is public.\n` });
+    expect((await rawGet(`${server.url}/updates/${enc(OTHER)}/update.rdf`)).status).toBe(200);
   });
 
   it('never logs a feed secret', () => {

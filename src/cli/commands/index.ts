@@ -14,6 +14,7 @@ import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './toke
 import { verifyCommand } from './verify.ts';
 import { verifyIndexCommand } from './verify-index.ts';
 import { restoreCommand, withdrawCommand } from './versions.ts';
+import { feedCreateCommand, feedListCommand, feedRevokeCommand, feedRotateCommand, visibilityCommand } from './feed.ts';
 
 /** Every `outpost` command, in the order `outpost --help` lists them. */
 export const commands: readonly Command[] = [
@@ -33,6 +34,11 @@ export const commands: readonly Command[] = [
   publishCommand,
   withdrawCommand,
   restoreCommand,
+  visibilityCommand,
+  feedListCommand,
+  feedCreateCommand,
+  feedRotateCommand,
+  feedRevokeCommand,
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,

@@ -1,0 +1,119 @@
+import { apiRequest } from '../api-client.ts';
+import type { CliContext, Command, OptionValues } from '../command.ts';
+import { optionString } from '../files.ts';
+import { REMOTE_HELP, REMOTE_OPTIONS, remoteTarget, warnIfPlainHttp } from '../remote.ts';
+import { clean, describeAnswer, isRecord, refusalReason } from '../server-answer.ts';
+
+type Method = 'GET' | 'POST' | 'DELETE';
+
+/** One API call; the answer's body when it succeeded and looks right, else the reason on stderr. */
+async function call(name: string, values: OptionValues, ctx: CliContext, method: Method, path: string, looksRight: (body: Record<string, unknown>) => boolean): Promise<Record<string, unknown> | undefined> {
+  const { server, token } = remoteTarget(values, ctx);
+  warnIfPlainHttp(server, ctx);
+  const answer = await apiRequest({ server, token, method, path });
+  if (answer.status < 200 || answer.status > 299) {
+    ctx.stderr(`outpost ${name}: ${refusalReason(answer, answer.endpoint, server, 'request')} (HTTP ${answer.status})\n`);
+    return undefined;
+  }
+  if (!isRecord(answer.body) || !looksRight(answer.body)) {
+    ctx.stderr(`outpost ${name}: ${answer.endpoint.href} answered ${describeAnswer(answer)}; is --server an Outpost server's base address? (HTTP ${answer.status})\n`);
+    return undefined;
+  }
+  return answer.body;
+}
+
+const isFeed = (b: Record<string, unknown>) => typeof b.id === 'string' && typeof b.scope === 'string';
+const line = (f: Record<string, unknown>) =>
+  `${clean(String(f.id))}  ${clean(String(f.scope))}  label=${JSON.stringify(clean(String(f.label ?? '')))}  created ${clean(String(f.createdAt))}  rotated ${f.rotatedAt ? clean(String(f.rotatedAt)) : 'never'}`;
+
+/** A new or rotated feed: its URL alone on the last line (scripts take it with tail -n 1), shown only now. */
+function printIssued(ctx: CliContext, verb: string, body: Record<string, unknown>): number {
+  ctx.stdout(`${verb} feed ${clean(String(body.id))} (${clean(String(body.scope))}). Its URL is shown only now:\n${clean(String(body.url))}\n`);
+  return 0;
+}
+
+const FEED_HELP = `A feed is a secret URL, <server>/feeds/<secret>/, serving one add-on (also a private one) under the public layout: updates/<id>/update.rdf, updates/<id>/update.json, files/<id>/<file>. Only the secret's hash is stored: the URL is printed once, at creation and rotation. A token manages the feeds of its key's add-ons; feeds of collections are made in the admin.`;
+
+export const feedListCommand: Command = {
+  path: ['feed', 'list'],
+  usage: 'feed list --server URL [--token T]',
+  summary: "List the private feeds of your key's add-ons (never their URLs).",
+  help: `Calls GET <server>/api/v1/feeds. ${FEED_HELP}\n\nOptions:\n${REMOTE_HELP}`,
+  options: REMOTE_OPTIONS,
+  positionals: [0, 0],
+  async run({ values }, ctx) {
+    const body = await call('feed list', values, ctx, 'GET', 'api/v1/feeds', (b) => Array.isArray(b.feeds) && b.feeds.every((f) => isRecord(f) && isFeed(f)));
+    if (!body) return 1;
+    const feeds = body.feeds as Record<string, unknown>[];
+    if (feeds.length === 0) ctx.stderr('No feeds. Create one with `outpost feed create <add-on id>`.\n');
+    for (const f of feeds) ctx.stdout(`${line(f)}\n`);
+    return 0;
+  },
+};
+
+export const feedCreateCommand: Command = {
+  path: ['feed', 'create'],
+  usage: 'feed create <add-on id> [--label L] --server URL [--token T]',
+  summary: 'Create a private feed for an add-on; prints its URL once.',
+  help: `Calls POST <server>/api/v1/feeds?scope=addon <id>&label=…. ${FEED_HELP}
+
+  URL=$(outpost feed create myaddon@example.org --label laptops | tail -n 1)
+
+Options:
+  --label            who the feed is for (shown in lists and the audit log)
+${REMOTE_HELP}`,
+  options: { ...REMOTE_OPTIONS, label: { type: 'string' } },
+  positionals: [1, 1],
+  async run({ values, positionals }, ctx) {
+    const query = `scope=${encodeURIComponent(`addon ${positionals[0]!}`)}&label=${encodeURIComponent(optionString(values, 'label') ?? '')}`;
+    const body = await call('feed create', values, ctx, 'POST', `api/v1/feeds?${query}`, (b) => isFeed(b) && typeof b.url === 'string');
+    return body ? printIssued(ctx, 'Created', body) : 1;
+  },
+};
+
+export const feedRotateCommand: Command = {
+  path: ['feed', 'rotate'],
+  usage: 'feed rotate <feed id> --server URL [--token T]',
+  summary: 'Give a feed a new URL; the old one stops working at once.',
+  help: `Calls POST <server>/api/v1/feeds/<feed id>/rotate (the id from \`outpost feed list\`). ${FEED_HELP}\n\nOptions:\n${REMOTE_HELP}`,
+  options: REMOTE_OPTIONS,
+  positionals: [1, 1],
+  async run({ values, positionals }, ctx) {
+    const body = await call('feed rotate', values, ctx, 'POST', `api/v1/feeds/${encodeURIComponent(positionals[0]!)}/rotate`, (b) => isFeed(b) && typeof b.url === 'string');
+    return body ? printIssued(ctx, 'Rotated', body) : 1;
+  },
+};
+
+export const feedRevokeCommand: Command = {
+  path: ['feed', 'revoke'],
+  usage: 'feed revoke <feed id> --server URL [--token T]',
+  summary: 'Revoke a feed: its URL answers 404 from now on.',
+  help: `Calls DELETE <server>/api/v1/feeds/<feed id>. Recorded in the audit log.\n\nOptions:\n${REMOTE_HELP}`,
+  options: REMOTE_OPTIONS,
+  positionals: [1, 1],
+  async run({ values, positionals }, ctx) {
+    const body = await call('feed revoke', values, ctx, 'DELETE', `api/v1/feeds/${encodeURIComponent(positionals[0]!)}`, isFeed);
+    if (!body) return 1;
+    ctx.stdout(`Revoked feed ${clean(String(body.id))} (${clean(String(body.scope))}).\n`);
+    return 0;
+  },
+};
+
+export const visibilityCommand: Command = {
+  path: ['visibility'],
+  usage: 'visibility <id> private|public --server URL [--token T]',
+  summary: 'Make an add-on private (served only through feeds) or public again.',
+  help: `Calls POST <server>/api/v1/addons/<id>/visibility/<private|public>. Private: every public URL of the add-on answers 404 as for an unknown id, its packages leave the public tree, the catalog and public collections leave it out; its feeds (\`outpost feed create\`) still serve it. Public: packages back, documents rendered again. Asking for what is already so changes nothing.
+
+Options:
+${REMOTE_HELP}`,
+  options: REMOTE_OPTIONS,
+  positionals: [2, 2],
+  async run({ values, positionals }, ctx) {
+    const [id, visibility] = positionals as [string, string];
+    const body = await call('visibility', values, ctx, 'POST', `api/v1/addons/${encodeURIComponent(id)}/visibility/${encodeURIComponent(visibility)}`, (b) => typeof b.id === 'string' && typeof b.private === 'boolean');
+    if (!body) return 1;
+    ctx.stdout(body.private ? `${clean(String(body.id))} is private: only its feeds serve it.\n` : `${clean(String(body.id))} is public.\n`);
+    return 0;
+  },
+};
