@@ -61,7 +61,7 @@ export interface RunningNginx {
  * shipped outpost.conf, or with `s3` the shipped outpost-s3.conf in front of a bucket.
  */
 export async function startNginx(
-  opts: { upstream: string } & ({ publicDir: string; clientMaxBodyMb?: number } | { s3: { bucketEndpoint: string; bucketPath: string } }),
+  opts: { upstream: string; accessLog?: boolean } & ({ publicDir: string; clientMaxBodyMb?: number } | { s3: { bucketEndpoint: string; bucketPath: string } }),
 ): Promise<RunningNginx> {
   const nginx = findTool('nginx');
   if (!nginx) throw new Error('nginx is not installed (Debian: apt-get install nginx)');
@@ -82,7 +82,7 @@ events { worker_connections 1024; }
 http {
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log off;
+    access_log ${opts.accessLog ? `${prefix}/logs/access.log` : 'off'};
     sendfile on;
     client_body_temp_path ${prefix}/tmp/body;
     proxy_temp_path ${prefix}/tmp/proxy;
@@ -118,7 +118,7 @@ ${block}
         child.kill('SIGQUIT');
         await new Promise((r) => child.once('exit', r));
       }
-      rmSync(prefix, { recursive: true, force: true });
+      if (!opts.accessLog) rmSync(prefix, { recursive: true, force: true });
     },
   };
 }

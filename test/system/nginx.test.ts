@@ -1,4 +1,4 @@
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
@@ -79,12 +79,37 @@ describe.skipIf(!nginxPresent)('nginx/outpost.conf with a real nginx', () => {
       const res = await publish(server, server.token, await buildXpi({ 'install.rdf': installRdf({ id: MULTI, version, targets, targetPlatforms: platforms }), 'p.txt': platforms.join() }));
       expect(res.status).toBe(201);
     }
-    nginx = await startNginx({ publicDir: server.outpost.layout.publicDir, upstream: server.url, clientMaxBodyMb: 4 });
+    // With an access log (the shipped config's /feeds/ location must keep feed secrets out of it).
+    nginx = await startNginx({ publicDir: server.outpost.layout.publicDir, upstream: server.url, clientMaxBodyMb: 4, accessLog: true });
   });
 
   afterAll(async () => {
     await nginx?.stop();
     await server?.close();
+    if (nginx) rmSync(nginx.prefix, { recursive: true, force: true });
+  });
+
+  it('passes private feeds to Outpost and keeps their secret out of the access log', async () => {
+    const auth = { authorization: `Bearer ${server.token}` };
+    const created = await (await fetch(`${server.url}/api/v1/feeds?scope=${enc(`addon ${EMAIL}`)}`, { method: 'POST', headers: auth })).json();
+    const secret = new URL(created.url).pathname.split('/')[2]!;
+    expect((await fetch(`${server.url}/api/v1/addons/${enc(EMAIL)}/visibility/private`, { method: 'POST', headers: auth })).status).toBe(200);
+    try {
+      const doc = await rawGet(`${nginx.url}/feeds/${secret}/updates/${enc(EMAIL)}/update.rdf`);
+      expect(doc.status).toBe(200);
+      expect(doc.headers['cache-control']).toBe('private, max-age=60');
+      const pkg = await rawGet(`${nginx.url}/feeds/${secret}/files/${enc(EMAIL)}/${enc(`${EMAIL}-1.0.xpi`)}`);
+      expect(pkg.status).toBe(200);
+      expect(pkg.headers['cache-control']).toBe('private, max-age=31536000, immutable');
+      // The static tree has none of it any more.
+      expect((await rawGet(`${nginx.url}${files[`${EMAIL} 1.0`]}`)).status).toBe(404);
+      expect((await rawGet(`${nginx.url}/feeds/${'A'.repeat(43)}/updates/${enc(EMAIL)}/update.rdf`)).status).toBe(404);
+      const log = readFileSync(path.join(nginx.prefix, 'logs/access.log'), 'utf8');
+      expect(log).toContain(files[`${EMAIL} 1.0`]!.split('/').pop());
+      expect(log).not.toContain('/feeds/');
+    } finally {
+      expect((await fetch(`${server.url}/api/v1/addons/${enc(EMAIL)}/visibility/public`, { method: 'POST', headers: auth })).status).toBe(200);
+    }
   });
 
   it('answers the same status, headers and bodies as Express for the URLs clients use', async () => {
