@@ -30,6 +30,8 @@ export { StorageError, type StorageErrorCode } from './data-keys.ts';
  *   public/<vpn prefix>/               manifest.json, manifest.json.sig and <id>.rcc (OUTPOST_VPN_PREFIX)
  *   private/withdrawn/vpn/<id>/<sha256>.rcc  withdrawn VPN add-ons ("vpn" is no XPI or Chromium id)
  *   private/collections/<name>.json   collections: named, ordered sets of add-ons of any kind
+ *   private/feeds/<feed id>.json       private feeds (the secret's SHA-256 only)
+ *   private/feed-files/<id>/<file>     packages of private add-ons (served only under /feeds/<secret>/)
  *   private/vpn-channels/<channel>/    the same three for every other VPN channel (OUTPOST_VPN_CHANNELS):
  *                                      records/, index.json, withdrawn/<id>/<sha256>.rcc
  */
