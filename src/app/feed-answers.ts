@@ -1,4 +1,4 @@
-import { isPublic, type AddonRecord } from '../catalog/addon-record.ts';
+import type { AddonRecord } from '../catalog/addon-record.ts';
 import { AnswerPlan } from '../catalog/answer-plan.ts';
 import { renderAllDocuments, renderForRequest, type DocumentOptions } from '../catalog/update-documents.ts';
 import type { ByteLru } from '../cache/byte-lru.ts';
@@ -85,10 +85,5 @@ export class FeedAnswers {
   packageKey(record: AddonRecord, file: string): string | undefined {
     const version = record.versions.find((v) => v.file === file && !v.withdrawnAt);
     return version ? packageKey(record, version) : undefined;
-  }
-
-  /** Whether strangers see this add-on too (a collection feed's page says which members are private). */
-  static isPublic(record: AddonRecord): boolean {
-    return isPublic(record);
   }
 }

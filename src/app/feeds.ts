@@ -101,25 +101,24 @@ export class FeedService {
     if (!exists) throw new FeedError('FEED_INVALID', `There is no ${scope.kind} ${scope.id}.`);
     this.allowed(scope, actor, true);
     const id = randomBytes(6).toString('hex');
-    return this.deps.lock.run(`feed:${id}`, async () => {
-      const token = randomBytes(32).toString('base64url');
-      const feed: FeedRecord = { id, label: text, scope, tokenHash: hashFeedToken(token), createdAt: this.now().toISOString(), revision: 1 };
-      await this.deps.feeds.save(feed);
-      await this.audit(actor, 'feed-create', feed);
-      return { feed, token };
-    });
+    return this.deps.lock.run(`feed:${id}`, () => this.issue((tokenHash) => ({ id, label: text, scope, tokenHash, createdAt: this.now().toISOString(), revision: 1 }), 'feed-create', actor));
   }
 
   rotate(id: string, actor: Actor): Promise<IssuedFeed> {
     return this.deps.lock.run(`feed:${id}`, async () => {
       const previous = this.get(id, actor);
       this.allowed(previous.scope, actor, true);
-      const token = randomBytes(32).toString('base64url');
-      const feed: FeedRecord = { ...previous, tokenHash: hashFeedToken(token), rotatedAt: this.now().toISOString(), revision: previous.revision + 1 };
-      await this.deps.feeds.save(feed);
-      await this.audit(actor, 'feed-rotate', feed);
-      return { feed, token };
+      return this.issue((tokenHash) => ({ ...previous, tokenHash, rotatedAt: this.now().toISOString(), revision: previous.revision + 1 }), 'feed-rotate', actor);
     });
+  }
+
+  /** A new secret for the feed `build` makes of its hash: saved, audited (never the secret), answered once. */
+  private async issue(build: (tokenHash: string) => FeedRecord, action: string, actor: Actor): Promise<IssuedFeed> {
+    const token = randomBytes(32).toString('base64url');
+    const feed = build(hashFeedToken(token));
+    await this.deps.feeds.save(feed);
+    await this.audit(actor, action, feed);
+    return { feed, token };
   }
 
   revoke(id: string, actor: Actor): Promise<void> {
