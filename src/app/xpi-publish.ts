@@ -170,7 +170,8 @@ export class XpiPublishService {
         updateRdf: manifestUrl(this.deps.publicUrl, record.id),
         ...(version.format === 'webextension' ? { updateJson: updateJsonUrl(this.deps.publicUrl, record.id) } : {}),
       },
-      warnings,
+      // The links are the public ones, which a private add-on's clients cannot use.
+      warnings: record.private ? [...warnings, 'This add-on is private: the links above answer 404; its feeds serve the new version (outpost feed list).'] : warnings,
     };
   }
 }

@@ -134,7 +134,9 @@ describe.each(serverBackends('feeds'))('private feeds on a %s', (backend, env) =
 
   it('a publish to a private add-on goes to its feed only; a withdrawal leaves the feed at once', async () => {
     const body = await xpi(ID, '1.2');
-    expect((await publish(server, server.token, body)).status).toBe(201);
+    const published = await publish(server, server.token, body);
+    expect(published.status).toBe(201);
+    expect(published.body.warnings.join('\n')).toContain('This add-on is private');
     bytes[`${ID} 1.2`] = sha256(body);
     expect((await rawGet(`${server.url}/files/${enc(ID)}/${enc(`${ID}-1.2.xpi`)}`)).status).toBe(404);
     expect((await rawGet(`${server.url}/updates/${enc(ID)}/update.json`)).status).toBe(404);
