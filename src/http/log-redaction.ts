@@ -10,8 +10,8 @@ const SECRET_PARAMS = new Set(['token', 'access_token', 'refresh_token', 'id_tok
 // An Outpost API token anywhere (a path segment, a value under an unexpected name…).
 const API_TOKEN = /opt_[A-Za-z0-9_-]+/g;
 // A private feed's secret is the path segment after /feeds/ (whatever its shape: a mistyped one
-// may be a real one with a typo). Also percent-encoded slashes and repeated slashes.
-const FEED_SECRET = /(\/feeds\/+)[^/?#]*/gi;
+// may be a real one with a typo), wherever it appears: the path, or a value such as ?next=/feeds/….
+const FEED_SECRET = /(\/feeds\/+)[^/?#&]*/gi;
 
 function secretParam(name: string, value: string): boolean {
   return SECRET_PARAMS.has(name.toLowerCase()) || value.startsWith('opt_');
@@ -26,9 +26,10 @@ function decode(s: string): string {
 }
 
 /** The URL with secret query values replaced; everything else (path, order, encoding) as sent. */
-export function redactUrl(url: string): string {
+export function redactUrl(sent: string): string {
+  const url = sent.replace(FEED_SECRET, `$1${REDACTED}`);
   const q = url.indexOf('?');
-  const path = (q < 0 ? url : url.slice(0, q)).replace(API_TOKEN, `opt_${REDACTED}`).replace(FEED_SECRET, `$1${REDACTED}`);
+  const path = (q < 0 ? url : url.slice(0, q)).replace(API_TOKEN, `opt_${REDACTED}`);
   if (q < 0) return path;
   const query = url
     .slice(q + 1)

@@ -162,6 +162,12 @@ describe('log redaction', () => {
     expect(redactUrl('/a?access_token=s3cret&token=t&q=opt_0123456789ab_xyz')).toBe('/a?access_token=[redacted]&token=[redacted]&q=[redacted]');
     expect(redactUrl('/x/opt_0123456789ab_secret/y')).toBe('/x/opt_[redacted]/y');
     expect(redactUrl('/updates/a%40b/update.rdf?reqVersion=2')).toBe('/updates/a%40b/update.rdf?reqVersion=2');
+    // A feed's secret is its path segment, whatever its shape (a mistyped secret may be a real one).
+    const secret = 'Ab_-'.repeat(10) + 'xyz';
+    expect(redactUrl(`/feeds/${secret}/updates/a%40b/update.rdf`)).toBe('/feeds/[redacted]/updates/a%40b/update.rdf');
+    expect(redactUrl(`/feeds//${secret}x?id=a`)).toBe('/feeds//[redacted]?id=a');
+    expect(redactUrl(`/FEEDS/${secret}`)).toBe('/FEEDS/[redacted]');
+    expect(redactUrl(`/admin/login?next=/feeds/${secret}&x=1`)).toBe('/admin/login?next=/feeds/[redacted]&x=1');
     expect(redactHeaders({ Authorization: 'Bearer x', cookie: 'a=b', 'set-cookie': ['s=1'], host: 'h' })).toEqual({
       Authorization: '[redacted]', cookie: '[redacted]', 'set-cookie': '[redacted]', host: 'h',
     });
