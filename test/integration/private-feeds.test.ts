@@ -240,6 +240,7 @@ describe.each(serverBackends('feeds'))('private feeds on a %s', (backend, env) =
     expect((await rawGet(`${server.url}/updates/${enc(ID)}/update.rdf`)).status).toBe(200);
     expect((await admin.post(`${page}/visibility`, { _csrf: await admin.csrf(page), visibility: 'private' })).status).toBe(303);
     expect((await rawGet(`${server.url}/updates/${enc(ID)}/update.rdf`)).status).toBe(404);
+    expect(await (await admin.request('/admin/')).text()).toMatch(/Add-on secret@example\.org<\/a> <span class="badge muted">private<\/span>/);
 
     const created = await admin.post('/admin/feeds', { _csrf: await admin.csrf('/admin/feeds'), scope: `addon ${ID}`, label: 'QA <team>' });
     expect(created.status).toBe(200);

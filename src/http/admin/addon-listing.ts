@@ -9,6 +9,8 @@ export interface AddonRow {
   publisherKey: string;
   updatedAt: string;
   latest?: string;
+  /** Served only through feeds. */
+  private: boolean;
 }
 
 /** The catalog as the dashboard uses it: the one method an index could later stand in for. */
@@ -36,6 +38,7 @@ export function addonListing(catalog: ListableCatalog, q: string, page: number):
       publisherKey: a.publisherKey,
       updatedAt: a.updatedAt,
       latest: activeVersions(a)[0]?.version,
+      private: a.private === true,
     })),
   };
 }
