@@ -1,4 +1,5 @@
 import type { ObjectLeases } from '../storage/objects/object-leases.ts';
+import { underLease } from '../storage/objects/lease-guard.ts';
 import { KeyedLock } from './keyed-lock.ts';
 
 /** What services serialise their changes with: one process (KeyedLock) or every instance (SharedLock). */
@@ -13,10 +14,10 @@ export interface TaskLock {
  * the current state, as it would in a single process.
  *
  * `run` keeps the TaskLock signature, so services do not see the lease: the task starts only if
- * the lease is still safely held after the refresh, but nothing stops it half-way. If the bucket
- * stays unreachable for renewals longer than the lease's ttl minus its margin (about 25 s), another
- * instance may take the lease while this task still runs; its record writes still use If-Match and
- * fail rather than overwrite, but writes no ETag guards (packages, documents) can interleave.
+ * the lease is still safely held after the refresh, and runs under it (lease-guard.ts): once the
+ * lease may have passed to another instance (renewals failing for its ttl minus its margin, about
+ * 25 s, or this process paused that long), every further write of the task is refused with
+ * STORAGE_LEASE_LOST, so the task stops and its intent waits for recovery like a crash's.
  */
 export class SharedLock implements TaskLock {
   private readonly local = new KeyedLock();
@@ -31,7 +32,7 @@ export class SharedLock implements TaskLock {
       this.leases.hold(key, async (lease) => {
         await this.refresh(key);
         lease.assertHeld();
-        return task();
+        return underLease(lease, task);
       }),
     );
   }
