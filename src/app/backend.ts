@@ -12,8 +12,7 @@ import { ObjectLeases } from '../storage/objects/object-leases.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { S3Objects } from '../storage/objects/s3-objects.ts';
 import { RenderedMarks, type RenderedMarkStore } from '../storage/rendered-marks.ts';
-import { KeyedLock } from './keyed-lock.ts';
-import { SharedLock, type TaskLock } from './shared-lock.ts';
+import { LocalLock, SharedLock, type TaskLock } from './shared-lock.ts';
 
 /**
  * The two places a deployment can live, and what differs between them. A data folder belongs to
@@ -41,7 +40,7 @@ export function openBackend(config: Config, layout: DataLayout): Backend {
       shared: false,
       marks: new RenderedMarks(layout.renderedLog, layout.renderedDir),
       openCatalog: (memory) => CatalogStore.open(layout, { cache: memory }),
-      lock: () => new KeyedLock(),
+      lock: () => new LocalLock(),
       check: async () => {},
     };
   }

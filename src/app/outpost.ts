@@ -209,12 +209,12 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
     // Add-on ids never contain ":" (names/safe-segment.ts); every other kind's keys do.
     // Strict: a change must not start from memory that a failed read left stale.
     const strict = { strict: true };
-    if (colon < 0) return void (await (catalog as ObjectCatalogStore).refresh(key, strict));
+    if (colon < 0) return void (await (catalog as ObjectCatalogStore).refreshWithTwins(key, strict));
     const [kind, id] = [key.slice(0, colon), key.slice(colon + 1)];
-    if (kind === 'jami') await plugins.refresh(id, strict);
+    if (kind === 'jami') await plugins.refreshWithTwins(id, strict);
     else if (kind === 'chromium') await chromiumRecords.refresh(id, strict);
     else if (kind === 'collection') await collectionRecords.refresh(id, strict);
-    else if (kind === 'vpn-id') for (const c of vpnChannels) await c.records.refresh(id, strict);
+    else if (kind === 'vpn-id') for (const c of vpnChannels) await c.records.refreshWithTwins(id, strict);
     else if (kind === VPN_LOCK) await vpnChannels.find((c) => c.name === id)?.records.refreshAll(strict);
   }
   // Several instances on one bucket hear of each other's changes through the change feed.

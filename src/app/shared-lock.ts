@@ -8,10 +8,29 @@ export interface TaskLock {
 }
 
 /**
+ * The name a key is locked under. Ids that differ only in case are one folder on case-insensitive
+ * file systems and CDNs, and a new id is refused when a twin exists: both creations must queue for
+ * one lock, or each could check for the other before either is saved.
+ */
+export function lockName(key: string): string {
+  return key.toLowerCase();
+}
+
+/** One process on a data folder: tasks queue in memory, under the same names as SharedLock's. */
+export class LocalLock implements TaskLock {
+  private readonly local = new KeyedLock();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    return this.local.run(lockName(key), task);
+  }
+}
+
+/**
  * Serialises changes across every instance on one bucket: tasks for a key queue in this process,
- * then hold the key's lease in the bucket. Once held, `refresh` re-reads what the key guards (the
- * record another instance may have changed since this one last read it), so the task decides on
- * the current state, as it would in a single process.
+ * then hold the key's lease in the bucket (both under its lockName). Once held, `refresh` re-reads
+ * what the key guards (the record another instance may have changed since this one last read it,
+ * and a twin differing in case that it may have created), so the task decides on the current
+ * state, as it would in a single process.
  *
  * `run` keeps the TaskLock signature, so services do not see the lease: the task starts only if
  * the lease is still safely held after the refresh, and runs under it (lease-guard.ts): once the
@@ -28,8 +47,9 @@ export class SharedLock implements TaskLock {
   ) {}
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    return this.local.run(key, () =>
-      this.leases.hold(key, async (lease) => {
+    const name = lockName(key);
+    return this.local.run(name, () =>
+      this.leases.hold(name, async (lease) => {
         await this.refresh(key);
         lease.assertHeld();
         return underLease(lease, task);

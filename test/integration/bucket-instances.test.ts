@@ -19,7 +19,7 @@ import { publish, startServer, type TestServer } from '../helpers/server.ts';
 const gateway = requireGateway();
 const ID = 'shared@example.org';
 const FF = [{ id: FIREFOX_ID, minVersion: '3.6', maxVersion: '56.*' }];
-const xpiFor = (version: string) => buildXpi({ 'install.rdf': installRdf({ id: ID, version, targets: FF }), 'content/x.js': `// ${version}` });
+const xpiFor = (version: string, id = ID) => buildXpi({ 'install.rdf': installRdf({ id, version, targets: FF }), 'content/x.js': `// ${version}` });
 
 describe.skipIf(!gateway)('two instances on one bucket', () => {
   let a: TestServer;
@@ -60,7 +60,7 @@ describe.skipIf(!gateway)('two instances on one bucket', () => {
 
   it('lands 100 publishes split across both at once: 100 versions, one valid signed manifest', async () => {
     const versions = Array.from({ length: 100 }, (_, i) => `2.${i}`);
-    const packages = await Promise.all(versions.map(xpiFor));
+    const packages = await Promise.all(versions.map((v) => xpiFor(v)));
     const answers = await Promise.all(packages.map((xpi, i) => publish(i % 2 ? b : a, a.token, xpi)));
     expect(answers.map((r) => r.status)).toEqual(versions.map(() => 201));
 
@@ -88,6 +88,26 @@ describe.skipIf(!gateway)('two instances on one bucket', () => {
     expect(a.outpost.catalog.get(ID)?.versions).toHaveLength(101);
     expect(b.outpost.catalog.get(ID)?.versions).toHaveLength(101);
   }, 300_000);
+
+  it('refuses an id differing only in case from one the other instance has just created', async () => {
+    expect((await publish(a, a.token, await xpiFor('1.0', 'Twin@example.org'))).status).toBe(201);
+    // b has not polled the feed: it learns of the twin under the case-folded lease.
+    const twin = await publish(b, a.token, await xpiFor('1.0', 'twin@example.org'));
+    expect([twin.status, twin.body.error?.code]).toEqual([409, 'ADDON_ID_CASE_CONFLICT']);
+    expect(await readObject(a.outpost.objects, 'private/addons/twin@example.org.json')).toBeUndefined();
+  });
+
+  it('lets only one of two ids differing in case created on both instances at once be created', async () => {
+    const answers = await Promise.all([
+      publish(a, a.token, await xpiFor('1.0', 'Both@example.org')),
+      publish(b, a.token, await xpiFor('1.0', 'both@example.org')),
+    ]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(answers.find((r) => r.status === 409)!.body.error.code).toBe('ADDON_ID_CASE_CONFLICT');
+    const stored = [];
+    for (const id of ['Both@example.org', 'both@example.org']) if (await readObject(a.outpost.objects, `private/addons/${id}.json`)) stored.push(id);
+    expect(stored).toHaveLength(1);
+  });
 });
 
 describe.skipIf(!gateway)('two instances starting at once on an empty bucket', () => {
