@@ -17,6 +17,7 @@ import { VpnIndexWriter } from './vpn-index-writer.ts';
 import { VPN_LOCK, VpnPublishService } from './vpn-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
+import { recoverChanges } from './addon-changes.ts';
 import { openBackend } from './backend.ts';
 import { createFirstRun } from './first-run.ts';
 import { InstanceSync, type SyncedStore } from './instance-sync.ts';
@@ -222,7 +223,12 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   if (backend.shared) {
     const stores = new Map<string, SyncedStore>([['addon', catalog as ObjectCatalogStore], ['jami', plugins], ['chromium', chromiumRecords], ['collection', collectionRecords]]);
     for (const c of vpnChannels) stores.set(`vpn:${c.name}`, c.records);
-    sync = new InstanceSync(new ChangeFeed(objects), stores, log);
+    // Intents another instance left (it crashed, or lost its lease) are recovered here too.
+    const recoverStale = async (before: number) => {
+      const { finished, undone } = await recoverChanges({ objects, catalog, manifests, journal, audit }, lock, { before });
+      if (finished.length || undone.length) log.warn({ finished, undone }, 'finished or took back changes another instance left half-done');
+    };
+    sync = new InstanceSync(new ChangeFeed(objects), stores, log, recoverStale);
     sync.start(SYNC);
   }
   const close = async () => {

@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EM_NS } from '../../src/rdf/graph.ts';
 import { verifyUpdateRdf } from '../../src/manifest/update-rdf-verify.ts';
 import { parseRdfXml } from '../../src/rdf/rdf-xml-parser.ts';
-import { readObject } from '../../src/storage/objects/object-bytes.ts';
+import type { AddonRecord } from '../../src/catalog/addon-record.ts';
+import { SYNC } from '../../src/limits.ts';
+import { dataKeys } from '../../src/storage/data-keys.ts';
+import { readObject, writeObject } from '../../src/storage/objects/object-bytes.ts';
 import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
 import { newBucket, requireGateway } from '../helpers/s3-gateway.ts';
 import { publish, startServer, type TestServer } from '../helpers/server.ts';
@@ -88,6 +91,44 @@ describe.skipIf(!gateway)('two instances on one bucket', () => {
     expect(a.outpost.catalog.get(ID)?.versions).toHaveLength(101);
     expect(b.outpost.catalog.get(ID)?.versions).toHaveLength(101);
   }, 300_000);
+
+  it('finishes or takes back a change another instance left half-done, without a restart', async () => {
+    const id = 'left@example.org';
+    expect((await publish(a, a.token, await xpiFor('1.0', id))).status).toBe(201);
+    const { journal, catalog, objects } = a.outpost;
+    /** What a publish of `version` on a had written when a crashed (no lease involved: a is "gone"). */
+    const leaveHalfDone = async (version: string, saved: boolean) => {
+      const previous = catalog.get(id)!;
+      const bytes = await xpiFor(version, id);
+      const file = `${id}-${version}.xpi`;
+      const record: AddonRecord = {
+        ...previous,
+        revision: previous.revision + 1,
+        versions: [...previous.versions, { ...previous.versions[0]!, version, file, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }],
+        lastChange: { action: 'publish', actor: 'token:test', details: { version } },
+      };
+      await journal.begin({ id, revision: record.revision, action: 'publish', file });
+      await writeObject(objects, dataKeys.file(id, file), bytes);
+      if (saved) await catalog.save(record);
+      return file;
+    };
+    const stale = () => Date.now() + SYNC.staleIntentMs + 5_000;
+
+    const undone = await leaveHalfDone('1.1', false);
+    // An intent younger than a lease's ttl may be a change still running elsewhere: left alone.
+    await b.outpost.sync!.resync(Date.now());
+    expect(await readObject(objects, dataKeys.intent(id))).toBeDefined();
+    await b.outpost.sync!.resync(stale());
+    expect(await readObject(objects, dataKeys.intent(id))).toBeUndefined();
+    expect(await readObject(objects, dataKeys.file(id, undone))).toBeUndefined();
+
+    await leaveHalfDone('1.2', true);
+    await b.outpost.sync!.resync(stale());
+    expect(await readObject(objects, dataKeys.intent(id))).toBeUndefined();
+    const rdf = (await readObject(objects, `public/updates/${id}/update.rdf`))!.toString('utf8');
+    expect(rdf).toContain('1.2');
+    expect(rdf).not.toContain('1.1');
+  });
 
   it('refuses an id differing only in case from one the other instance has just created', async () => {
     expect((await publish(a, a.token, await xpiFor('1.0', 'Twin@example.org'))).status).toBe(201);
