@@ -138,6 +138,12 @@ export const SYNC = limits({
   pollMs: 2000,
   /** Every store is listed this often and changed records re-read, should a feed entry be lost. */
   resyncMs: 60_000,
+  /**
+   * With each resync, intents at least this old that another instance left (a crash, a lost
+   * lease) are finished or taken back, under the add-on's lease. The lease's ttl
+   * (object-leases.ts): a change still running elsewhere renews its lease, and is waited for.
+   */
+  staleIntentMs: 30_000,
 });
 
 /**
