@@ -19,7 +19,7 @@ export const SERVED_TYPES: Record<string, string> = {
   '.rcc': 'application/octet-stream',
 };
 
-/** Jami plugin icons and backgrounds (the store API serves them with their type). */
+/** Jami plugin icons and backgrounds, XPI and Chromium icons (their routes send the type their record names). */
 const IMAGE_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
@@ -36,6 +36,8 @@ export const CACHE_FILES = 'public, max-age=31536000, immutable';
 export const CACHE_MANIFESTS = 'public, max-age=60';
 /** What the Jami store API answers its files with (express sendFile, maxAge 0). */
 const CACHE_JAMI = 'public, max-age=0';
+/** An icon stops being served when its version is withdrawn: caches keep it an hour at most. */
+export const CACHE_ICONS = 'public, max-age=3600';
 
 export function servedType(file: string): string {
   const ext = path.posix.extname(file).toLowerCase();
@@ -46,6 +48,7 @@ export function servedType(file: string): string {
 export function publicHeaders(publicPath: string): { contentType: string; cacheControl: string } {
   const top = publicPath.split('/')[0];
   if (top === 'files') return { contentType: servedType(publicPath), cacheControl: CACHE_FILES };
+  if (top === 'icons') return { contentType: IMAGE_TYPES[path.posix.extname(publicPath).toLowerCase()] ?? 'application/octet-stream', cacheControl: CACHE_ICONS };
   if (top === 'jami') return { contentType: IMAGE_TYPES[path.posix.extname(publicPath).toLowerCase()] ?? servedType(publicPath), cacheControl: CACHE_JAMI };
   // updates/ and the VPN index folder (OUTPOST_VPN_PREFIX): documents that change.
   return { contentType: servedType(publicPath), cacheControl: CACHE_MANIFESTS };

@@ -14,6 +14,8 @@ export interface SendOptions {
   /** Instead of the key's own type (a Jami image's record names its type). */
   readonly contentType?: string;
   readonly disposition?: string;
+  /** Instead of the key's own (folder deployments otherwise send max-age=0). */
+  readonly cacheControl?: string;
 }
 
 export type PublicSender = (req: Request, res: Response, next: NextFunction, key: string, options?: SendOptions) => void;
@@ -60,7 +62,7 @@ async function sendObject(store: ObjectStore, req: Request, res: Response, key: 
   if (!body) return false;
   const headers = headersOf(key);
   res.setHeader('Content-Type', options.contentType ?? body.contentType ?? headers.contentType ?? 'application/octet-stream');
-  res.setHeader('Cache-Control', headers.cacheControl ?? 'no-store');
+  res.setHeader('Cache-Control', options.cacheControl ?? headers.cacheControl ?? 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Accept-Ranges', 'bytes');
   if (body.lastModified) res.setHeader('Last-Modified', body.lastModified.toUTCString());

@@ -8,10 +8,11 @@ import type { ZipArchive } from './zip-reader.ts';
  * copied out of the package at publish time. An icon is decoration, so every problem with it is a
  * warning and no icon, never a refused upload.
  *
- * SVG is not accepted: the icon is served as its own URL, and opened there an SVG is a document
- * of this origin that can run script. Express could send it with a sandboxing CSP, but a bucket
- * behind nginx serves only the object's stored type, so no backend could be trusted to; raster
- * types cannot run anything, and every manifest format allows a PNG.
+ * SVG is not accepted: the icon is served at its own URL, and opened there an SVG is a document
+ * of this origin that can run script. The catalog's route could send a sandboxing CSP, but the
+ * object also sits under public/ in the data folder or bucket, which a deployment may expose
+ * without Outpost (and so without that header); raster types run nothing anywhere, and every
+ * manifest format allows a PNG.
  */
 export type IconType = Exclude<ImageType, 'image/svg+xml'>;
 

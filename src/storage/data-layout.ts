@@ -23,6 +23,7 @@ export { StorageError, type StorageErrorCode } from './data-keys.ts';
  *   private/jami/<id>.json             verified Jami plugins (store metadata)
  *   private/intents/<id>.json          a change under way; start-up recovery finishes or undoes it
  *   public/jami/<id>/…                 .jpl files, icons and backgrounds (served by the store API)
+ *   public/icons/<id>/<file>           XPI and Chromium icons (served by the catalog while offered)
  *   private/chromium/<id>.json         Chromium extensions (packages in public/files/<id>/, updates.xml
  *                                      in public/updates/<id>/)
  *   private/vpn/<id>.json              Mozilla VPN add-ons (one current .rcc each)

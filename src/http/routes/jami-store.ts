@@ -79,6 +79,7 @@ export function folderSender(pathOf: (key: string) => string): PublicSender {
     res.setHeader('Content-Type', options.contentType ?? servedType(file));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (options.disposition) res.setHeader('Content-Disposition', options.disposition);
-    res.sendFile(path.basename(file), { root: path.dirname(file), dotfiles: 'deny', maxAge: 0 });
+    if (options.cacheControl) res.setHeader('Cache-Control', options.cacheControl);
+    res.sendFile(path.basename(file), { root: path.dirname(file), dotfiles: 'deny', ...(options.cacheControl ? { cacheControl: false } : { maxAge: 0 }) });
   };
 }
