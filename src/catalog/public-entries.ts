@@ -102,6 +102,7 @@ export function chromiumEntry(record: ChromiumRecord, newest: ChromiumVersion | 
   if (!newest) return undefined;
   return entry({
     kind: 'chromium', id: record.id, name: newest.name, description: '', author: '', version: newest.version, type: 'chromium-extension',
+    ...(newest.icon ? { icon: iconPath(record.id, newest.icon.file) } : {}),
     applications: ['chromium'], platforms: [], anyPlatform: true, notes: false, updatedAt: record.updatedAt,
   });
 }

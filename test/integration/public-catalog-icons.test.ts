@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ICON } from '../../src/limits.ts';
 import { buildXpi, FIREFOX_ID, installRdf, webextManifest } from '../helpers/build-xpi.ts';
+import { buildExtensionZip, extensionManifest } from '../helpers/crx-build.ts';
 import { publish, rawGet, startServer, type TestServer } from '../helpers/server.ts';
 
 /** A PNG signature and some bytes: the server checks the magic, not the pixels. */
@@ -95,5 +96,20 @@ describe('public catalog icons', () => {
     const body = await ok(await buildXpi({ 'install.rdf': rdf('rdf-chrome@example.org', '    <em:iconURL>chrome://x/skin/icon.png</em:iconURL>'), 'chrome.manifest': 'skin x classic/1.0 skin/' }));
     expect(body.warnings.join('\n')).toContain('chrome://');
     expect(server.outpost.catalog.get('rdf-chrome@example.org')!.versions[0]!.icon).toBeUndefined();
+  });
+
+  it('shows a Chromium extension\'s icon (packed by Outpost from a ZIP), and warns when its icon is unusable', async () => {
+    const zip = await buildExtensionZip(extensionManifest({ name: 'Shiny', icons: { 32: 'i32.png', 64: 'i64.png' } }), { 'i32.png': png(6), 'i64.png': png(7) });
+    const res = await publish(server, server.token, zip, { kind: 'chromium' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const src = iconOf((await get(`/catalog/chromium/${res.body.id}`)).html, 'Shiny');
+    expect(src).toBe(`/catalog/icons/${res.body.id}/${res.body.id}-1.0.png`);
+    const icon = await get(src!);
+    expect(icon.headers['content-type']).toBe('image/png');
+    expect(icon.body.equals(png(7))).toBe(true);
+    const bad = await publish(server, server.token, await buildExtensionZip(extensionManifest({ version: '1.1', icons: { 48: 'none.png' } })), { kind: 'chromium' });
+    expect(bad.status, JSON.stringify(bad.body)).toBe(201);
+    expect(bad.body.warnings.join('\n')).toContain('is not in the package');
+    expect(server.outpost.chromiumRecords.get(bad.body.id)!.versions.find((v) => v.version === '1.1')!.icon).toBeUndefined();
   });
 });

@@ -89,13 +89,15 @@ export function publicCatalogRoutes(deps: PublicCatalogDeps): Router {
     renderPublicPage(res, 'catalog-addon', page.entry.name, { ...page, row: row(page.entry) });
   });
 
-  // An XPI's icon, only while its version is offered: a withdrawn version's is a 404 at once (and
+  // An XPI's or Chromium extension's icon, only while its version is offered: a withdrawn version's is a 404 at once (and
   // its Cache-Control keeps it in caches an hour at most).
   router.get('/catalog/icons/:id/:file', (req, res, next) => {
     const id = String(req.params.id);
     const file = String(req.params.file);
+    // XPI and Chromium ids never meet (a Chromium id is 32 letters a-p, an XPI's an email or a GUID).
     const record = deps.addon(id);
-    const icon = record && activeVersions(record).find((v) => v.icon?.file === file)?.icon;
+    const versions = record ? activeVersions(record) : (deps.chromium(id)?.versions ?? []).filter((v) => !v.withdrawnAt);
+    const icon = versions.find((v) => v.icon?.file === file)?.icon;
     if (!icon) throw new ApiError('NOT_FOUND', `No icon ${file} of ${id} is offered.`);
     // Only raster types are stored (package/addon-icon.ts); should a browser ever open one as a
     // document anyway, it runs nothing.
