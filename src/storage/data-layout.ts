@@ -8,7 +8,7 @@ export { StorageError, type StorageErrorCode } from './data-keys.ts';
 
 /**
  * Where everything lives under OUTPOST_DATA. `public/` is exactly what may be served (nginx's
- * root); catalog, tokens and withdrawn files live in `private/`, which no route can reach.
+ * root; public/icons/ only by Outpost's catalog, while its version is offered); catalog, tokens and withdrawn files live in `private/`, which no route can reach.
  *
  *   public/updates/<id>/update.rdf     signed manifest
  *   public/files/<id>/<file>           every published package
