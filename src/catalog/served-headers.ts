@@ -36,6 +36,12 @@ export const CACHE_FILES = 'public, max-age=31536000, immutable';
 export const CACHE_MANIFESTS = 'public, max-age=60';
 /** What the Jami store API answers its files with (express sendFile, maxAge 0). */
 const CACHE_JAMI = 'public, max-age=0';
+/**
+ * Every image a route serves (XPI, Chromium and Jami icons, Jami backgrounds). A Jami plugin's icon
+ * may be an SVG, which a browser opened on it directly would run as a document of Outpost's origin
+ * (with the admin's cookies): sandboxed, with nothing allowed to load, it runs no script.
+ */
+export const IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 /** An icon stops being served when its version is withdrawn: caches keep it an hour at most. */
 export const CACHE_ICONS = 'public, max-age=3600';
 

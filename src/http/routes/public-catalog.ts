@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import type { PublicCatalog } from '../../app/public-catalog.ts';
 import { activeVersions, type AddonRecord } from '../../catalog/addon-record.ts';
-import { CACHE_ICONS } from '../../catalog/served-headers.ts';
+import { CACHE_ICONS, IMAGE_CSP } from '../../catalog/served-headers.ts';
 import { applicationLabel, CATALOG_TYPES, platformText, type CatalogEntry, type CatalogKind } from '../../catalog/public-entries.ts';
 import { MAX_SEARCH_LENGTH, parseCatalogQuery, queryParams } from '../../catalog/public-query.ts';
 import type { PluginRecord } from '../../jami-store/plugin-record.ts';
@@ -101,7 +101,7 @@ export function publicCatalogRoutes(deps: PublicCatalogDeps): Router {
     if (!icon) throw new ApiError('NOT_FOUND', `No icon ${file} of ${id} is offered.`);
     // Only raster types are stored (package/addon-icon.ts); should a browser ever open one as a
     // document anyway, it runs nothing.
-    res.set('Content-Security-Policy', "default-src 'none'; sandbox");
+    res.set('Content-Security-Policy', IMAGE_CSP);
     deps.send(req, res, next, dataKeys.icon(id, icon.file), { contentType: icon.contentType, cacheControl: CACHE_ICONS });
   });
 
