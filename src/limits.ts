@@ -39,6 +39,18 @@ export const JPL = limits({
   maxImageBytes: 4 * MiB,
 });
 
+/**
+ * An XPI or Chromium extension's icon, copied out of the package for the public catalog. An icon
+ * is shown at 40 to 64 px: 1 MiB is a generous photo-sized PNG, and more is refused (a warning).
+ */
+export const ICON = limits({
+  maxBytes: MiB,
+  /** The size a manifest's `icons` map is picked by: the smallest at least this, else the largest. */
+  preferredPx: 48,
+  /** Size keys above this are no real icon and are ignored (they would only mislead the pick). */
+  maxPx: 4096,
+});
+
 /** The msgpack `signatures` map of a JPL: entry name (str) → signature (bin). */
 export const MSGPACK = limits({
   maxBytes: 16 * MiB,
@@ -138,6 +150,12 @@ export const SYNC = limits({
   pollMs: 2000,
   /** Every store is listed this often and changed records re-read, should a feed entry be lost. */
   resyncMs: 60_000,
+  /**
+   * With each resync, intents at least this old that another instance left (a crash, a lost
+   * lease) are finished or taken back, under the add-on's lease. The lease's ttl
+   * (object-leases.ts): a change still running elsewhere renews its lease, and is waited for.
+   */
+  staleIntentMs: 30_000,
 });
 
 /**

@@ -151,9 +151,15 @@ function saved(record: AddonRecord, intent: Intent): boolean {
  * was saved, so it may have been acknowledged) or taken back (it was not, so it never was). Each
  * in the add-on's lock, and only if its intent is still there once the lock is held: with several
  * instances on one bucket, an intent may belong to a change another instance is still making.
+ * A running bucket instance also calls it now and then (instance-sync.ts) with `before`, for the
+ * intents another instance left when it crashed or lost its lease.
  */
-export async function recoverChanges(deps: ChangeDeps, lock: TaskLock): Promise<{ finished: string[]; undone: string[]; problems: { file: string; reason: string }[] }> {
-  const { intents, problems } = await deps.journal.pending();
+export async function recoverChanges(
+  deps: ChangeDeps,
+  lock: TaskLock,
+  options: { before?: number } = {},
+): Promise<{ finished: string[]; undone: string[]; problems: { file: string; reason: string }[] }> {
+  const { intents, problems } = await deps.journal.pending(options);
   const finished: string[] = [];
   const undone: string[] = [];
   const logged = intents.length && deps.audit ? await deps.audit.revisionsFor(new Set(intents.map((i) => i.id))) : new Set<string>();

@@ -7,12 +7,12 @@ import { ObjectCatalogStore } from '../storage/object-catalog-store.ts';
 import { ObjectRenderedMarks } from '../storage/object-rendered-marks.ts';
 import { checkConditionalWrites } from '../storage/objects/conditional-probe.ts';
 import { FolderObjects } from '../storage/objects/folder-objects.ts';
+import { LeaseGuardedObjects } from '../storage/objects/lease-guard.ts';
 import { ObjectLeases } from '../storage/objects/object-leases.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { S3Objects } from '../storage/objects/s3-objects.ts';
 import { RenderedMarks, type RenderedMarkStore } from '../storage/rendered-marks.ts';
-import { KeyedLock } from './keyed-lock.ts';
-import { SharedLock, type TaskLock } from './shared-lock.ts';
+import { LocalLock, SharedLock, type TaskLock } from './shared-lock.ts';
 
 /**
  * The two places a deployment can live, and what differs between them. A data folder belongs to
@@ -40,17 +40,20 @@ export function openBackend(config: Config, layout: DataLayout): Backend {
       shared: false,
       marks: new RenderedMarks(layout.renderedLog, layout.renderedDir),
       openCatalog: (memory) => CatalogStore.open(layout, { cache: memory }),
-      lock: () => new KeyedLock(),
+      lock: () => new LocalLock(),
       check: async () => {},
     };
   }
-  const objects = new S3Objects(config.bucket, config.s3);
+  const bucket = new S3Objects(config.bucket, config.s3);
+  // Services write through the guard, so a change whose lease is lost stops writing; the leases
+  // themselves (renewed and released outside the task) write to the bucket directly.
+  const objects = new LeaseGuardedObjects(bucket);
   return {
     objects,
     shared: true,
     marks: new ObjectRenderedMarks(objects),
     openCatalog: () => ObjectCatalogStore.open(objects),
-    lock: (refresh) => new SharedLock(new ObjectLeases(objects), refresh),
-    check: () => checkConditionalWrites(objects),
+    lock: (refresh) => new SharedLock(new ObjectLeases(bucket), refresh),
+    check: () => checkConditionalWrites(bucket),
   };
 }

@@ -7,6 +7,7 @@ import { signCrx3Header, type CrxSigner } from '../crx/crx3-sign.ts';
 import { chooseGupdateUpdate, answerGupdateQuery, renderGupdateResponse, type GupdateCandidate } from '../crx/gupdate-response.ts';
 import { parseGupdateQuery } from '../crx/gupdate-request.ts';
 import { MANIFEST } from '../limits.ts';
+import { ICON_EXTENSIONS, manifestIconEntry, readPackageIcon, type PackageIcon } from '../package/addon-icon.ts';
 import { openZip, type ZipSource } from '../package/zip-reader.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
 import type { ChromiumRecord, ChromiumStore, ChromiumVersion } from '../storage/chromium-store.ts';
@@ -44,13 +45,19 @@ interface Prepared extends Candidate {
   readonly developerKeySpki: Buffer;
   readonly manifest: ChromiumManifest;
   readonly packedBy: ChromiumVersion['packedBy'];
+  readonly icon?: PackageIcon;
 }
 
-async function readManifest(source: ZipSource): Promise<ChromiumManifest> {
+/** The manifest, and the icon the catalog shows (an unusable one is a warning, never a refusal). */
+async function readManifest(source: ZipSource): Promise<{ manifest: ChromiumManifest; icon?: PackageIcon; warnings: string[] }> {
   const zip = await openZip(source);
   try {
     if (!zip.has('manifest.json')) throw new CrxError('CRX_MANIFEST_INVALID', 'The extension has no manifest.json at the top of its ZIP.');
-    return parseChromiumManifest(await zip.read('manifest.json', MANIFEST.maxBytes));
+    const manifest = parseChromiumManifest(await zip.read('manifest.json', MANIFEST.maxBytes));
+    const named = manifestIconEntry(manifest.iconPath);
+    const read = named.entry ? await readPackageIcon(zip, named.entry, 'manifest.json') : undefined;
+    const warnings = [named.warning, read?.warning].filter((w): w is string => w !== undefined);
+    return { manifest, ...(read?.icon ? { icon: read.icon } : {}), warnings };
   } finally {
     zip.close();
   }
@@ -82,13 +89,13 @@ export class ChromiumPublishService {
   private async verifyCrx(upload: StagedUpload): Promise<Prepared> {
     // Every proof over the whole file as it streams from disk; only the header is held.
     const crx = await verifyCrx3Stream(stagedStream(upload.path));
-    const manifest = await readManifest(await openZipFileAt(upload.path, crx.zipOffset));
+    const { manifest, icon, warnings } = await readManifest(await openZipFileAt(upload.path, crx.zipOffset));
     checkManifestKey(manifest, crx.developerKeySpki);
-    return { ...upload, id: crx.id, version: manifest.version, warnings: [], developerKeySpki: crx.developerKeySpki, manifest, packedBy: 'upload' };
+    return { ...upload, id: crx.id, version: manifest.version, warnings, developerKeySpki: crx.developerKeySpki, manifest, packedBy: 'upload', ...(icon ? { icon } : {}) };
   }
 
   private async pack(upload: StagedUpload, actor: Actor): Promise<Prepared> {
-    const manifest = await readManifest(await openZipFile(upload.path));
+    const { manifest, icon, warnings } = await readManifest(await openZipFile(upload.path));
     const signer = await this.deps.crxSigner(actor.keyName);
     if (signer.bits < MIN_PACKING_BITS) {
       throw new CrxError('CRX_SIGNING_KEY_UNSUPPORTED', `The publisher key "${actor.keyName}" has ${signer.bits} bits; Outpost packs Chromium extensions only with keys of ${MIN_PACKING_BITS} bits or more. Upload a CRX you signed yourself, or ask an admin for a token of a larger key.`);
@@ -96,7 +103,7 @@ export class ChromiumPublishService {
     checkManifestKey(manifest, signer.publicKeySpki);
     const header = await signCrx3Header(stagedStream(upload.path), signer);
     const packed = await stageWithHead(this.deps.tmpDir, header, upload.path, 'crx');
-    return { ...packed, id: signer.extensionId, version: manifest.version, warnings: [], developerKeySpki: signer.publicKeySpki, manifest, packedBy: 'server' };
+    return { ...packed, id: signer.extensionId, version: manifest.version, warnings, developerKeySpki: signer.publicKeySpki, manifest, packedBy: 'server', ...(icon ? { icon } : {}) };
   }
 
   private readonly kind: PackageKind<Prepared, ChromiumRecord, ChromiumVersion> = {
@@ -122,6 +129,7 @@ export class ChromiumPublishService {
   private async store(previous: ChromiumRecord | undefined, p: Prepared, keyName: string): Promise<Stored<ChromiumRecord, ChromiumVersion>> {
     const { objects, records } = this.deps;
     const at = this.now().toISOString();
+    const icon = p.icon && { file: `${p.id}-${p.version}.${ICON_EXTENSIONS[p.icon.contentType]}`, contentType: p.icon.contentType };
     const entry: ChromiumVersion = {
       version: p.version,
       name: p.manifest.name,
@@ -130,6 +138,7 @@ export class ChromiumPublishService {
       sha256: p.sha256,
       ...(p.manifest.minimumChromeVersion ? { minimumChromeVersion: p.manifest.minimumChromeVersion } : {}),
       packedBy: p.packedBy,
+      ...(icon ? { icon } : {}),
       publishedAt: at,
     };
     const record: ChromiumRecord = {
@@ -144,6 +153,8 @@ export class ChromiumPublishService {
     const served = dataKeys.file(p.id, entry.file);
     const document = dataKeys.document(p.id, CHROMIUM_UPDATE_DOCUMENT);
     try {
+      // Before the record, which names it; one left by a failed publish is served by nothing.
+      if (icon) await writeObject(objects, dataKeys.icon(p.id, icon.file), p.icon!.bytes);
       await objects.adopt(p.path, served, p.size);
       await records.save(record);
       await writeObject(objects, document, this.staticDocument(record));

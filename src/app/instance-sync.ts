@@ -13,7 +13,12 @@ export interface InstanceSyncOptions {
   pollMs: number;
   /** How often every store is listed and changed records re-read, in case a feed entry was lost. */
   resyncMs: number;
+  /** How old an intent must be before a resync recovers it (see `recover`). */
+  staleIntentMs: number;
 }
+
+/** Finishes or takes back the changes whose intents were written before `before` (addon-changes.ts). */
+export type StaleChangeRecovery = (before: number) => Promise<void>;
 
 /**
  * Keeps this instance's records in step with the other instances on one bucket: each change made
@@ -23,11 +28,14 @@ export interface InstanceSyncOptions {
 export class InstanceSync {
   private timers: NodeJS.Timeout[] = [];
   private polling?: Promise<void>;
+  private staleIntentMs = 0;
 
   constructor(
     private readonly feed: ChangeFeed,
     private readonly stores: ReadonlyMap<string, SyncedStore>,
     private readonly log: Logger,
+    /** Without it, a crashed instance's half-done change would wait for the next start of any instance. */
+    private readonly recover?: StaleChangeRecovery,
   ) {
     for (const [kind, store] of stores) {
       // Announcing is a hint for the others: a failure is logged, not a failed change (the
@@ -37,13 +45,14 @@ export class InstanceSync {
   }
 
   start(options: InstanceSyncOptions): void {
+    this.staleIntentMs = options.staleIntentMs;
     const every = (ms: number, task: () => Promise<void>) => {
       const timer = setInterval(() => void task().catch((err: unknown) => this.log.warn({ err }, 'instance sync failed; retrying')), ms);
       timer.unref();
       this.timers.push(timer);
     };
     every(options.pollMs, () => this.poll());
-    every(options.resyncMs, () => this.resync());
+    every(options.resyncMs, () => this.resync(Date.now()));
   }
 
   /** Re-reads what the other instances changed since the last poll (one poll at a time). */
@@ -58,8 +67,13 @@ export class InstanceSync {
     return this.polling;
   }
 
-  async resync(): Promise<void> {
+  /**
+   * Re-reads every store, then recovers the intents written more than `staleIntentMs` before
+   * `now` (tests pass a later time instead of waiting).
+   */
+  async resync(now: number): Promise<void> {
     for (const store of this.stores.values()) await store.refreshAll();
+    await this.recover?.(now - this.staleIntentMs);
   }
 
   stop(): void {

@@ -7,6 +7,10 @@ import type { ObjectStore } from '../storage/objects/object-store.ts';
 import type { RenderedMarkStore } from '../storage/rendered-marks.ts';
 import type { TaskLock } from './shared-lock.ts';
 import type { SignerCache } from './signer-cache.ts';
+import { forEachConcurrently } from './concurrently.ts';
+
+/** Writes of one add-on's documents in flight at once (an add-on for 4 applications has 10). */
+const PARALLEL_WRITES = 8;
 
 /**
  * Builds, signs and writes an add-on's served documents. Rendering is separate from writing so a
@@ -38,20 +42,20 @@ export class ManifestService {
   }
 
   async write(record: AddonRecord, docs: readonly RenderedDocument[]): Promise<void> {
-    const written = new Set<string>();
-    for (const doc of docs) {
+    const written = new Set(docs.map((doc) => dataKeys.document(record.id, doc.path)));
+    // Documents are independent of each other (a client reads one), so they are written together.
+    await forEachConcurrently(docs, PARALLEL_WRITES, async (doc) => {
       const key = dataKeys.document(record.id, doc.path);
       await writeObject(this.objects, key, doc.body);
-      written.add(key);
       for (const listener of this.writeListeners) listener(key);
-    }
+    });
     // Documents for applications or platforms the add-on no longer has must stop being served.
     const prefix = dataKeys.documents(record.id);
-    for (const name of await listNames(this.objects, prefix)) {
-      if (written.has(`${prefix}${name}`)) continue;
-      await this.objects.remove(`${prefix}${name}`);
-      for (const listener of this.writeListeners) listener(`${prefix}${name}`);
-    }
+    const stale = (await listNames(this.objects, prefix)).map((name) => `${prefix}${name}`).filter((key) => !written.has(key));
+    await forEachConcurrently(stale, PARALLEL_WRITES, async (key) => {
+      await this.objects.remove(key);
+      for (const listener of this.writeListeners) listener(key);
+    });
   }
 
   /**

@@ -19,6 +19,7 @@ import { VpnIndexWriter } from './vpn-index-writer.ts';
 import { VPN_LOCK, VpnPublishService } from './vpn-publish.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
+import { recoverChanges } from './addon-changes.ts';
 import { openBackend } from './backend.ts';
 import { createFirstRun } from './first-run.ts';
 import { InstanceSync, type SyncedStore } from './instance-sync.ts';
@@ -218,13 +219,13 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
     // Add-on ids never contain ":" (names/safe-segment.ts); every other kind's keys do.
     // Strict: a change must not start from memory that a failed read left stale.
     const strict = { strict: true };
-    if (colon < 0) return void (await (catalog as ObjectCatalogStore).refresh(key, strict));
+    if (colon < 0) return void (await (catalog as ObjectCatalogStore).refreshWithTwins(key, strict));
     const [kind, id] = [key.slice(0, colon), key.slice(colon + 1)];
-    if (kind === 'jami') await plugins.refresh(id, strict);
+    if (kind === 'jami') await plugins.refreshWithTwins(id, strict);
     else if (kind === 'chromium') await chromiumRecords.refresh(id, strict);
     else if (kind === 'collection') await collectionRecords.refresh(id, strict);
     else if (kind === 'feed') await feedRecords.refresh(id, strict);
-    else if (kind === 'vpn-id') for (const c of vpnChannels) await c.records.refresh(id, strict);
+    else if (kind === 'vpn-id') for (const c of vpnChannels) await c.records.refreshWithTwins(id, strict);
     else if (kind === VPN_LOCK) await vpnChannels.find((c) => c.name === id)?.records.refreshAll(strict);
   }
   // Several instances on one bucket hear of each other's changes through the change feed.
@@ -232,7 +233,12 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   if (backend.shared) {
     const stores = new Map<string, SyncedStore>([['addon', catalog as ObjectCatalogStore], ['jami', plugins], ['chromium', chromiumRecords], ['collection', collectionRecords], ['feed', feedRecords]]);
     for (const c of vpnChannels) stores.set(`vpn:${c.name}`, c.records);
-    sync = new InstanceSync(new ChangeFeed(objects), stores, log);
+    // Intents another instance left (it crashed, or lost its lease) are recovered here too.
+    const recoverStale = async (before: number) => {
+      const { finished, undone } = await recoverChanges({ objects, catalog, manifests, journal, audit }, lock, { before });
+      if (finished.length || undone.length) log.warn({ finished, undone }, 'finished or took back changes another instance left half-done');
+    };
+    sync = new InstanceSync(new ChangeFeed(objects), stores, log, recoverStale);
     sync.start(SYNC);
   }
   const close = async () => {

@@ -15,6 +15,9 @@ import { updateUrlReachesAddon } from '../catalog/update-url-reach.ts';
 import { compareVersions } from '../version/toolkit-version.ts';
 import { inspectXpi, type XpiInfo } from '../package/inspect-xpi.ts';
 import type { ZipLimits } from '../package/zip-limits.ts';
+import { dataKeys } from '../storage/data-keys.ts';
+import { writeObject } from '../storage/objects/object-bytes.ts';
+import { ICON_EXTENSIONS } from '../package/addon-icon.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
 import type { KeyStore } from '../storage/key-store.ts';
 import { checkReleaseNotes } from './release-notes.ts';
@@ -120,6 +123,8 @@ export class XpiPublishService {
   private async store(previous: AddonRecord | undefined, c: XpiCandidate, keyName: string, actor: Actor): Promise<Stored<AddonRecord, VersionRecord>> {
     const { info, upload, updateInfoURL, notes } = c;
     const at = this.now().toISOString();
+    // Named like the package, so each package of a version (one per platform) has its own.
+    const icon = info.icon && { file: packageFileName(info.id, info.version, ICON_EXTENSIONS[info.icon.contentType], info.targetPlatforms), contentType: info.icon.contentType };
     const version: VersionRecord = {
       version: info.version,
       format: info.format,
@@ -134,6 +139,7 @@ export class XpiPublishService {
       ...(notes ? { notes } : {}),
       ...(info.description ? { description: info.description } : {}),
       ...(info.author ? { author: info.author } : {}),
+      ...(icon ? { icon } : {}),
       publishedAt: at,
     };
     const record: AddonRecord = {
@@ -149,6 +155,9 @@ export class XpiPublishService {
       ...(previous?.private ? { private: true as const } : {}),
       lastChange: { action: 'publish', actor: actor.name, ...(actor.ip ? { ip: actor.ip } : {}), details: { version: info.version, sha256: upload.sha256, size: upload.size } },
     };
+    // Before the record: no record ever names an icon that is not there (one left by a failed
+    // publish is overwritten by the next, and served by nothing meanwhile).
+    if (icon) await writeObject(this.deps.objects, dataKeys.icon(info.id, icon.file), info.icon!.bytes);
     await commitChange(this.deps, previous, record, {
       file: version.file,
       beforeSave: () => this.deps.objects.adopt(upload.path, packageKey(record, version), upload.size),

@@ -23,6 +23,8 @@ export interface VersionRecord {
   /** From the package, for the public catalog (absent in records written before it read them). */
   description?: string;
   author?: string;
+  /** The package's icon, copied to public/icons/<id>/<file> for the public catalog (typed by its bytes). */
+  icon?: { file: string; contentType: string };
   publishedAt: string;
   withdrawnAt?: string;
 }

@@ -67,10 +67,19 @@ function entry(fields: Omit<CatalogEntry, 'sortKey' | 'haystack'>): CatalogEntry
   return { ...fields, sortKey: `${name}\u0000${fields.id}`, haystack: `${fields.id.toLowerCase()}\n${name}\n${fields.description.toLowerCase()}` };
 }
 
+/**
+ * Where the catalog serves an XPI's or Chromium extension's icon: only while the version whose
+ * icon it is is offered (routes/public-catalog.ts looks it up in the record).
+ */
+export function iconPath(id: string, file: string): string {
+  return `/catalog/icons/${encodeURIComponent(id)}/${encodeURIComponent(file)}`;
+}
+
 export function addonEntry(s: AddonSummary): CatalogEntry | undefined {
   if (!s.latestVersion || s.versionCount === 0 || s.private) return undefined;
   return entry({
     kind: 'addon', id: s.id, name: s.name, description: s.description ?? '', author: s.author ?? '', version: s.latestVersion, type: s.type,
+    ...(s.icon ? { icon: iconPath(s.id, s.icon) } : {}),
     applications: s.applications, platforms: s.platforms, anyPlatform: s.anyPlatform, notes: s.latestNotes, updatedAt: s.updatedAt,
   });
 }
@@ -93,6 +102,7 @@ export function chromiumEntry(record: ChromiumRecord, newest: ChromiumVersion | 
   if (!newest) return undefined;
   return entry({
     kind: 'chromium', id: record.id, name: newest.name, description: '', author: '', version: newest.version, type: 'chromium-extension',
+    ...(newest.icon ? { icon: iconPath(record.id, newest.icon.file) } : {}),
     applications: ['chromium'], platforms: [], anyPlatform: true, notes: false, updatedAt: record.updatedAt,
   });
 }

@@ -19,7 +19,7 @@ export const SERVED_TYPES: Record<string, string> = {
   '.rcc': 'application/octet-stream',
 };
 
-/** Jami plugin icons and backgrounds (the store API serves them with their type). */
+/** Jami plugin icons and backgrounds, XPI and Chromium icons (their routes send the type their record names). */
 const IMAGE_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
@@ -42,6 +42,14 @@ export const CACHE_FEED = 'private, max-age=60';
 export const CACHE_FEED_FILES = 'private, max-age=31536000, immutable';
 /** What the Jami store API answers its files with (express sendFile, maxAge 0). */
 const CACHE_JAMI = 'public, max-age=0';
+/**
+ * Every image a route serves (XPI, Chromium and Jami icons, Jami backgrounds). A Jami plugin's icon
+ * may be an SVG, which a browser opened on it directly would run as a document of Outpost's origin
+ * (with the admin's cookies): sandboxed, with nothing allowed to load, it runs no script.
+ */
+export const IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+/** An icon stops being served when its version is withdrawn: caches keep it an hour at most. */
+export const CACHE_ICONS = 'public, max-age=3600';
 
 export function servedType(file: string): string {
   const ext = path.posix.extname(file).toLowerCase();
@@ -52,6 +60,7 @@ export function servedType(file: string): string {
 export function publicHeaders(publicPath: string): { contentType: string; cacheControl: string } {
   const top = publicPath.split('/')[0];
   if (top === 'files') return { contentType: servedType(publicPath), cacheControl: CACHE_FILES };
+  if (top === 'icons') return { contentType: IMAGE_TYPES[path.posix.extname(publicPath).toLowerCase()] ?? 'application/octet-stream', cacheControl: CACHE_ICONS };
   if (top === 'jami') return { contentType: IMAGE_TYPES[path.posix.extname(publicPath).toLowerCase()] ?? servedType(publicPath), cacheControl: CACHE_JAMI };
   // updates/ and the VPN index folder (OUTPOST_VPN_PREFIX): documents that change.
   return { contentType: servedType(publicPath), cacheControl: CACHE_MANIFESTS };

@@ -1,4 +1,5 @@
 import { CRX, MANIFEST } from '../limits.ts';
+import { pickManifestIcon } from '../package/addon-icon.ts';
 import { parseJsonWithLineComments } from '../package/webext-manifest.ts';
 import { checkExtensionVersion, isChromiumVersion } from './chromium-version.ts';
 import { CrxError } from './crx-errors.ts';
@@ -21,6 +22,8 @@ export interface ChromiumManifest {
   minimumChromeVersion: string | undefined;
   /** SPKI DER from "key": Chromium replaces it with the package's key on install. */
   key: Buffer | undefined;
+  /** The `icons` entry the public catalog shows (addon-icon.ts picks the size), as written. */
+  iconPath: string | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -107,6 +110,7 @@ export function parseChromiumManifest(bytes: Buffer): ChromiumManifest {
     updateUrl: parseUpdateUrl(optionalString(json, 'update_url')),
     minimumChromeVersion,
     key: parseKey(optionalString(json, 'key')),
+    iconPath: pickManifestIcon(json.icons),
   };
 }
 

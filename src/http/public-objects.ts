@@ -14,7 +14,7 @@ export interface SendOptions {
   /** Instead of the key's own type (a Jami image's record names its type). */
   readonly contentType?: string;
   readonly disposition?: string;
-  /** Instead of the key's own (feeds: `private, …`). */
+  /** Instead of the key's own (feeds: `private, …`; folder deployments otherwise send max-age=0). */
   readonly cacheControl?: string;
 }
 

@@ -26,4 +26,4 @@ export { buildOcspRequest, parseOcspResponse, ocspCertId, type OcspResponse } fr
 export { checkOcspResponse, type OcspVerdict } from './ocsp-verify.ts';
 export { sameSigningKey, requireSameSigningKey, signingKeyOf, type SigningKeyRef } from './signing-key.ts';
 export { jamiVersionWarnings, isNewerForClient, isNewerForDaemon, type JamiVersionWarning } from './jami-version.ts';
-export { sniffImageType, type ImageType } from './image-type.ts';
+export { sniffImageType, type ImageType } from '../package/image-type.ts';

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { CERTIFICATES, JPL, MSGPACK, NAMES } from '../limits.ts';
 import { openZip, type ZipArchive, type ZipLimits, type ZipSource } from '../package/zip-reader.ts';
 import { parseCertificates, type JamiCertificate } from './certificate.ts';
-import { sniffImageType, type ImageType } from './image-type.ts';
+import { sniffImageType, type ImageType } from '../package/image-type.ts';
 import { JamiError, type JamiErrorCode } from './jami-errors.ts';
 import { isLocaleLanguage, parseLocaleFile, type JplLocales } from './jpl-locale.ts';
 import { isSafeJplName, parseJplManifest, type JplManifest } from './jpl-manifest.ts';

@@ -1,3 +1,4 @@
+import { installRdfIconEntry, manifestIconEntry, readPackageIcon, type PackageIcon } from './addon-icon.ts';
 import { parseInstallRdf, type AddonType, type TargetApplication } from './install-rdf.ts';
 import { PackageError } from './package-errors.ts';
 import { localizeWebExtString, parseJsonWithLineComments, parseWebExtManifest, type WebExtManifest } from './webext-manifest.ts';
@@ -19,6 +20,8 @@ export interface XpiInfo {
   targetPlatforms: string[];
   updateURL?: string;
   updateKey?: string;
+  /** The icon the public catalog shows, read and checked (absent, with a warning, when unusable). */
+  icon?: PackageIcon;
   warnings: string[];
 }
 
@@ -105,6 +108,7 @@ async function fromInstallRdf(zip: ZipArchive): Promise<XpiInfo> {
     );
   }
   if (manifest.name === undefined) warnings.push('install.rdf has no em:name.');
+  const icon = await iconOf(zip, installRdfIconEntry(manifest.iconURL, zip), 'em:iconURL', warnings);
   return {
     format: 'install.rdf',
     id: manifest.id,
@@ -117,6 +121,7 @@ async function fromInstallRdf(zip: ZipArchive): Promise<XpiInfo> {
     targetPlatforms: manifest.targetPlatforms,
     ...(manifest.updateURL !== undefined && { updateURL: manifest.updateURL }),
     ...(manifest.updateKey !== undefined && { updateKey: manifest.updateKey }),
+    ...(icon && { icon }),
     warnings,
   };
 }
@@ -151,6 +156,7 @@ async function fromWebExtension(zip: ZipArchive): Promise<XpiInfo> {
   } else if (!/^https:/i.test(updateURL)) {
     warnings.push('gecko.update_url must use https; Firefox refuses to check an update URL over plain http.');
   }
+  const icon = await iconOf(zip, manifestIconEntry(manifest.iconPath), 'manifest.json', warnings);
   if (manifest.geckoKey === 'applications') {
     warnings.push('manifest.json uses the old "applications" key; rename it to "browser_specific_settings".');
   }
@@ -171,6 +177,15 @@ async function fromWebExtension(zip: ZipArchive): Promise<XpiInfo> {
     })),
     targetPlatforms: [],
     ...(updateURL !== undefined && { updateURL }),
+    ...(icon && { icon }),
     warnings,
   };
+}
+
+async function iconOf(zip: ZipArchive, named: { entry?: string | undefined; warning?: string }, by: string, warnings: string[]): Promise<PackageIcon | undefined> {
+  if (named.warning) warnings.push(named.warning);
+  if (!named.entry) return undefined;
+  const read = await readPackageIcon(zip, named.entry, by);
+  if (read.warning) warnings.push(read.warning);
+  return read.icon;
 }

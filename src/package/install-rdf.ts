@@ -29,6 +29,8 @@ export interface InstallManifest {
   /** em:description and em:creator, for the public catalog (first value when repeated). */
   description: string | undefined;
   creator: string | undefined;
+  /** em:iconURL when given once (repeated, clients could pick either: none is used). */
+  iconURL: string | undefined;
   type: AddonType;
   /** The em:type number as written (8 = locale, 32 = multi-package, 64 = dictionary, ...). */
   typeCode: number | undefined;
@@ -131,6 +133,7 @@ export function parseInstallRdf(bytes: Buffer | string): InstallManifest {
     name: literals(graph, INSTALL_MANIFEST, 'name')[0],
     description: literals(graph, INSTALL_MANIFEST, 'description')[0],
     creator: literals(graph, INSTALL_MANIFEST, 'creator')[0],
+    iconURL: onlyOne(literals(graph, INSTALL_MANIFEST, 'iconURL')),
     ...addonType(single(graph, INSTALL_MANIFEST, 'type')),
     targetApplications: targetApplications(graph, warnings),
     targetPlatforms: validateTargetPlatforms(literals(graph, INSTALL_MANIFEST, 'targetPlatform')),
@@ -138,4 +141,8 @@ export function parseInstallRdf(bytes: Buffer | string): InstallManifest {
     updateKey,
     warnings,
   };
+}
+
+function onlyOne(values: string[]): string | undefined {
+  return values.length === 1 ? values[0] : undefined;
 }

@@ -1,4 +1,5 @@
 import { validateAddonId, validateAddonVersion, validateAppRange, validateAppVersion } from './addon-identity.ts';
+import { pickManifestIcon } from './addon-icon.ts';
 import { PackageError } from './package-errors.ts';
 
 export type WebExtKind = 'extension' | 'theme' | 'dictionary' | 'langpack';
@@ -21,6 +22,8 @@ export interface WebExtManifest {
     updateUrl: string | undefined;
   };
   kind: WebExtKind;
+  /** The `icons` entry the catalog shows (addon-icon.ts picks the size), as written. */
+  iconPath: string | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -132,6 +135,7 @@ export function parseWebExtManifest(bytes: Buffer): WebExtManifest {
       updateUrl: optionalString(gecko!, 'update_url', where),
     },
     kind: kindOf(manifest),
+    iconPath: pickManifestIcon(manifest.icons),
   };
 }
 

@@ -31,6 +31,8 @@ export interface AddonSummary {
   /** The newest active version's, cut to SUMMARY_DESCRIPTION_CHARS: listings show a line or two. */
   description?: string;
   author?: string;
+  /** The newest active version's icon file (dataKeys.icon), if its package had a usable one. */
+  icon?: string;
   /** Feeds only (AddonRecord.private): the public catalog leaves it out. */
   private?: true;
 }
@@ -55,7 +57,8 @@ function isAddonSummary(value: unknown): value is AddonSummary {
   return (
     typeof s?.id === 'string' && typeof s.revision === 'number' && typeof s.publisherKey === 'string' && typeof s.versionCount === 'number' &&
     isStrings(s.applications) && isStrings(s.platforms) && typeof s.anyPlatform === 'boolean' && typeof s.latestNotes === 'boolean' &&
-    (s.description === undefined || typeof s.description === 'string') && (s.author === undefined || typeof s.author === 'string')
+    (s.description === undefined || typeof s.description === 'string') && (s.author === undefined || typeof s.author === 'string') &&
+    (s.icon === undefined || typeof s.icon === 'string')
   );
 }
 
@@ -79,6 +82,7 @@ export function summarizeAddon(record: AddonRecord): AddonSummary {
     latestNotes: Boolean(active[0] && (active[0].notes || active[0].updateInfoURL)),
     ...(active[0]?.description ? { description: clipped(active[0].description) } : {}),
     ...(active[0]?.author ? { author: active[0].author } : {}),
+    ...(active[0]?.icon ? { icon: active[0].icon.file } : {}),
     ...(record.private ? { private: true as const } : {}),
   };
 }

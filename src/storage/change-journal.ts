@@ -1,5 +1,5 @@
 import { dataKeys } from './data-keys.ts';
-import { listNames, readObject, writeObject } from './objects/object-bytes.ts';
+import { listNames, readObject, readVersioned, writeObject } from './objects/object-bytes.ts';
 import type { ObjectStore } from './objects/object-store.ts';
 
 /**
@@ -40,15 +40,21 @@ export class ChangeJournal {
     }
   }
 
-  /** Start-up only. Unreadable intents are reported with a reason instead of stopping the start. */
-  async pending(): Promise<{ intents: Intent[]; problems: { file: string; reason: string }[] }> {
+  /**
+   * Unreadable intents are reported with a reason instead of stopping the start. `before`: only
+   * intents written before this time (by the store's clock; one without a time counts as old), so
+   * a running instance leaves alone the changes others are making right now.
+   */
+  async pending(options: { before?: number } = {}): Promise<{ intents: Intent[]; problems: { file: string; reason: string }[] }> {
     const intents: Intent[] = [];
     const problems: { file: string; reason: string }[] = [];
     for (const name of await listNames(this.objects, dataKeys.intents)) {
       if (name.includes('/') || !name.endsWith('.json')) continue;
       try {
-        const bytes = await readObject(this.objects, `${dataKeys.intents}${name}`, 64 * 1024);
-        if (!bytes) continue;
+        const read = await readVersioned(this.objects, `${dataKeys.intents}${name}`, 64 * 1024);
+        if (!read) continue;
+        if (options.before !== undefined && read.lastModified && read.lastModified.getTime() >= options.before) continue;
+        const bytes = read.bytes;
         const intent = JSON.parse(bytes.toString('utf8')) as Intent;
         if (typeof intent.id !== 'string' || `${intent.id}.json` !== name || !Number.isInteger(intent.revision)) throw new Error('not an intent');
         intents.push(intent);

@@ -13,6 +13,8 @@ export interface ChromiumVersion {
   minimumChromeVersion?: string;
   /** `upload`: the publisher sent a CRX; `server`: Outpost packed a ZIP with the publisher key. */
   packedBy: 'upload' | 'server';
+  /** The package's icon, copied to public/icons/<id>/<file> for the public catalog (typed by its bytes). */
+  icon?: { file: string; contentType: string };
   publishedAt: string;
   /** Set while withdrawn: out of every update answer, the file aside in private/withdrawn. */
   withdrawnAt?: string;

@@ -29,6 +29,8 @@ export const dataKeys = {
   document: (id: string, relative: string) => `${dataKeys.documents(id)}${relativePath(relative)}`,
   /** The prefix of every served document of an add-on (ends with /). */
   documents: (id: string) => `public/updates/${segment(id)}/`,
+  /** An XPI's or Chromium extension's icon, copied out of its package for the public catalog. */
+  icon: (id: string, file: string) => `public/icons/${segment(id)}/${segment(file)}`,
   /** Jami plugin packages, icons and backgrounds. */
   jamiFile: (id: string, file: string) => `public/jami/${segment(id)}/${segment(file)}`,
   /** The folder a VPN index is served from: `prefix` is a URL path such as `/vpn` (ends with /). */

@@ -8,7 +8,7 @@ export { StorageError, type StorageErrorCode } from './data-keys.ts';
 
 /**
  * Where everything lives under OUTPOST_DATA. `public/` is exactly what may be served (nginx's
- * root); catalog, tokens and withdrawn files live in `private/`, which no route can reach.
+ * root; public/icons/ only by Outpost's catalog, while its version is offered); catalog, tokens and withdrawn files live in `private/`, which no route can reach.
  *
  *   public/updates/<id>/update.rdf     signed manifest
  *   public/files/<id>/<file>           every published package
@@ -23,6 +23,7 @@ export { StorageError, type StorageErrorCode } from './data-keys.ts';
  *   private/jami/<id>.json             verified Jami plugins (store metadata)
  *   private/intents/<id>.json          a change under way; start-up recovery finishes or undoes it
  *   public/jami/<id>/…                 .jpl files, icons and backgrounds (served by the store API)
+ *   public/icons/<id>/<file>           XPI and Chromium icons (served by the catalog while offered)
  *   private/chromium/<id>.json         Chromium extensions (packages in public/files/<id>/, updates.xml
  *                                      in public/updates/<id>/)
  *   private/vpn/<id>.json              Mozilla VPN add-ons (one current .rcc each)

@@ -99,6 +99,26 @@ export class JsonRecordStore<T extends { id: string }> {
   }
 
   /**
+   * As `refresh`, for a change about to be made under the id's lock: when no record of `id`
+   * exists, records whose id differs only in case are read too, so that `idIgnoringCase` also
+   * knows one another instance created moments ago (before this one heard of it on the feed).
+   * Locks fold case (shared-lock.ts), so such a creation has finished by now. Only the keys that
+   * start with a case variant of the id's first character are listed, and only for a new id.
+   */
+  async refreshWithTwins(id: string, options: { strict?: boolean } = {}): Promise<T | undefined> {
+    const record = await this.refresh(id, options);
+    if (record) return record;
+    const folded = id.toLowerCase();
+    for (const first of new Set([id[0]!.toLowerCase(), id[0]!.toUpperCase()])) {
+      for await (const { key } of this.objects.list(`${this.prefix}${first}`)) {
+        const name = key.slice(this.prefix.length, -'.json'.length);
+        if (key.endsWith('.json') && !name.includes('/') && name !== id && name.toLowerCase() === folded) await this.refresh(name, options);
+      }
+    }
+    return undefined;
+  }
+
+  /**
    * Every record as the store holds it now (ones another process added or removed included): one
    * listing, and a read only of those whose ETag differs from the one last seen.
    */

@@ -11,10 +11,16 @@ import type { BenchContext } from './context.ts';
 import { cloneStorage, FIXED_PUBLIC_URL, PASSPHRASE, publishOverHttp, smallXpi } from './fixtures.ts';
 import { measure, rps } from './manifest-rps.ts';
 import { startOutpost } from './processes.ts';
-import { times, type Row } from './report.ts';
+import { median, times, type Row } from './report.ts';
 import type { WrkResult } from './wrk.ts';
 
 const ID = 'bucket@bench.example.org';
+const ROUNDS = 3;
+
+/** The turn with the median request rate (its latencies go with it). */
+function medianResult(results: readonly WrkResult[]): WrkResult {
+  return [...results].sort((a, b) => a.requestsPerSec - b.requestsPerSec)[results.length >> 1]!;
+}
 
 /**
  * nginx/outpost-s3.conf in front of a real S3 gateway (a deployment copied there with the storage
@@ -47,26 +53,33 @@ export async function benchNginxBucket(ctx: BenchContext): Promise<Row[]> {
 
   const upstream = `http://127.0.0.1:${await freePort()}`;
   const docPath = `/updates/${encodeURIComponent(ID)}/update.rdf`;
-  /** One nginx, measured, then stopped (also when the run is aborted). */
-  const measureNginx = async (label: string, opts: Parameters<typeof startNginx>[0]): Promise<WrkResult> => {
-    const nginx = await startNginx(opts);
-    const stop = ctx.scratch.onCleanup(() => nginx.stop());
-    try {
-      return await measure(ctx, label, `${nginx.url}${docPath}`);
-    } finally {
-      await stop();
-    }
-  };
-  const disk = await measureNginx('nginx (outpost.conf), update.rdf from disk', { publicDir: path.join(storage, 'public'), upstream });
-  const cached = await measureNginx('nginx (outpost-s3.conf), update.rdf from the bucket, cached', { upstream, s3: { bucketEndpoint: gateway.endpoint, bucketPath: `/${bucket}/bench` } });
+  // Both nginx run side by side and take turns, ROUNDS times each: on a shared machine the load
+  // drifts by tens of percent within a minute, and one measurement of each in sequence compared
+  // two different machines. The ratio is that of the medians.
+  const nginxes = [
+    { label: 'nginx (outpost.conf), update.rdf from disk', opts: { publicDir: path.join(storage, 'public'), upstream } },
+    { label: 'nginx (outpost-s3.conf), update.rdf from the bucket, cached', opts: { upstream, s3: { bucketEndpoint: gateway.endpoint, bucketPath: `/${bucket}/bench` } } },
+  ] as const;
+  const running = [];
+  for (const n of nginxes) {
+    const nginx = await startNginx(n.opts);
+    ctx.scratch.onCleanup(() => nginx.stop());
+    running.push({ label: n.label, url: `${nginx.url}${docPath}`, results: [] as WrkResult[] });
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const r of running) r.results.push(await measure(ctx, `${r.label} (round ${round + 1})`, r.url));
+  }
+  const [disk, cached] = running.map((r) => r.results) as [WrkResult[], WrkResult[]];
+  const ratios = cached.map((c, i) => c.requestsPerSec / disk[i]!.requestsPerSec);
+  const ratio = median(cached.map((c) => c.requestsPerSec)) / median(disk.map((d) => d.requestsPerSec));
   return [
     {
       benchmark: 'GET update.rdf: nginx from the bucket (proxy_cache) vs from disk',
-      outpost: rps(cached),
-      reference: `from disk ${rps(disk)}`,
-      ratio: times(cached.requestsPerSec / disk.requestsPerSec),
+      outpost: rps(medianResult(cached)),
+      reference: `from disk ${rps(medianResult(disk))}`,
+      ratio: `${times(ratio)} (median of ${ROUNDS} turns each; turns ${ratios.map(times).join(', ')})`,
       target: '≥ 0.90×',
-      pass: cached.requestsPerSec >= 0.9 * disk.requestsPerSec,
+      pass: ratio >= 0.9,
     },
   ];
 }

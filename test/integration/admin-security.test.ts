@@ -31,7 +31,9 @@ describe('admin interface security', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer();
-    const xpi = await buildXpi({ 'install.rdf': installRdf({ id: ID, version: '1.0', name: '<script>alert(1)</script>', targets: [{ id: FIREFOX_ID, minVersion: '3.6', maxVersion: '56.*' }] }) });
+    // icon.png: the catalog's icon route has something to serve (a PNG signature is all it checks).
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+    const xpi = await buildXpi({ 'install.rdf': installRdf({ id: ID, version: '1.0', name: '<script>alert(1)</script>', targets: [{ id: FIREFOX_ID, minVersion: '3.6', maxVersion: '56.*' }] }), 'icon.png': png });
     expect((await publish(server, server.token, xpi)).status).toBe(201);
   });
   afterAll(() => server.close());
@@ -78,9 +80,9 @@ describe('admin interface security', () => {
   it('walks every public catalog route: no session needed, none made, nothing but GET, the public pages\' headers', async () => {
     const routes = routesOf(publicCatalogFor(server.outpost));
     // A new catalog route fails here until it is added, and so walked below.
-    expect(routes).toEqual([['GET', '/catalog'], ['GET', '/catalog/:kind/:id'], ['GET', '/catalog/jami/:id/:version/download']]);
+    expect(routes).toEqual([['GET', '/catalog'], ['GET', '/catalog/:kind/:id'], ['GET', '/catalog/icons/:id/:file'], ['GET', '/catalog/jami/:id/:version/download']]);
     for (const [, route] of routes) {
-      const path = route.replace(':kind', 'addon').replace(':id', encodeURIComponent(ID)).replace(':version', '1.0');
+      const path = route.replace(':kind', 'addon').replace(':id', encodeURIComponent(ID)).replace(':version', '1.0').replace(':file', 'sec%40example.org-1.0.png');
       const res = await fetch(`${server.url}${path}`, { redirect: 'manual' });
       // The XPI has no Jami download: 404, like anything not offered.
       expect({ route, status: res.status }).toEqual({ route, status: route.endsWith('/download') ? 404 : 200 });
@@ -88,9 +90,14 @@ describe('admin interface security', () => {
       if (res.status === 200) {
         expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
         expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-        const html = await res.text();
-        expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-        expect(html).not.toContain('<script>alert(1)');
+        if (route.includes('/icons/')) {
+          expect(res.headers.get('content-type')).toBe('image/png');
+          expect(res.headers.get('content-security-policy')).toContain('sandbox');
+        } else {
+          const html = await res.text();
+          expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+          expect(html).not.toContain('<script>alert(1)');
+        }
       }
       for (const method of ['POST', 'PUT', 'DELETE']) expect({ route, method, status: (await fetch(`${server.url}${path}`, { method })).status }).toEqual({ route, method, status: 404 });
     }

@@ -19,6 +19,8 @@ const LEGACY = 'legacy@example.org';
 const WEBEXT = 'webext@example.org';
 const JAMI = 'TestPlugin';
 const LINUX = 'x86_64-linux-gnu';
+/** A catalog icon: a PNG signature is all the server checks. */
+const ICON_PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 9)]);
 
 interface Deployment {
   server: TestServer;
@@ -46,7 +48,7 @@ describe.skipIf(!gateway)('a bucket deployment serves its public files itself', 
     const packages = {
       legacy: await buildXpi({ 'install.rdf': installRdf({ id: LEGACY, version: '1.0', targets: [{ id: FIREFOX_ID, minVersion: '3.6', maxVersion: '56.*' }] }) }),
       legacy2: await buildXpi({ 'install.rdf': installRdf({ id: LEGACY, version: '1.1', targets: [{ id: FIREFOX_ID, minVersion: '3.6', maxVersion: '56.*' }] }) }),
-      webext: await buildXpi({ 'manifest.json': webextManifest({ id: WEBEXT, version: '2.0' }), 'background.js': '// '.padEnd(4000, 'x') }),
+      webext: await buildXpi({ 'manifest.json': webextManifest({ id: WEBEXT, version: '2.0', extra: { icons: { 48: 'icon.png' } } }), 'background.js': '// '.padEnd(4000, 'x'), 'icon.png': ICON_PNG }),
       jami: await buildJpl({ id: JAMI, version: '1.0.0', abis: [LINUX], files: { 'data/icon.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>' }, signWith: signerFor(pki, pki.plugin, pki.org) }),
     };
     const bucket = await newBucket(gateway!, 'serve');
@@ -67,6 +69,8 @@ describe.skipIf(!gateway)('a bucket deployment serves its public files itself', 
         const pathname = new URL(link).pathname;
         paths.set(pathname, `public${decodeURIComponent(pathname)}`);
       }
+      const icon = server.outpost.catalog.get(WEBEXT)!.versions[0]!.icon!;
+      paths.set(`/catalog/icons/${encodeURIComponent(WEBEXT)}/${encodeURIComponent(icon.file)}`, `public/icons/${WEBEXT}/${icon.file}`);
       paths.set(`/jami/download/${LINUX}/${JAMI}`, `public/jami/${JAMI}/${server.outpost.plugins.get(JAMI)!.versions[0]!.file}`);
       deployments[name] = { server, paths };
     }

@@ -64,8 +64,12 @@ describe('Jami Extension Store', () => {
     expect(arm.body.equals(published['1.0.0']!)).toBe(true);
     const icon = await rawGet(store(`/icons/${ID}?arch=${LINUX}`));
     expect(icon.headers['content-type']).toBe('image/svg+xml');
+    // A publisher's SVG opened directly would otherwise run as a page of this origin.
+    expect(icon.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; sandbox");
+    expect(icon.headers['x-content-type-options']).toBe('nosniff');
     const background = await rawGet(store(`/backgrounds/${ID}?arch=${LINUX}`));
     expect(background.headers['content-type']).toBe('image/jpeg');
+    expect(background.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; sandbox");
   });
 
   it('answers 404 (never []) for unknown plugins on /versions and /details, and [] for an ABI with nothing', async () => {

@@ -9,6 +9,8 @@ import { jamiPki } from '../helpers/jami-pki.ts';
 import { publish, startServer, type TestServer } from '../helpers/server.ts';
 import { findTool, requireTool } from '../helpers/system-tools.ts';
 
+const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
 const present = requireTool('chromium') && Boolean(findTool('chromium'));
 const LONG_ID = 'a-rather-long-extension-identifier-for-phones@addons.example.org';
 const JAMI_ID = 'GreenScreen';
@@ -42,7 +44,9 @@ describe.skipIf(!present)('public catalog in Chromium', () => {
       installRdf({ id: 'legacy@example.org', version: '1.0', name: 'Legacy helper', targets: [{ id: SEAMONKEY_ID, minVersion: '2.0', maxVersion: '2.49.*' }] }),
       installRdf({ id: 'legacy@example.org', version: '1.0', name: 'Legacy helper', targetPlatforms: ['Linux_x86_64-gcc3'], targets: [{ id: SEAMONKEY_ID, minVersion: '2.0', maxVersion: '2.49.*' }] }),
     ];
-    for (const rdf of xpis) expect((await publish(server, server.token, await buildXpi({ 'install.rdf': rdf }), { releaseNotes: 'Fixes the toolbar button.\nWorks offline.' })).status).toBe(201);
+    // The legacy helper's packages carry a top-level icon.png (a real 1x1 PNG, so the browser draws it).
+    const icon = (rdf: string): Record<string, Buffer> => (rdf.includes('legacy@') ? { 'icon.png': PNG_1PX } : {});
+    for (const rdf of xpis) expect((await publish(server, server.token, await buildXpi({ 'install.rdf': rdf, ...icon(rdf) }), { releaseNotes: 'Fixes the toolbar button.\nWorks offline.' })).status).toBe(201);
     const jpl = await buildJpl({
       id: JAMI_ID, version: '2.1.0', abis: ABIS, signWith: signerFor(pki, pki.plugin, pki.org), description: 'Replaces your background during calls',
       files: { 'data/icon.svg': TEST_SVG },
@@ -62,9 +66,13 @@ describe.skipIf(!present)('public catalog in Chromium', () => {
     const page = await open(1280);
     await page.goto(`${server.url}/catalog`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Catalog');
-    // The stylesheet and the Jami icon arrive under the page's CSP.
+    // The stylesheet, the Jami icon and the XPI's icon arrive under the page's CSP (the third add-on has a placeholder).
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(245, 247, 250)');
-    expect(await page.locator('img.icon').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    expect(await page.locator('img.icon').evaluateAll((imgs: HTMLImageElement[]) => imgs.map((img) => [img.alt, img.complete && img.naturalWidth > 0]))).toEqual([
+      [`Icon of ${JAMI_ID}`, true],
+      ['Icon of Legacy helper', true],
+    ]);
+    expect(await page.locator('.icon.placeholder').count()).toBe(1);
     await screenshot(page, 'catalog-desktop');
 
     await page.getByLabel('Search').fill('LEGACY');
@@ -85,6 +93,7 @@ describe.skipIf(!present)('public catalog in Chromium', () => {
     await page.goto(`${server.url}/catalog`);
     await page.getByRole('link', { name: 'Legacy helper', exact: true }).click();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Legacy helper');
+    expect(await page.getByRole('img', { name: 'Icon of Legacy helper' }).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
     const link = page.getByRole('link', { name: 'All platforms' });
     expect(await link.isVisible()).toBe(true);
     expect(await page.getByRole('link', { name: 'Linux_x86_64-gcc3' }).isVisible()).toBe(true);

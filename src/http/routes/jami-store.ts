@@ -3,7 +3,7 @@ import { Router, type Request } from 'express';
 import { pluginObject, versionsForArch, type PluginRecord, type PluginVersion } from '../../jami-store/plugin-record.ts';
 import { dataKeys } from '../../storage/data-keys.ts';
 import type { PublicSender, SendOptions } from '../public-objects.ts';
-import { servedType } from '../../catalog/served-headers.ts';
+import { IMAGE_CSP, servedType } from '../../catalog/served-headers.ts';
 import type { PluginStore } from '../../storage/plugin-store.ts';
 import { ApiError } from '../api-error.ts';
 
@@ -58,6 +58,7 @@ export function jamiStoreRoutes(plugins: PluginStore, send: PublicSender): Route
       const id = String(req.params.id);
       const image = newest(req, id).version[field];
       if (!image) throw new ApiError('NOT_FOUND', `${id} has no ${field}.`);
+      res.set('Content-Security-Policy', IMAGE_CSP);
       send(req, res, next, dataKeys.jamiFile(id, image.file), { contentType: image.contentType });
     });
   }
@@ -80,6 +81,6 @@ export function folderSender(pathOf: (key: string) => string): PublicSender {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (options.disposition) res.setHeader('Content-Disposition', options.disposition);
     if (options.cacheControl) res.setHeader('Cache-Control', options.cacheControl);
-    res.sendFile(path.basename(file), { root: path.dirname(file), dotfiles: 'deny', maxAge: 0, cacheControl: !options.cacheControl });
+    res.sendFile(path.basename(file), { root: path.dirname(file), dotfiles: 'deny', ...(options.cacheControl ? { cacheControl: false } : { maxAge: 0 }) });
   };
 }

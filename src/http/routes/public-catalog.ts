@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import type { PublicCatalog } from '../../app/public-catalog.ts';
-import type { AddonRecord } from '../../catalog/addon-record.ts';
+import { activeVersions, type AddonRecord } from '../../catalog/addon-record.ts';
+import { CACHE_ICONS, IMAGE_CSP } from '../../catalog/served-headers.ts';
 import { applicationLabel, CATALOG_TYPES, platformText, type CatalogEntry, type CatalogKind } from '../../catalog/public-entries.ts';
 import { MAX_SEARCH_LENGTH, parseCatalogQuery, queryParams } from '../../catalog/public-query.ts';
 import type { PluginRecord } from '../../jami-store/plugin-record.ts';
@@ -45,7 +46,8 @@ function localised(res: Response): void {
 /**
  * The public catalog (README "Public catalog"): `GET /catalog` lists every add-on and plugin with
  * something offered, with search, filters and pages; `GET /catalog/<kind>/<id>` is one add-on's
- * page with every version still offered and its downloads. Mounted only when OUTPOST_CATALOG is on.
+ * page with every version still offered and its downloads; `GET /catalog/icons/<id>/<file>` an
+ * offered XPI's or Chromium extension's icon. Mounted only when OUTPOST_CATALOG is on.
  */
 export function publicCatalogRoutes(deps: PublicCatalogDeps): Router {
   const router = Router();
@@ -85,6 +87,22 @@ export function publicCatalogRoutes(deps: PublicCatalogDeps): Router {
     if (!page) throw new ApiError('NOT_FOUND', `Nothing offered at /catalog/${kind}/${id}.`);
     localised(res);
     renderPublicPage(res, 'catalog-addon', page.entry.name, { ...page, row: row(page.entry) });
+  });
+
+  // An XPI's or Chromium extension's icon, only while its version is offered: a withdrawn version's is a 404 at once (and
+  // its Cache-Control keeps it in caches an hour at most).
+  router.get('/catalog/icons/:id/:file', (req, res, next) => {
+    const id = String(req.params.id);
+    const file = String(req.params.file);
+    // XPI and Chromium ids never meet (a Chromium id is 32 letters a-p, an XPI's an email or a GUID).
+    const record = deps.addon(id);
+    const versions = record ? activeVersions(record) : (deps.chromium(id)?.versions ?? []).filter((v) => !v.withdrawnAt);
+    const icon = versions.find((v) => v.icon?.file === file)?.icon;
+    if (!icon) throw new ApiError('NOT_FOUND', `No icon ${file} of ${id} is offered.`);
+    // Only raster types are stored (package/addon-icon.ts); should a browser ever open one as a
+    // document anyway, it runs nothing.
+    res.set('Content-Security-Policy', IMAGE_CSP);
+    deps.send(req, res, next, dataKeys.icon(id, icon.file), { contentType: icon.contentType, cacheControl: CACHE_ICONS });
   });
 
   // Any version of a Jami plugin, not only the newest per ABI that the store's download route serves.

@@ -1,4 +1,4 @@
-import { createWriteStream, type BigIntStats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { chmod, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -126,32 +126,34 @@ export class FolderObjects implements ObjectStore {
   /** Durable once it returns; public objects must be readable by a separate nginx user. */
   private async rename(from: string, target: string, key: string): Promise<void> {
     const isPublic = key.startsWith('public/');
-    await mkdir(path.dirname(target), { recursive: true, mode: isPublic ? 0o755 : 0o700 });
     await chmod(from, isPublic ? 0o644 : 0o600);
-    await rename(from, target);
+    await inFolder(path.dirname(target), isPublic, () => rename(from, target));
     await fsyncDirectory(path.dirname(target));
   }
 
   async put(key: string, body: Buffer | Readable, size: number, options: PutOptions = {}): Promise<{ etag: string }> {
     const file = this.file(key);
     const isPublic = key.startsWith('public/');
-    await mkdir(path.dirname(file), { recursive: true, mode: isPublic ? 0o755 : 0o700 });
     const temp = atomicTempPath(file);
-    const out = createWriteStream(temp, { flags: 'wx', mode: isPublic ? 0o644 : 0o600 });
+    const created = await inFolder(path.dirname(file), isPublic, () => open(temp, 'wx', isPublic ? 0o644 : 0o600));
+    let etag: string;
     try {
-      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, out);
+      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, created.createWriteStream());
       // The bytes reach the disk before the name does: a power cut leaves the old object or the new one.
       const handle = await open(temp, 'r');
-      let written: number;
+      let written: BigIntStats;
       try {
         // Exactly these modes, whatever the umask (a systemd UMask=0077 must not hide documents from nginx).
         await handle.chmod(isPublic ? 0o644 : 0o600);
         await handle.sync();
-        written = (await handle.stat()).size;
+        written = await handle.stat({ bigint: true });
       } finally {
         await handle.close();
       }
-      if (written !== size) throw new ObjectStoreError('STORAGE_UNAVAILABLE', `${key}: ${written} bytes arrived, ${size} were announced.`);
+      if (Number(written.size) !== size) throw new ObjectStoreError('STORAGE_UNAVAILABLE', `${key}: ${written.size} bytes arrived, ${size} were announced.`);
+      // Our file's ETag, taken before its name is published: a link or rename keeps inode, size
+      // and mtime, and a stat of the name afterwards could describe another writer's file already.
+      etag = etagOf(written);
       // link() refuses an existing target, which rename() would replace.
       if (options.ifAbsent) {
         await link(temp, file).catch((err: NodeJS.ErrnoException) => {
@@ -167,11 +169,12 @@ export class FolderObjects implements ObjectStore {
         });
       } else await rename(temp, file);
     } catch (err) {
+      await created.close().catch(() => undefined);
       await rm(temp, { force: true });
       throw err;
     }
     await fsyncDirectory(path.dirname(file));
-    return { etag: (await this.currentEtag(file)) ?? '' };
+    return { etag };
   }
 
   /** Folders it leaves empty go too (below public/<area>/ and private/<area>/), as a bucket has none. */
@@ -190,4 +193,21 @@ export class FolderObjects implements ObjectStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Makes `dir`, then runs `create` in it. A remove elsewhere in the folder prunes it when it looks
+ * empty (pruneFolders), which it does between our mkdir and our file: that ENOENT, with the folder
+ * gone, means make it again; any other (a missing source, say) is the caller's.
+ */
+async function inFolder<T>(dir: string, isPublic: boolean, create: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    await mkdir(dir, { recursive: true, mode: isPublic ? 0o755 : 0o700 });
+    try {
+      return await create();
+    } catch (err) {
+      const pruned = (err as NodeJS.ErrnoException).code === 'ENOENT' && !(await stat(dir).then(() => true, () => false));
+      if (!pruned || attempt >= 5) throw err;
+    }
+  }
 }

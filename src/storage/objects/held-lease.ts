@@ -6,6 +6,17 @@ export interface LeaseHandle {
   stillHeld(): boolean;
   /** Throws STORAGE_BUSY once `stillHeld()` is false: another instance may hold the lease now. */
   assertHeld(): void;
+  /**
+   * Aborted as soon as the lease is known to be no longer safely held (a renewal lost it, or
+   * `stillHeld()` found the margin reached), never by a normal release: a long task can stop early.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * For every write the task makes (lease-guard.ts): throws STORAGE_LEASE_LOST, and aborts
+   * `signal`, once the lease may have passed to another instance. After release it never throws:
+   * the task is over, and what still runs in its context is no longer the task's change.
+   */
+  guardWrite(): void;
 }
 
 /** Our last successful write of the lease: its ETag and the expiry it wrote. */
@@ -34,6 +45,8 @@ interface LeaseWriter {
 export class HeldLease implements LeaseHandle {
   private lost = false;
   private stopped = false;
+  private readonly aborter = new AbortController();
+  readonly signal = this.aborter.signal;
   private wake: () => void = () => undefined;
   private readonly renewing: Promise<void>;
 
@@ -48,7 +61,21 @@ export class HeldLease implements LeaseHandle {
   }
 
   stillHeld(): boolean {
-    return !this.lost && this.leases.now() < this.state.until - this.leases.marginMs;
+    // Checked by the clock too, not only by the renewals: a paused process resumes with its
+    // renewal timer not yet run, and must not take its old lease for a held one.
+    const held = !this.lost && this.leases.now() < this.state.until - this.leases.marginMs;
+    if (!held && !this.stopped) this.lose();
+    return held;
+  }
+
+  guardWrite(): void {
+    if (this.stopped || this.stillHeld()) return;
+    throw new ObjectStoreError('STORAGE_LEASE_LOST', `The lease on ${this.name} was lost while a change to it ran (the storage did not answer renewals in time, or this process was paused); another instance may be changing it now, so this change stopped before writing more. It is finished or taken back like an interrupted one.`);
+  }
+
+  private lose(): void {
+    this.lost = true;
+    this.aborter.abort(new ObjectStoreError('STORAGE_LEASE_LOST', `The lease on ${this.name} was lost.`));
   }
 
   assertHeld(): void {
@@ -93,7 +120,7 @@ export class HeldLease implements LeaseHandle {
         if (isPreconditionFailed(err)) {
           const ours = await this.leases.readOwn(this.key, this.nonce).catch(() => 'unknown' as const);
           if (ours === undefined) {
-            this.lost = true; // someone else's lease now
+            this.lose(); // someone else's lease now
             return;
           }
           if (ours !== 'unknown') {
@@ -104,10 +131,7 @@ export class HeldLease implements LeaseHandle {
         }
       }
       failures++;
-      if (!this.stillHeld()) {
-        this.lost = true;
-        return;
-      }
+      if (!this.stillHeld()) return;
     }
   }
 

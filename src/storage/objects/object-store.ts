@@ -15,6 +15,7 @@ export type ObjectStoreErrorCode =
   | 'STORAGE_PRECONDITION_FAILED' // a conditional write lost a race (If-Match / If-None-Match)
   | 'STORAGE_UNAVAILABLE' // the store answered with an error or not at all
   | 'STORAGE_BUSY' // another instance held a shared lock for longer than a change may wait
+  | 'STORAGE_LEASE_LOST' // a change's shared lock could not be renewed in time: its writes stop
   | 'STORAGE_LOCATION_INVALID' // neither a folder path nor s3://<bucket>[/<prefix>]
   | 'STORAGE_TARGET_NOT_EMPTY' // a copy into a deployment that holds objects already
   | 'STORAGE_VERIFY_FAILED'; // an object read back from the target is not what was copied

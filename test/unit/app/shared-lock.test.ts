@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SharedLock } from '../../../src/app/shared-lock.ts';
+import { LocalLock, SharedLock, type TaskLock } from '../../../src/app/shared-lock.ts';
 import { ObjectLeases } from '../../../src/storage/objects/object-leases.ts';
 import { ObjectStoreError } from '../../../src/storage/objects/object-store.ts';
 import { errorCodeOf } from '../../helpers/jami-expect.ts';
@@ -20,5 +20,22 @@ describe('SharedLock', () => {
     let ran = false;
     expect(await errorCodeOf(lock.run('addon-b', async () => void (ran = true)), ObjectStoreError)).toBe('STORAGE_BUSY');
     expect(ran).toBe(false);
+  });
+
+  // Creating Foo and foo at once: each checks for the other's record, so they must not overlap.
+  it.each<[string, () => TaskLock]>([
+    ['SharedLock', () => new SharedLock(new ObjectLeases(tempFolderObjects()), async () => undefined)],
+    ['LocalLock', () => new LocalLock()],
+  ])('%s runs tasks for keys that differ only in case one at a time', async (_name, make) => {
+    const lock = make();
+    let inside = 0;
+    let most = 0;
+    const task = async () => {
+      most = Math.max(most, ++inside);
+      await new Promise((resolve) => setImmediate(resolve));
+      inside--;
+    };
+    await Promise.all([lock.run('Foo@example.org', task), lock.run('foo@example.org', task), lock.run('FOO@example.org', task)]);
+    expect(most).toBe(1);
   });
 });

@@ -21,6 +21,7 @@ describe('parseChromiumManifest', () => {
         minimum_chrome_version: '120.0.6099.0',
         key: key.toString('base64'),
         background: { service_worker: 'bg.js' },
+        icons: { 16: 'i16.png', 128: 'i128.png' },
       }),
     ).toEqual({
       manifestVersion: 2,
@@ -31,6 +32,7 @@ describe('parseChromiumManifest', () => {
       updateUrl: 'https://updates.example/u.xml',
       minimumChromeVersion: '120.0.6099.0',
       key,
+      iconPath: 'i128.png',
     });
   });
 

@@ -21,6 +21,14 @@ describe('parseWebExtManifest', () => {
     });
   });
 
+  it('picks the icon the catalog shows, and never refuses a manifest over its icons', () => {
+    const icons = (value: unknown) => parseWebExtManifest(bytes(webextManifest({ id: 'i@example.org', extra: { icons: value } }))).iconPath;
+    expect(icons({ 32: 'a.png', 48: 'b.png', 96: 'c.png' })).toBe('b.png');
+    expect(icons({ 16: 'a.png', 32: 'b.png' })).toBe('b.png');
+    expect(icons('icon.png')).toBeUndefined();
+    expect(icons({ 48: 7 })).toBeUndefined();
+  });
+
   it('reads the legacy applications.gecko key, and prefers browser_specific_settings when both exist', () => {
     const legacy = parseWebExtManifest(bytes(webextManifest({ id: 'old@example.org', geckoKey: 'applications' })));
     expect(legacy.geckoKey).toBe('applications');

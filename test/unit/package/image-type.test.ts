@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sniffImageType } from '../../../src/jami/image-type.ts';
+import { sniffImageType } from '../../../src/package/image-type.ts';
 
 describe('sniffImageType', () => {
   it.each([
