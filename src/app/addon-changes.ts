@@ -59,6 +59,23 @@ export async function placeFiles(
   }
 }
 
+/** Where a version's catalog icon lives: public/icons/ (served by the catalog while offered), or aside while the add-on is private. */
+export function iconKey(record: { id: string; private?: true }, file: string): string {
+  return record.private ? dataKeys.feedOnlyIcon(record.id, file) : dataKeys.icon(record.id, file);
+}
+
+/** The icons of `record` where its visibility says (idempotent, like placeFiles). */
+export async function placeIcons(objects: ObjectStore, record: { id: string; private?: true; versions: readonly { icon?: { file: string } }[] }): Promise<void> {
+  for (const { icon } of record.versions) {
+    if (!icon) continue;
+    const target = iconKey(record, icon.file);
+    const other = record.private ? dataKeys.icon(record.id, icon.file) : dataKeys.feedOnlyIcon(record.id, icon.file);
+    if (!(await exists(objects, target))) {
+      if (await exists(objects, other)) await objects.move(other, target);
+    } else if (record.private && (await exists(objects, other))) await objects.remove(other);
+  }
+}
+
 /** Files whose place differs between the two revisions (a new package is adopted into its place, not moved). */
 function movedFiles(previous: AddonRecord | undefined, record: AddonRecord): { into: Set<string>; out: Set<string> } {
   const before = new Map(previous?.versions.map((v) => [v.file, packageKey(previous, v)]));
@@ -101,6 +118,7 @@ export async function commitChange(
     await placeFiles(deps.objects, record, moved.into);
     await deps.manifests.write(record, docs);
     await placeFiles(deps.objects, record, moved.out);
+    if (Boolean(previous?.private) !== Boolean(record.private)) await placeIcons(deps.objects, record);
   } catch (err) {
     // A save refused because another instance changed the record: the record, its documents and
     // any package named like ours are theirs now, and nothing of them is taken back.
@@ -130,6 +148,7 @@ async function undo(deps: ChangeDeps, previous: AddonRecord | undefined, intent:
   if (recordSaved && previous) {
     await deps.manifests.write(previous, await deps.manifests.render(previous));
     await placeFiles(deps.objects, previous);
+    await placeIcons(deps.objects, previous);
   }
   const keep = previous?.versions.some((v) => v.file === intent.file);
   if (intent.file && !keep) for (const place of placesOf(intent.id, intent.file)) await deps.objects.remove(place);
@@ -171,6 +190,7 @@ export async function recoverChanges(
       if (record && saved(record, intent)) {
         await deps.manifests.write(record, await deps.manifests.render(record));
         await placeFiles(deps.objects, record);
+        await placeIcons(deps.objects, record);
         await finish(deps, record, logged);
         finished.push(intent.id);
       } else {

@@ -1,4 +1,4 @@
-import { commitChange, packageKey, type ChangeDeps } from './addon-changes.ts';
+import { commitChange, iconKey, packageKey, type ChangeDeps } from './addon-changes.ts';
 import {
   activeVersions,
   updateJsonUrl,
@@ -15,7 +15,6 @@ import { updateUrlReachesAddon } from '../catalog/update-url-reach.ts';
 import { compareVersions } from '../version/toolkit-version.ts';
 import { inspectXpi, type XpiInfo } from '../package/inspect-xpi.ts';
 import type { ZipLimits } from '../package/zip-limits.ts';
-import { dataKeys } from '../storage/data-keys.ts';
 import { writeObject } from '../storage/objects/object-bytes.ts';
 import { ICON_EXTENSIONS } from '../package/addon-icon.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
@@ -157,7 +156,7 @@ export class XpiPublishService {
     };
     // Before the record: no record ever names an icon that is not there (one left by a failed
     // publish is overwritten by the next, and served by nothing meanwhile).
-    if (icon) await writeObject(this.deps.objects, dataKeys.icon(info.id, icon.file), info.icon!.bytes);
+    if (icon) await writeObject(this.deps.objects, iconKey(record, icon.file), info.icon!.bytes);
     await commitChange(this.deps, previous, record, {
       file: version.file,
       beforeSave: () => this.deps.objects.adopt(upload.path, packageKey(record, version), upload.size),

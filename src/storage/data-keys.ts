@@ -23,6 +23,8 @@ export const dataKeys = {
    * from disk or bucket and where package URLs are guessable.
    */
   feedOnly: (id: string, file: string) => `private/feed-files/${segment(id)}/${segment(file)}`,
+  /** The catalog icon of a private add-on: out of public/ with its packages (no route serves it). */
+  feedOnlyIcon: (id: string, file: string) => `private/feed-icons/${segment(id)}/${segment(file)}`,
   /** Feeds (feed-store.ts): one record each, named by its public handle. */
   feeds: 'private/feeds/',
   /** One of an add-on's served documents, `relative` being e.g. `<app>/<platform>/update.json`. */

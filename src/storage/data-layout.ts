@@ -33,6 +33,7 @@ export { StorageError, type StorageErrorCode } from './data-keys.ts';
  *   private/collections/<name>.json   collections: named, ordered sets of add-ons of any kind
  *   private/feeds/<feed id>.json       private feeds (the secret's SHA-256 only)
  *   private/feed-files/<id>/<file>     packages of private add-ons (served only under /feeds/<secret>/)
+ *   private/feed-icons/<id>/<file>     their catalog icons (served by nothing while private)
  *   private/vpn-channels/<channel>/    the same three for every other VPN channel (OUTPOST_VPN_CHANNELS):
  *                                      records/, index.json, withdrawn/<id>/<sha256>.rcc
  */

@@ -112,4 +112,21 @@ describe('public catalog icons', () => {
     expect(bad.body.warnings.join('\n')).toContain('is not in the package');
     expect(server.outpost.chromiumRecords.get(bad.body.id)!.versions.find((v) => v.version === '1.1')!.icon).toBeUndefined();
   });
+
+  it('moves a private add-on\'s icons out of public/ with its packages, and back when it is public again', async () => {
+    const id = 'private-icon@example.org';
+    await ok(await webext(id, '1.0', { 48: 'p.png' }, { 'p.png': png(8) }));
+    const src = iconOf((await get(`/catalog/addon/${encodeURIComponent(id)}`)).html, 'Icons 1.0')!;
+    const visibility = (v: string) => fetch(`${server.url}/api/v1/addons/${encodeURIComponent(id)}/visibility/${v}`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` } });
+    expect((await visibility('private')).status).toBe(200);
+    expect((await get(src)).status).toBe(404);
+    expect(await server.outpost.objects.head(`public/icons/${id}/${id}-1.0.png`)).toBeUndefined();
+    // A publish while private puts its icon aside too.
+    await ok(await webext(id, '1.1', { 48: 'p.png' }, { 'p.png': png(9) }));
+    expect(await server.outpost.objects.head(`public/icons/${id}/${id}-1.1.png`)).toBeUndefined();
+    expect((await visibility('public')).status).toBe(200);
+    const newest = iconOf((await get(`/catalog/addon/${encodeURIComponent(id)}`)).html, 'Icons 1.1')!;
+    expect((await get(newest)).body.equals(png(9))).toBe(true);
+    expect((await get(src)).body.equals(png(8))).toBe(true);
+  });
 });
