@@ -235,7 +235,9 @@ describe.each(serverBackends('feeds'))('private feeds on a %s', (backend, env) =
     const admin = new AdminClient(server.url);
     expect((await admin.signIn('admin', server.firstRun.admin!.password)).status).toBe(303);
     const page = `/admin/addons/${enc(ID)}`;
-    expect(await (await admin.request(page)).text()).toContain('Make public');
+    const addonPage = await (await admin.request(page)).text();
+    expect(addonPage).toContain('Make public');
+    expect(addonPage).toContain('(none: the add-on is private;');
     expect((await admin.post(`${page}/visibility`, { _csrf: await admin.csrf(page), visibility: 'public' })).status).toBe(303);
     expect((await rawGet(`${server.url}/updates/${enc(ID)}/update.rdf`)).status).toBe(200);
     expect((await admin.post(`${page}/visibility`, { _csrf: await admin.csrf(page), visibility: 'private' })).status).toBe(303);

@@ -38,7 +38,9 @@ export function addonPages(router: Router, outpost: Outpost): void {
     readObject(objects, dataKeys.document(id, file), 16 * 1024 * 1024).then((bytes) => bytes?.toString('utf8') ?? '(not written yet)', () => '(not written yet)');
 
   const addonPage = async (req: Request, res: Response, record: AddonRecord, rangeError?: RangeError, status = 200) => {
-    const [rdf, json] = await Promise.all([served(record.id, 'update.rdf'), served(record.id, 'update.json')]);
+    // A private add-on has no public documents: its feeds render their own, with their own links.
+    const none = async () => '(none: the add-on is private; its feeds serve these documents with links under the feed)';
+    const [rdf, json] = record.private ? await Promise.all([none(), none()]) : await Promise.all([served(record.id, 'update.rdf'), served(record.id, 'update.json')]);
     const updateKey = await keys.info(record.publisherKey).then((k) => k.updateKey, () => undefined);
     const formats = new Set(record.versions.map((v) => v.format));
     const webExtension = (activeVersions(record)[0] ?? record.versions[0])?.format === 'webextension';
