@@ -266,6 +266,27 @@ describe.each(serverBackends('feeds'))('private feeds on a %s', (backend, env) =
     expect(await refused.text()).toContain('FEED_INVALID');
   });
 
+  it('refuses bad feed API input with a code, changing nothing', async () => {
+    const before = (await (await api('GET', 'feeds')).json()).feeds;
+    const cases: [string, string, number, string][] = [
+      ['POST', `feeds?scope=${enc(`addon ${ID}`)}&scope=${enc(`addon ${OTHER}`)}`, 400, 'FEED_INVALID'],
+      ['POST', 'feeds', 400, 'FEED_INVALID'],
+      ['POST', `feeds?scope=${enc(`addon ${ID}`)}&label=${'x'.repeat(101)}`, 400, 'FEED_INVALID'],
+      ['POST', `feeds?scope=${enc(`addon ${ID}`)}&label=a%07b`, 400, 'FEED_INVALID'],
+      ['POST', `feeds?scope=${enc(`chromium ${ID}`)}`, 400, 'FEED_INVALID'],
+      ['POST', `feeds?scope=${enc(`addon ../../private`)}`, 400, 'FEED_INVALID'],
+      ['POST', 'feeds/..%2f..%2fprivate/rotate', 404, 'FEED_NOT_FOUND'],
+      ['DELETE', 'feeds/000000000000', 404, 'FEED_NOT_FOUND'],
+      ['POST', `addons/${enc('nobody@example.org')}/visibility/private`, 404, 'NOT_FOUND'],
+    ];
+    for (const [method, p, status, code] of cases) {
+      const res = await api(method, p);
+      expect({ p, status: res.status, code: (await res.json()).error?.code }).toEqual({ p, status, code });
+    }
+    expect((await fetch(`${server.url}/api/v1/feeds`)).status).toBe(401);
+    expect((await (await api('GET', 'feeds')).json()).feeds).toEqual(before);
+  });
+
   it('the CLI makes an add-on public or private and lists, creates, rotates and revokes its feeds', async () => {
     const { run } = cliRunner({ OUTPOST_SERVER: server.url, OUTPOST_TOKEN: server.token });
     expect(await run('visibility', OTHER, 'private')).toMatchObject({ code: 0, stdout: `${OTHER} is private: only its feeds serve it.\n` });
