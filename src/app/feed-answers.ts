@@ -42,18 +42,35 @@ export class FeedAnswers {
 
   /** The collection a feed grants, if it is a collection feed whose collection still exists. */
   collection(open: OpenFeed, name: string): CollectionRecord | undefined {
-    return open.feed.scope.kind === 'collection' && open.feed.scope.id === name ? this.deps.collections.get(name) : undefined;
+    return open.feed.scope.kind === 'collection' && open.feed.scope.id === name ? this.grantedCollection(open) : undefined;
+  }
+
+  /** A collection feed's collection: the one it was made for, not a later one of the same name. */
+  private grantedCollection(open: OpenFeed): CollectionRecord | undefined {
+    const collection = this.deps.collections.get(open.feed.scope.id);
+    return collection && collection.createdAt === open.feed.collectionCreatedAt ? collection : undefined;
   }
 
   /** The add-on `id` if the feed grants it. */
   async addon(open: OpenFeed, id: string): Promise<AddonRecord | undefined> {
     const { scope } = open.feed;
-    const granted = scope.kind === 'addon' ? scope.id === id : Boolean(this.deps.collections.get(scope.id)?.members.some((m) => m.kind === 'addon' && m.id === id));
+    const granted = scope.kind === 'addon' ? scope.id === id : Boolean(this.grantedCollection(open)?.members.some((m) => m.kind === 'addon' && m.id === id));
     return granted ? this.deps.catalog.load(id) : undefined;
   }
 
   private async options(open: OpenFeed, record: AddonRecord): Promise<DocumentOptions> {
     return { ...(await this.deps.documentOptions(record)), publicUrl: open.base };
+  }
+
+  /**
+   * The record as the feed tells it: release notes this server hosts are linked under the feed
+   * (/feeds/<token>/notes/…), since a private add-on's public /notes/ URLs answer 404.
+   */
+  private asServed(open: OpenFeed, record: AddonRecord): AddonRecord {
+    const hosted = `${this.deps.publicUrl}/notes/`;
+    if (!record.versions.some((v) => v.updateInfoURL?.startsWith(hosted))) return record;
+    const rebased = (url: string) => `${open.base}/notes/${url.slice(hosted.length)}`;
+    return { ...record, versions: record.versions.map((v) => (v.updateInfoURL?.startsWith(hosted) ? { ...v, updateInfoURL: rebased(v.updateInfoURL) } : v)) };
   }
 
   private cacheKey(open: OpenFeed, record: AddonRecord, what: string): string {
@@ -65,7 +82,7 @@ export class FeedAnswers {
     const key = this.cacheKey(open, record, 'documents');
     let docs = this.deps.memory.get<Map<string, Buffer>>(key);
     if (!docs) {
-      docs = new Map(renderAllDocuments(record, await this.options(open, record)).map((d) => [d.path, Buffer.from(d.body)]));
+      docs = new Map(renderAllDocuments(this.asServed(open, record), await this.options(open, record)).map((d) => [d.path, Buffer.from(d.body)]));
       this.deps.memory.set(key, docs, [...docs.values()].reduce((n, b) => n + b.length + 64, 256));
     }
     return docs.get(path);
@@ -76,7 +93,7 @@ export class FeedAnswers {
     const answer = new AnswerPlan(record, this.cacheKey(open, record, 'answer')).answerFor(planned(query), record)!;
     const ready = this.deps.memory.get<Buffer>(answer.key);
     if (ready) return { format: answer.format, body: ready };
-    const body = Buffer.from(renderForRequest(record, answer.request, answer.format, await this.options(open, record)));
+    const body = Buffer.from(renderForRequest(this.asServed(open, record), answer.request, answer.format, await this.options(open, record)));
     this.deps.memory.set(answer.key, body, body.length + 128);
     return { format: answer.format, body };
   }

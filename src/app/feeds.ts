@@ -12,6 +12,15 @@ export class FeedError extends OutpostError<FeedErrorCode> {}
 
 /** 32 random bytes, base64url: the only shape a feed URL's secret segment can have. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+/** A feed's public handle: random hex, the name of its lock (an object key on a bucket) and record. */
+const FEED_ID_BYTES = 6;
+const FEED_ID = /^[0-9a-f]{12}$/;
+
+/** `id` if it can name a feed; anything else is refused before it becomes a lock or key name. */
+function feedId(id: string): string {
+  if (!FEED_ID.test(id)) throw new FeedError('FEED_NOT_FOUND', `No feed ${id.slice(0, 64)}.`);
+  return id;
+}
 const SCOPE = /^(addon|collection)[ \t]+(\S{1,200})$/;
 const MAX_LABEL = 100;
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -73,7 +82,7 @@ export class FeedService {
 
   get(id: string, actor: Actor): FeedRecord {
     const feed = this.deps.feeds.get(id);
-    if (!feed || !this.allowed(feed.scope, actor, false)) throw new FeedError('FEED_NOT_FOUND', `No feed ${id}.`);
+    if (!feed || !this.allowed(feed.scope, actor, false)) throw new FeedError('FEED_NOT_FOUND', `No feed ${id.slice(0, 64)}.`);
     return feed;
   }
 
@@ -97,15 +106,22 @@ export class FeedService {
   create(scope: FeedScope, label: string, actor: Actor): Promise<IssuedFeed> {
     const text = label.trim();
     if (text.length > MAX_LABEL || CONTROL.test(text)) throw new FeedError('FEED_INVALID', `A label has at most ${MAX_LABEL} characters, without control characters.`);
-    const exists = scope.kind === 'addon' ? this.deps.catalog.get(scope.id) : this.deps.collections.get(scope.id);
+    // Authorisation before existence: a token must not learn which collections exist, nor that
+    // another key's private add-on does.
+    if (!actor.admin && scope.kind === 'collection') throw new FeedError('FEED_FORBIDDEN', 'Only an admin makes feeds of collections.');
+    const record = scope.kind === 'addon' ? this.deps.catalog.get(scope.id) : undefined;
+    const hidden = record?.private === true && !actor.admin && record.publisherKey !== actor.keyName;
+    const collection = scope.kind === 'collection' ? this.deps.collections.get(scope.id) : undefined;
+    const exists = scope.kind === 'addon' ? record !== undefined && !hidden : collection !== undefined;
     if (!exists) throw new FeedError('FEED_INVALID', `There is no ${scope.kind} ${scope.id}.`);
     this.allowed(scope, actor, true);
-    const id = randomBytes(6).toString('hex');
-    return this.deps.lock.run(`feed:${id}`, () => this.issue((tokenHash) => ({ id, label: text, scope, tokenHash, createdAt: this.now().toISOString(), revision: 1 }), 'feed-create', actor));
+    const id = randomBytes(FEED_ID_BYTES).toString('hex');
+    const made = { id, label: text, scope, createdAt: this.now().toISOString(), revision: 1, ...(collection ? { collectionCreatedAt: collection.createdAt } : {}) };
+    return this.deps.lock.run(`feed:${id}`, () => this.issue((tokenHash) => ({ ...made, tokenHash }), 'feed-create', actor));
   }
 
   rotate(id: string, actor: Actor): Promise<IssuedFeed> {
-    return this.deps.lock.run(`feed:${id}`, async () => {
+    return this.deps.lock.run(`feed:${feedId(id)}`, async () => {
       const previous = this.get(id, actor);
       this.allowed(previous.scope, actor, true);
       return this.issue((tokenHash) => ({ ...previous, tokenHash, rotatedAt: this.now().toISOString(), revision: previous.revision + 1 }), 'feed-rotate', actor);
@@ -122,7 +138,7 @@ export class FeedService {
   }
 
   revoke(id: string, actor: Actor): Promise<void> {
-    return this.deps.lock.run(`feed:${id}`, async () => {
+    return this.deps.lock.run(`feed:${feedId(id)}`, async () => {
       const previous = this.get(id, actor);
       this.allowed(previous.scope, actor, true);
       await this.deps.feeds.restore(id, undefined);

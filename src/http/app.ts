@@ -61,7 +61,9 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true, addons: deps.catalog.size });
+    // No count of add-ons: anyone may ask, and a count that grows while the catalog does not
+    // would tell that a private add-on was just published.
+    res.json({ ok: true });
   });
   if (deps.feedRoutes) app.use(deps.feedRoutes);
   app.use(deps.servedFiles);

@@ -25,9 +25,15 @@ function decode(s: string): string {
   }
 }
 
+// A secret still there once the URL is percent-decoded: /%66eeds/<secret>/… and the like.
+const FEED_SECRET_LEFT = /\/feeds\/+(?!\[redacted\])[^/?#&]/i;
+
 /** The URL with secret query values replaced; everything else (path, order, encoding) as sent. */
 export function redactUrl(sent: string): string {
   const url = sent.replace(FEED_SECRET, `$1${REDACTED}`);
+  // An encoded spelling of /feeds/ never reaches a feed, but the secret in it may be real: such a
+  // URL is not logged at all.
+  if (FEED_SECRET_LEFT.test(decode(decode(url)))) return REDACTED;
   const q = url.indexOf('?');
   const path = (q < 0 ? url : url.slice(0, q)).replace(API_TOKEN, `opt_${REDACTED}`);
   if (q < 0) return path;
@@ -48,7 +54,11 @@ export function redactUrl(sent: string): string {
 export function redactHeaders(headers: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!headers || typeof headers !== 'object') return out;
-  for (const [name, value] of Object.entries(headers)) out[name] = SECRET_HEADERS.has(name.toLowerCase()) ? REDACTED : value;
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    // A browser sends the page it came from: a feed's page, secret included.
+    out[name] = SECRET_HEADERS.has(lower) ? REDACTED : lower === 'referer' && typeof value === 'string' ? redactUrl(value) : value;
+  }
   return out;
 }
 

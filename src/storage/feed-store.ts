@@ -22,6 +22,11 @@ export interface FeedRecord {
   createdAt: string;
   rotatedAt?: string;
   revision: number;
+  /**
+   * A collection feed: its collection's createdAt when the feed was made. A collection deleted and
+   * made again under the same name is another collection, which this feed does not grant.
+   */
+  collectionCreatedAt?: string;
 }
 
 function isFeedRecord(value: unknown): value is FeedRecord {

@@ -37,7 +37,7 @@ export function renderServerBlock(opts: { port: number; publicDir: string; upstr
 }
 
 /** nginx/outpost-s3.conf with its deployment values replaced: Outpost, the gateway, the bucket, the cache folder. */
-export function renderS3Block(opts: { port: number; upstream: string; bucketEndpoint: string; bucketPath: string; cacheDir: string }): string {
+export function renderS3Block(opts: { port: number; upstream: string; bucketEndpoint: string; bucketPath: string; cacheDir: string; cacheSeconds?: number }): string {
   const { conf, replace } = replacer(SHIPPED_S3_CONFIG);
   const bucketHost = new URL(opts.bucketEndpoint).host;
   replace(/^\s*listen 80;\n\s*listen \[::\]:80;\n/gm, `    listen 127.0.0.1:${opts.port};\n`);
@@ -46,6 +46,8 @@ export function renderS3Block(opts: { port: number; upstream: string; bucketEndp
   replace(/^(\s*server )127\.0\.0\.1:7480;/m, `$1${bucketHost};`);
   replace(/(set \$outpost_bucket_host )127\.0\.0\.1:7480;/, `$1${bucketHost};`);
   replace(/(set \$outpost_bucket_path )\/outpost\/deploy;/, `$1${opts.bucketPath};`);
+  // Tests that watch an entry expire shorten the bound rather than wait a minute.
+  if (opts.cacheSeconds !== undefined) replace(/proxy_cache_valid 200 60s;/, `proxy_cache_valid 200 ${opts.cacheSeconds}s;`);
   return conf();
 }
 
@@ -61,7 +63,7 @@ export interface RunningNginx {
  * shipped outpost.conf, or with `s3` the shipped outpost-s3.conf in front of a bucket.
  */
 export async function startNginx(
-  opts: { upstream: string; accessLog?: boolean } & ({ publicDir: string; clientMaxBodyMb?: number } | { s3: { bucketEndpoint: string; bucketPath: string } }),
+  opts: { upstream: string; accessLog?: boolean } & ({ publicDir: string; clientMaxBodyMb?: number } | { s3: { bucketEndpoint: string; bucketPath: string; cacheSeconds?: number } }),
 ): Promise<RunningNginx> {
   const nginx = findTool('nginx');
   if (!nginx) throw new Error('nginx is not installed (Debian: apt-get install nginx)');

@@ -107,9 +107,9 @@ describe('admin interface security', () => {
     const outer = feedRoutesFor(server.outpost) as unknown as { stack: { handle: unknown }[] };
     const routes = outer.stack.flatMap((layer) => (typeof (layer.handle as { stack?: unknown }).stack === 'object' ? routesOf(layer.handle) : []));
     // A new feed route fails here until it is added, and so walked below.
-    expect(routes).toEqual([['GET', '/updates/:id'], ['GET', '/update'], ['GET', '/updates/:id/*doc'], ['GET', '/files/:id/:file'], ['GET', '/collections/:file']]);
+    expect(routes).toEqual([['GET', '/updates/:id'], ['GET', '/update'], ['GET', '/updates/:id/*doc'], ['GET', '/notes/:id/:version{/:locale}'], ['GET', '/files/:id/:file'], ['GET', '/collections/:file']]);
     const { token } = await server.outpost.feeds.create({ kind: 'addon', id: ID }, 'walk', { name: 'admin:test', keyName: '', admin: true });
-    const fill = (route: string) => route.replace(':id', encodeURIComponent(ID)).replace('*doc', 'update.rdf').replace(':file', `${encodeURIComponent(ID)}-1.0.xpi`);
+    const fill = (route: string) => route.replace(':id', encodeURIComponent(ID)).replace('*doc', 'update.rdf').replace(':file', `${encodeURIComponent(ID)}-1.0.xpi`).replace(':version{/:locale}', '1.0/en-US');
     for (const [, route] of routes) {
       for (const secret of ['A'.repeat(43), token.slice(1), `${token}A`]) {
         const res = await fetch(`${server.url}/feeds/${secret}${fill(route)}?id=${encodeURIComponent(ID)}`, { redirect: 'manual' });
@@ -117,9 +117,10 @@ describe('admin interface security', () => {
         expect((await res.json()).error.code).toBe('NOT_FOUND');
       }
       const good = await fetch(`${server.url}/feeds/${token}${fill(route)}?id=${encodeURIComponent(ID)}`, { redirect: 'manual' });
-      // A collection route of an add-on feed grants nothing.
-      expect({ route, status: good.status }).toEqual({ route, status: route.startsWith('/collections') ? 404 : 200 });
+      // A collection route of an add-on feed grants nothing; this add-on has no hosted notes.
+      expect({ route, status: good.status }).toEqual({ route, status: route.startsWith('/collections') || route.startsWith('/notes') ? 404 : 200 });
       expect(good.headers.get('set-cookie')).toBeNull();
+      expect(good.headers.get('referrer-policy')).toBe('no-referrer');
       if (good.status === 200) expect(good.headers.get('cache-control')).toMatch(/^private, /);
       for (const method of ['POST', 'PUT', 'DELETE']) expect({ route, method, status: (await fetch(`${server.url}/feeds/${token}${fill(route)}`, { method })).status }).toEqual({ route, method, status: 404 });
     }

@@ -159,6 +159,10 @@ describe.each(serverBackends('feeds'))('private feeds on a %s', (backend, env) =
       `/feeds/${secret}/updates/${enc(ID)}/nothing.json`,
       `/feeds/%00/updates/x/update.json`,
       `/feeds/`,
+      // Only /feeds/ reaches a feed: nginx's unlogged location is case-sensitive.
+      `/FEEDS/${secret}/updates/${enc(ID)}/update.json`,
+      `/Feeds/${secret}/updates/${enc(ID)}/update.json`,
+      `/%66eeds/${secret}/updates/${enc(ID)}/update.json`,
     ]) {
       const res = await rawGet(`${server.url}${p}`);
       expect(res.status, p).toBe(404);
@@ -199,7 +203,8 @@ describe.each(serverBackends('feeds'))('private feeds on a %s', (backend, env) =
     expect((await rawGet(`${rotated.url}updates/${enc(ID)}/update.json`)).status).toBe(404);
     expect((await api('DELETE', `feeds/${feedId}`)).status).toBe(404);
     expect((await api('POST', `feeds?scope=${enc('addon nobody@example.org')}`)).status).toBe(400);
-    expect((await api('POST', `feeds?scope=${enc('collection team')}`)).status).toBe(400);
+    // Collections are an admin's: a token is refused before it can learn whether one exists.
+    expect((await api('POST', `feeds?scope=${enc('collection team')}`)).status).toBe(403);
     url = rotated.url;
   });
 
@@ -228,7 +233,78 @@ describe.each(serverBackends('feeds'))('private feeds on a %s', (backend, env) =
     const page = await rawGet(`${base}collections/team`);
     expect(page.status).toBe(200);
     expect(page.headers['cache-control']).toBe('private, max-age=60');
+    // The page loads this server's stylesheet: no Referer may carry the secret along.
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
     expect((await rawGet(`${base}collections/other.json`)).status).toBe(404);
+  });
+
+  it('a private add-on is an unknown id to every other key; only an admin learns which collections exist', async () => {
+    const admin = { name: 'admin:test', keyName: 'default', admin: true };
+    await server.outpost.versions.setVisibility(ID, 'private', admin);
+    await server.outpost.keys.create('stranger');
+    const stranger = (await server.outpost.tokens.create('stranger', 'another publisher')).token;
+    const as = (method: string, p: string) => fetch(`${server.url}/api/v1/${p}`, { method, headers: { authorization: `Bearer ${stranger}` } });
+    const answer = async (res: Response) => [res.status, (await res.json()).error?.code];
+    expect(((await (await as('GET', 'addons')).json()).addons as { id: string }[]).map((a) => a.id)).not.toContain(ID);
+    expect(await answer(await as('GET', `addons/${enc(ID)}`))).toEqual([404, 'NOT_FOUND']);
+    expect(await answer(await as('POST', `addons/${enc(ID)}/visibility/public`))).toEqual([404, 'NOT_FOUND']);
+    expect(await answer(await as('DELETE', `addons/${enc(ID)}/versions/1.0`))).toEqual([404, 'NOT_FOUND']);
+    // A feed of it is refused exactly as one of an id nobody has.
+    const mine = await as('POST', `feeds?scope=${enc(`addon ${ID}`)}`);
+    const nobody = await as('POST', `feeds?scope=${enc('addon nobody@example.org')}`);
+    expect([mine.status, (await mine.json()).error]).toEqual([nobody.status, { ...(await nobody.json()).error, message: expect.any(String) }]);
+    expect(mine.status).toBe(400);
+    // Collections are an admin's: a token hears the same for one that exists and one that does not.
+    expect(await answer(await as('POST', `feeds?scope=${enc('collection team')}`))).toEqual([403, 'FEED_FORBIDDEN']);
+    expect(await answer(await as('POST', `feeds?scope=${enc('collection nothing-here')}`))).toEqual([403, 'FEED_FORBIDDEN']);
+    // Liveness says nothing about how many add-ons there are.
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true });
+    // The owner's answer carries the secret, so nothing may keep it.
+    const created = await api('POST', `feeds?scope=${enc(`addon ${ID}`)}`);
+    expect(created.status).toBe(201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('a feed of a deleted collection does not come back with a new collection of that name', async () => {
+    const admin = { name: 'admin:test', keyName: 'default', admin: true };
+    await server.outpost.collections.create('again', { title: 'Again', description: '', members: `addon ${OTHER}` }, admin);
+    const { token } = await server.outpost.feeds.create({ kind: 'collection', id: 'again' }, 'old', admin);
+    expect((await rawGet(`${server.url}/feeds/${token}/collections/again.json`)).status).toBe(200);
+    await server.outpost.collections.remove('again', admin);
+    await server.outpost.collections.create('again', { title: 'Again', description: '', members: `addon ${OTHER}` }, admin);
+    expect((await rawGet(`${server.url}/feeds/${token}/collections/again.json`)).status).toBe(404);
+    expect((await rawGet(`${server.url}/feeds/${token}/updates/${enc(OTHER)}/update.json`)).status).toBe(404);
+  });
+
+  it('links release notes it hosts under the feed, where a private add-on\'s clients can read them', async () => {
+    const NOTES = 'notes@example.org';
+    const admin = { name: 'admin:test', keyName: 'default', admin: true };
+    expect((await publish(server, server.token, await xpi(NOTES, '2.0'), { releaseNotes: 'Private <b>news</b>.' })).status).toBe(201);
+    await server.outpost.versions.setVisibility(NOTES, 'private', admin);
+    const { token } = await server.outpost.feeds.create({ kind: 'addon', id: NOTES }, 'notes', admin);
+    const base = `${server.url}/feeds/${token}`;
+    const doc = JSON.parse((await rawGet(`${base}/updates/${enc(NOTES)}/update.json`)).body.toString());
+    const notesUrl = doc.addons[NOTES].updates[0].update_info_url as string;
+    expect(notesUrl.startsWith(`${base}/notes/`)).toBe(true);
+    const rdf = (await rawGet(`${base}/updates/${enc(NOTES)}/update.rdf`)).body.toString();
+    expect(rdf).toContain(`${base}/notes/`);
+    const page = await rawGet(notesUrl.replace('%APP_LOCALE%', 'en-US'));
+    expect(page.status).toBe(200);
+    expect(page.body.toString()).toContain('Private &lt;b&gt;news&lt;/b&gt;.');
+    expect(page.headers['cache-control']).toBe('private, max-age=60');
+    expect((await rawGet(`${server.url}/notes/${enc(NOTES)}/2.0/en-US`)).status).toBe(404);
+  });
+
+  it('the admin visibility form refuses a missing or unknown value and changes nothing', async () => {
+    const admin = new AdminClient(server.url);
+    expect((await admin.signIn('admin', server.firstRun.admin!.password)).status).toBe(303);
+    await server.outpost.versions.setVisibility(ID, 'private', { name: 'admin:test', keyName: 'default', admin: true });
+    const page = `/admin/addons/${enc(ID)}`;
+    for (const fields of [{}, { visibility: 'PUBLIC' }, { visibility: '' }]) {
+      await admin.post(`${page}/visibility`, { _csrf: await admin.csrf(page), ...fields });
+      expect((await rawGet(`${server.url}/updates/${enc(ID)}/update.rdf`)).status).toBe(404);
+    }
+    expect(await (await admin.request(page)).text()).toContain('The visibility is private or public.');
   });
 
   it('the admin makes an add-on public or private and creates, rotates and revokes feeds, showing a URL only once', async () => {

@@ -28,9 +28,11 @@ async function publishVia(url: string, token: string, body: Buffer, name: string
 describe.skipIf(!ready)('a bucket deployment behind nginx/outpost-s3.conf', () => {
   let server: TestServer;
   let nginx: RunningNginx;
+  let bucketPath: string;
 
   beforeAll(async () => {
     const bucket = await newBucket(gateway!, 'live');
+    bucketPath = `/${bucket}/site`;
     await allowPublicReads(gateway!, bucket, 'site/');
     server = await startServer({ env: { ...gateway!.env, OUTPOST_STORAGE: `s3://${bucket}/site` } });
     nginx = await startNginx({ upstream: server.url, s3: { bucketEndpoint: gateway!.endpoint, bucketPath: `/${bucket}/site` } });
@@ -64,6 +66,37 @@ describe.skipIf(!ready)('a bucket deployment behind nginx/outpost-s3.conf', () =
       expect(`sha256:${createHash('sha256').update(xpi.body).digest('hex')}`).toBe(graph.literal(subject, `${EM_NS}updateHash`));
     }
     expect(versions.sort()).toEqual(['1.0', '1.1']);
+  });
+
+  it('stops serving a withdrawn package once its cache entry expires, though the object says immutable', async () => {
+    // The shipped config with its 60 s bound shortened to 1 s, so the test waits seconds, not a minute.
+    const short = await startNginx({ upstream: server.url, s3: { bucketEndpoint: gateway!.endpoint, bucketPath, cacheSeconds: 1 } });
+    try {
+      const id = 'withdrawn-s3@example.org';
+      const targets = [{ id: FIREFOX_ID, minVersion: '45.0', maxVersion: '56.*' }];
+      for (const version of ['1.0', '1.1']) {
+        const xpi = await buildXpi({ 'install.rdf': installRdf({ id, version, targets }) });
+        expect(await publishVia(short.url, server.token, xpi, 'a.xpi')).toBe(201);
+      }
+      const path = `/files/${id}/${id}-1.0.xpi`;
+      const first = await rawGet(`${short.url}${path}`);
+      expect(first.status).toBe(200);
+      // Clients still get the object's own header: the bound is nginx's, not theirs.
+      expect(first.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      const withdrawn = await fetch(`${server.url}/api/v1/addons/${id}/versions/1.0`, { method: 'DELETE', headers: { authorization: `Bearer ${server.token}` } });
+      expect(withdrawn.status).toBe(200);
+      // Polled until the entry has expired and nginx asked the bucket again (which no longer has it).
+      const deadline = Date.now() + 20_000;
+      let status = 200;
+      while (status === 200 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        status = (await rawGet(`${short.url}${path}`)).status;
+      }
+      expect(status).toBe(404);
+      expect((await rawGet(`${short.url}/files/${id}/${id}-1.1.xpi`)).status).toBe(200);
+    } finally {
+      await short.stop();
+    }
   });
 
   it('serves the VPN index (never cached by nginx) as soon as a publish changes it', async () => {

@@ -1,3 +1,4 @@
+import { parseVisibility } from '../visibility.ts';
 import type { Request, Response, Router } from 'express';
 import { activeVersions, fileUrl, manifestUrl, updateJsonUrl, type AddonRecord } from '../../catalog/addon-record.ts';
 import type { Outpost } from '../../app/outpost.ts';
@@ -163,8 +164,8 @@ export function addonPages(router: Router, outpost: Outpost): void {
 
   // Private: served only through feeds (Feeds page); public again: back on every public URL.
   router.post('/addons/:id/visibility', requireCsrf, async (req, res) => {
-    const visibility = (req.body as Record<string, unknown> | undefined)?.visibility === 'private' ? 'private' : 'public';
     await change(req, res, async () => {
+      const visibility = parseVisibility((req.body as Record<string, unknown> | undefined)?.visibility);
       await outpost.versions.setVisibility(String(req.params.id), visibility, adminActor(req));
       return visibility === 'private'
         ? 'The add-on is private: its public URLs answer 404 and its packages left the public tree. Give clients a feed (Feeds).'

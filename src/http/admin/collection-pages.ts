@@ -1,3 +1,4 @@
+import { parseVisibility } from '../visibility.ts';
 import type { Request, Response, Router } from 'express';
 import { membersText, type CollectionFields } from '../../app/collections.ts';
 import type { Outpost } from '../../app/outpost.ts';
@@ -78,8 +79,8 @@ export function collectionPages(router: Router, outpost: Outpost): void {
 
   // A private collection is served only through its feeds; public again: its page is back.
   router.post('/collections/:name/visibility', requireCsrf, async (req, res) => {
-    const visibility = (req.body as Record<string, unknown> | undefined)?.visibility === 'private' ? 'private' : 'public';
     try {
+      const visibility = parseVisibility((req.body as Record<string, unknown> | undefined)?.visibility);
       await collections.setVisibility(String(req.params.name), visibility, adminActor(req));
       req.session!.flash = { kind: 'ok', text: visibility === 'private' ? 'The collection is private: its public page answers 404; give clients a feed (Feeds).' : 'The collection is public again.' };
     } catch (err) {

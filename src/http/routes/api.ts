@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { activeVersions, fileUrl, manifestUrl, type AddonRecord } from '../../catalog/addon-record.ts';
-import { PublishError, type Actor } from '../../app/publish-errors.ts';
+import type { Actor } from '../../app/publish-errors.ts';
 import type { XpiPublishService } from '../../app/xpi-publish.ts';
 import type { PackagePublisher } from '../../app/package-publish.ts';
 import type { VersionChangeService } from '../../app/version-changes.ts';
@@ -14,6 +14,7 @@ import { apiPackageUpload } from '../raw-upload.ts';
 import { releaseNotesFrom } from '../release-notes-fields.ts';
 import { chromiumApiRoutes, type ChromiumApiDeps } from './chromium-api.ts';
 import { vpnApiRoutes, type VpnApiDeps } from './vpn-api.ts';
+import { parseVisibility } from '../visibility.ts';
 import { feedApiRoutes } from './feed-api.ts';
 import type { FeedService } from '../../app/feeds.ts';
 
@@ -79,9 +80,11 @@ export function apiRoutes(deps: ApiDeps): Router {
   const router = Router();
   router.use(requireToken(deps.tokens));
 
+  /** A private add-on exists only for its own key's tokens: to any other it is an unknown id. */
+  const visible = (req: Request, s: { private?: boolean; publisherKey: string }): boolean => !s.private || s.publisherKey === req.token!.keyName;
   const record = (req: Request): AddonRecord => {
     const found = deps.catalog.get(String(req.params.id));
-    if (!found) throw new ApiError('NOT_FOUND', `No add-on ${String(req.params.id)}.`);
+    if (!found || !visible(req, found)) throw new ApiError('NOT_FOUND', `No add-on ${String(req.params.id)}.`);
     return found;
   };
 
@@ -99,8 +102,8 @@ export function apiRoutes(deps: ApiDeps): Router {
     }
   });
 
-  router.get('/addons', async (_req, res) => {
-    const list = (await deps.catalog.summaries()).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  router.get('/addons', async (req, res) => {
+    const list = (await deps.catalog.summaries()).filter((s) => visible(req, s)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
     res.json({ addons: list.map((r) => summary(r, deps.publicUrl)) });
   });
 
@@ -121,8 +124,7 @@ export function apiRoutes(deps: ApiDeps): Router {
 
   // Private (served only through feeds) or public again; idempotent like withdraw and restore.
   router.post('/addons/:id/visibility/:visibility', async (req, res) => {
-    const visibility = String(req.params.visibility);
-    if (visibility !== 'private' && visibility !== 'public') throw new PublishError('VISIBILITY_INVALID', 'The visibility is private or public.');
+    const visibility = parseVisibility(req.params.visibility);
     const updated = await deps.versions.setVisibility(record(req).id, visibility, tokenActor(req));
     res.json(details(updated, deps.publicUrl));
   });

@@ -37,10 +37,12 @@ export function feedApiRoutes(deps: FeedApiDeps): Router {
   router.post('/feeds', async (req, res) => {
     const scope = parseScope(single(req.query.scope, 'scope', true)!);
     const created = await deps.feeds.create(scope, single(req.query.label, 'label', false) ?? '', deps.actor(req));
-    res.status(201).json(issued(created, deps.publicUrl));
+    // The answer holds the secret: no cache on the way may keep it.
+    res.status(201).setHeader('Cache-Control', 'no-store').json(issued(created, deps.publicUrl));
   });
   router.post('/feeds/:feed/rotate', async (req, res) => {
-    res.json(issued(await deps.feeds.rotate(String(req.params.feed), deps.actor(req)), deps.publicUrl));
+    const rotated = await deps.feeds.rotate(String(req.params.feed), deps.actor(req));
+    res.setHeader('Cache-Control', 'no-store').json(issued(rotated, deps.publicUrl));
   });
   router.delete('/feeds/:feed', async (req, res) => {
     const actor = deps.actor(req);

@@ -6,6 +6,7 @@ import type { PublicSender } from '../public-objects.ts';
 import type { CollectionSources } from '../collection-view.ts';
 import { updateQueryFrom } from './update-queries.ts';
 import { sendCollection } from './collections.ts';
+import { sendReleaseNotes } from './release-notes.ts';
 
 export interface FeedRouteDeps {
   answers: FeedAnswers;
@@ -24,11 +25,16 @@ const feedOf = (res: Response): OpenFeed => res.locals.feed as OpenFeed;
  * the same 404 as any unknown path. The secret never reaches a log (log-redaction.ts).
  */
 export function feedRoutes(deps: FeedRouteDeps): Router {
-  const router = Router();
-  const feed = Router();
+  // Case-sensitive: /FEEDS/<secret> must not work, since nginx's ^~ /feeds/ (no access log)
+  // would not take it and its log would keep the secret.
+  const router = Router({ caseSensitive: true });
+  const feed = Router({ caseSensitive: true });
   router.use(
     '/feeds/:token',
     (req, res, next) => {
+      // A feed's pages link to this server's stylesheet and downloads: a Referer would carry the
+      // secret into logs (this one's, nginx's) and to whoever a link leads to.
+      res.setHeader('Referrer-Policy', 'no-referrer');
       const open = deps.answers.open(String(req.params.token));
       if (!open) return next('router');
       res.locals.feed = open;
@@ -62,6 +68,11 @@ export function feedRoutes(deps: FeedRouteDeps): Router {
     const body = record ? await deps.answers.document(feedOf(res), record, path) : undefined;
     if (!body) return next();
     sendDocument(req, res, path.endsWith('.rdf') ? 'rdf' : 'json', body);
+  });
+
+  // Hosted release notes: a feed's documents link here (feed-answers.ts asServed).
+  feed.get('/notes/:id/:version{/:locale}', async (req, res, next) => {
+    if (!sendReleaseNotes(req, res, await granted(res, String(req.params.id)), CACHE_FEED)) next();
   });
 
   feed.get('/files/:id/:file', async (req, res, next) => {

@@ -168,6 +168,14 @@ describe('log redaction', () => {
     expect(redactUrl(`/feeds//${secret}x?id=a`)).toBe('/feeds//[redacted]?id=a');
     expect(redactUrl(`/FEEDS/${secret}`)).toBe('/FEEDS/[redacted]');
     expect(redactUrl(`/admin/login?next=/feeds/${secret}&x=1`)).toBe('/admin/login?next=/feeds/[redacted]&x=1');
+    // Spelled with escapes, /feeds/ reaches no feed, but the secret after it may be real.
+    expect(redactUrl(`/%66eeds/${secret}/updates/x`)).toBe('[redacted]');
+    expect(redactUrl(`/a?next=%2Ffeeds%2F${secret}`)).toBe('[redacted]');
+    expect(redactUrl(`/a?next=%252Ffeeds%252F${secret}`)).toBe('[redacted]');
+    // A feed page's address, sent by the browser with the requests the page makes.
+    expect(redactHeaders({ referer: `http://h/feeds/${secret}/collections/c`, Referer: 'http://h/catalog' })).toEqual({
+      referer: 'http://h/feeds/[redacted]/collections/c', Referer: 'http://h/catalog',
+    });
     expect(redactHeaders({ Authorization: 'Bearer x', cookie: 'a=b', 'set-cookie': ['s=1'], host: 'h' })).toEqual({
       Authorization: '[redacted]', cookie: '[redacted]', 'set-cookie': '[redacted]', host: 'h',
     });
