@@ -6,13 +6,15 @@ import type { CollectionStore } from '../storage/collection-store.ts';
 import type { FeedRecord, FeedScope, FeedStore } from '../storage/feed-store.ts';
 import type { TaskLock } from './shared-lock.ts';
 import { ownerKey, type Actor } from './publish-errors.ts';
+import type { VpnStore } from '../storage/vpn-store.ts';
+import { mayManageChannel } from './vpn-visibility.ts';
 
 export type FeedErrorCode = 'FEED_INVALID' | 'FEED_NOT_FOUND' | 'FEED_FORBIDDEN';
 export class FeedError extends OutpostError<FeedErrorCode> {}
 
 /** 32 random bytes, base64url: the only shape a feed URL's secret segment can have. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
-const SCOPE = /^(addon|collection)[ \t]+(\S{1,200})$/;
+const SCOPE = /^(addon|collection|vpn)[ \t]+(\S{1,200})$/;
 const MAX_LABEL = 100;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -20,14 +22,14 @@ export function hashFeedToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** `addon <id>` / `collection <name>`, the form the admin, API and CLI take and show. */
+/** `addon <id>` / `collection <name>` / `vpn <channel>`, the form the admin, API and CLI take and show. */
 export function scopeText(scope: FeedScope): string {
   return `${scope.kind} ${scope.id}`;
 }
 
 export function parseScope(text: string): FeedScope {
   const match = SCOPE.exec(text.trim());
-  if (!match) throw new FeedError('FEED_INVALID', 'A feed scope is "addon <id>" or "collection <name>".');
+  if (!match) throw new FeedError('FEED_INVALID', 'A feed scope is "addon <id>", "collection <name>" or "vpn <channel>".');
   return { kind: match[1] as FeedScope['kind'], id: match[2]! };
 }
 
@@ -35,6 +37,8 @@ export interface FeedDeps {
   feeds: FeedStore;
   catalog: Pick<AddonCatalog, 'get'>;
   collections: Pick<CollectionStore, 'get'>;
+  /** The VPN channels (OUTPOST_VPN_CHANNELS, production first). */
+  vpnChannels?: readonly { readonly name: string; readonly records: Pick<VpnStore, 'list'> }[];
   lock: TaskLock;
   audit?: AuditLog;
   now?: () => Date;
@@ -49,7 +53,8 @@ export interface IssuedFeed {
 /**
  * Private feeds: create, rotate (a new secret; the old URL dies at once) and revoke, each
  * audited without the secret. Who may: for an add-on, whoever may change it (its key's token or
- * an admin, ownerKey); for a collection, an admin (collections are theirs).
+ * an admin, ownerKey); for a collection, an admin (collections are theirs); for a VPN channel, an
+ * admin or a token of the one key owning all its add-ons (mayManageChannel).
  */
 export class FeedService {
   private readonly now: () => Date;
@@ -79,6 +84,12 @@ export class FeedService {
 
   private allowed(scope: FeedScope, actor: Actor, loud: boolean): boolean {
     if (actor.admin) return true;
+    if (scope.kind === 'vpn') {
+      const channel = this.deps.vpnChannels?.find((c) => c.name === scope.id);
+      const may = channel !== undefined && mayManageChannel(channel.records, actor);
+      if (!may && loud) throw new FeedError('FEED_FORBIDDEN', `The ${scope.id} channel holds add-ons of other keys (or none); an admin makes its feeds.`);
+      return may;
+    }
     const record = scope.kind === 'addon' ? this.deps.catalog.get(scope.id) : undefined;
     if (!record) {
       if (loud) throw new FeedError('FEED_FORBIDDEN', scope.kind === 'addon' ? `No add-on ${scope.id} of your key.` : 'Only an admin makes feeds of collections.');
@@ -97,11 +108,16 @@ export class FeedService {
   create(scope: FeedScope, label: string, actor: Actor): Promise<IssuedFeed> {
     const text = label.trim();
     if (text.length > MAX_LABEL || CONTROL.test(text)) throw new FeedError('FEED_INVALID', `A label has at most ${MAX_LABEL} characters, without control characters.`);
-    const exists = scope.kind === 'addon' ? this.deps.catalog.get(scope.id) : this.deps.collections.get(scope.id);
-    if (!exists) throw new FeedError('FEED_INVALID', `There is no ${scope.kind} ${scope.id}.`);
+    if (!this.exists(scope)) throw new FeedError('FEED_INVALID', `There is no ${scope.kind === 'vpn' ? 'VPN channel' : scope.kind} ${scope.id}.`);
     this.allowed(scope, actor, true);
     const id = randomBytes(6).toString('hex');
     return this.deps.lock.run(`feed:${id}`, () => this.issue((tokenHash) => ({ id, label: text, scope, tokenHash, createdAt: this.now().toISOString(), revision: 1 }), 'feed-create', actor));
+  }
+
+  private exists(scope: FeedScope): boolean {
+    if (scope.kind === 'addon') return this.deps.catalog.get(scope.id) !== undefined;
+    if (scope.kind === 'collection') return this.deps.collections.get(scope.id) !== undefined;
+    return this.deps.vpnChannels?.some((c) => c.name === scope.id) === true;
   }
 
   rotate(id: string, actor: Actor): Promise<IssuedFeed> {

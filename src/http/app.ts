@@ -108,7 +108,7 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     collections: collectionRoutes(outpost.collectionRecords, {
       ...collectionSources(outpost),
       addon: (id) => publicAddons(outpost.catalog).get(id),
-      hidden: (m) => m.kind === 'addon' && outpost.catalog.get(m.id)?.private === true,
+      hidden: (m) => (m.kind === 'addon' && outpost.catalog.get(m.id)?.private === true) || (m.kind === 'vpn' && vpnChannelOf(outpost, m.channel)?.visibility.isPrivate() === true),
     }),
     feedRoutes: feedRoutesFor(outpost),
     ...(outpost.config.publicCatalog ? { publicCatalog: publicCatalogFor(outpost) } : {}),
@@ -127,10 +127,21 @@ export function feedRoutesFor(outpost: Outpost): Router {
       documentOptions: (record) => outpost.manifests.documentOptions(record),
       publicUrl: outpost.config.publicUrl,
       memory: outpost.memory,
+      vpn: outpost.vpnChannels,
     }),
-    send: outpost.config.bucket ? objectSender(outpost.objects, (key) => key.startsWith('public/files/') || key.startsWith('private/feed-files/')) : publicSender(outpost),
+    send: outpost.config.bucket ? objectSender(outpost.objects, (key) => key.startsWith('public/files/') || key.startsWith('private/feed-files/') || isVpnFeedKey(outpost, key)) : publicSender(outpost),
     collectionSources: collectionSources(outpost),
   });
+}
+
+/** A VPN channel's index files, in its public folder or its private one: what a VPN feed sends. */
+function isVpnFeedKey(outpost: Outpost, key: string): boolean {
+  return outpost.vpnChannels.some((c) => key.startsWith(dataKeys.vpnFeedIndex(c.name)) || key.startsWith(dataKeys.vpnIndex(c.prefix)));
+}
+
+/** A VPN member's channel (production when it names none). */
+function vpnChannelOf(outpost: Outpost, channel: string | undefined) {
+  return channel === undefined ? outpost.vpnChannels[0] : outpost.vpnChannels.find((c) => c.name === channel);
 }
 
 /** What collection pages read; a feed's see every member, the public ones only public add-ons. */
@@ -154,13 +165,14 @@ export function publicCatalogFor(outpost: Outpost): Router {
       plugins: outpost.plugins,
       chromium: outpost.chromiumRecords,
       chromiumNewest: (r) => chromiumVersionsForDisplay(r).find((v) => !v.withdrawnAt),
-      vpn: production.records,
+      // A private channel is served only through its feeds.
+      vpn: { list: () => (production.visibility.isPrivate() ? [] : production.records.list()) },
       jamiPrefix: outpost.config.jami.prefix,
     }),
     addon: (id) => publicAddons(outpost.catalog).get(id),
     jami: (id) => outpost.plugins.get(id),
     chromium: (id) => outpost.chromiumRecords.get(id),
-    vpn: (id) => production.records.get(id),
+    vpn: (id) => (production.visibility.isPrivate() ? undefined : production.records.get(id)),
     send: publicSender(outpost),
     detail: {
       publicUrl: outpost.config.publicUrl,
