@@ -14,6 +14,8 @@ export class FeedError extends OutpostError<FeedErrorCode> {}
 
 /** 32 random bytes, base64url: the only shape a feed URL's secret segment can have. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+/** A feed's public handle (randomBytes(6), hex): anything else names no feed, checked before any lock or read. */
+const FEED_ID = /^[0-9a-f]{12}$/;
 const SCOPE = /^(addon|collection|vpn)[ \t]+(\S{1,200})$/;
 const MAX_LABEL = 100;
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -76,7 +78,16 @@ export class FeedService {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
+  /**
+   * Before a feed's lock: the lock's refresh reads the store under this name (on a bucket shared
+   * by several instances), and only a well-formed handle may reach a key.
+   */
+  private checkId(id: string): void {
+    if (!FEED_ID.test(id)) throw new FeedError('FEED_NOT_FOUND', `No feed ${id.slice(0, 64)}.`);
+  }
+
   get(id: string, actor: Actor): FeedRecord {
+    this.checkId(id);
     const feed = this.deps.feeds.get(id);
     if (!feed || !this.allowed(feed.scope, actor, false)) throw new FeedError('FEED_NOT_FOUND', `No feed ${id}.`);
     return feed;
@@ -121,6 +132,7 @@ export class FeedService {
   }
 
   rotate(id: string, actor: Actor): Promise<IssuedFeed> {
+    this.checkId(id);
     return this.deps.lock.run(`feed:${id}`, async () => {
       const previous = this.get(id, actor);
       this.allowed(previous.scope, actor, true);
@@ -138,6 +150,7 @@ export class FeedService {
   }
 
   revoke(id: string, actor: Actor): Promise<void> {
+    this.checkId(id);
     return this.deps.lock.run(`feed:${id}`, async () => {
       const previous = this.get(id, actor);
       this.allowed(previous.scope, actor, true);
