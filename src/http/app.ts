@@ -10,6 +10,7 @@ import { objectSender, storeSender, type PublicSender } from './public-objects.t
 import { feedRoutes } from './routes/feeds.ts';
 import { FeedAnswers } from '../app/feed-answers.ts';
 import type { CollectionSources } from './collection-view.ts';
+import type { CollectionMember } from '../storage/collection-store.ts';
 import { adminRouter, type AdminOptions } from './admin/router.ts';
 import { apiRoutes, type ApiDeps } from './routes/api.ts';
 import { servedFiles, storedFiles } from './routes/served-files.ts';
@@ -108,7 +109,7 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     collections: collectionRoutes(outpost.collectionRecords, {
       ...collectionSources(outpost),
       addon: (id) => publicAddons(outpost.catalog).get(id),
-      hidden: (m) => (m.kind === 'addon' && outpost.catalog.get(m.id)?.private === true) || (m.kind === 'vpn' && vpnChannelOf(outpost, m.channel)?.visibility.isPrivate() === true),
+      hidden: (m) => (m.kind === 'addon' && outpost.catalog.get(m.id)?.private === true) || inPrivateChannel(outpost, m),
     }),
     feedRoutes: feedRoutesFor(outpost),
     ...(outpost.config.publicCatalog ? { publicCatalog: publicCatalogFor(outpost) } : {}),
@@ -139,16 +140,22 @@ function isVpnFeedKey(outpost: Outpost, key: string): boolean {
   return outpost.vpnChannels.some((c) => key.startsWith(dataKeys.vpnFeedIndex(c.name)) || key.startsWith(dataKeys.vpnIndex(c.prefix)));
 }
 
-/** A VPN member's channel (production when it names none). */
-function vpnChannelOf(outpost: Outpost, channel: string | undefined) {
-  return channel === undefined ? outpost.vpnChannels[0] : outpost.vpnChannels.find((c) => c.name === channel);
+/**
+ * A VPN member of a private channel: left out of every collection page, a feed's too (its links
+ * are the public prefix's, which answers 404; the channel's own feeds serve it).
+ */
+function inPrivateChannel(outpost: Outpost, m: CollectionMember): boolean {
+  if (m.kind !== 'vpn') return false;
+  const channel = m.channel === undefined ? outpost.vpnChannels[0] : outpost.vpnChannels.find((c) => c.name === m.channel);
+  return channel?.visibility.isPrivate() === true;
 }
 
-/** What collection pages read; a feed's see every member, the public ones only public add-ons. */
+/** What collection pages read; a feed's see every member but private VPN channels', the public ones only public add-ons. */
 function collectionSources(outpost: Outpost): CollectionSources {
   return {
     publicUrl: outpost.config.publicUrl,
     jamiPrefix: outpost.config.jami.prefix,
+    hidden: (m) => inPrivateChannel(outpost, m),
     addon: (id) => outpost.catalog.get(id),
     chromium: (id) => outpost.chromiumRecords.get(id),
     jami: (id) => outpost.plugins.get(id),

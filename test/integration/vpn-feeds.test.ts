@@ -113,7 +113,9 @@ describe.each(serverBackends('vpn-feeds'))('VPN channel feeds on a %s', (_backen
   it('a private channel answers 404 on every public path, leaves public/, the catalog and public collections; its feed still serves it', async () => {
     const publicPaths = ['/vpn/manifest.json', '/vpn/manifest.json.sig', '/vpn/message_demo.rcc', '/vpn/second_addon.rcc', '/catalog/vpn/message_demo'];
     for (const p of publicPaths) expect({ p, status: (await rawGet(`${server.url}${p}`)).status }).toEqual({ p, status: 200 });
-    await server.outpost.collections.create('vpnset', { title: 'VPN set', description: '', members: 'vpn message_demo' }, { name: 'admin:test', keyName: '', admin: true });
+    const admin = { name: 'admin:test', keyName: '', admin: true };
+    await server.outpost.collections.create('vpnset', { title: 'VPN set', description: '', members: 'vpn message_demo' }, admin);
+    const collectionFeed = (await server.outpost.feeds.create({ kind: 'collection', id: 'vpnset' }, '', admin)).token;
     expect((await rawGet(`${server.url}/collections/vpnset.json`)).body.toString()).toContain('message_demo');
     const serial = (await indexAt(`${server.url}/vpn/`)).serial;
     const feed = (await createFeed('vpn production')).body.url as string;
@@ -124,6 +126,10 @@ describe.each(serverBackends('vpn-feeds'))('VPN channel feeds on a %s', (_backen
     const catalog = (await rawGet(`${server.url}/catalog?q=message`)).body.toString();
     expect(catalog).not.toContain('message_demo');
     expect((await rawGet(`${server.url}/collections/vpnset.json`)).body.toString()).not.toContain('message_demo');
+    // A collection's feed too: the member's links would be the public prefix's, which answers 404.
+    const viaCollectionFeed = await rawGet(`${server.url}/feeds/${collectionFeed}/collections/vpnset.json`);
+    expect(viaCollectionFeed.status).toBe(200);
+    expect(viaCollectionFeed.body.toString()).not.toContain('message_demo');
     // The feed serves the index signed again in its new place, naming the same add-ons.
     const index = await indexAt(`${feed}vpn/`);
     expect(index.serial).toBeGreaterThan(serial!);
@@ -134,9 +140,9 @@ describe.each(serverBackends('vpn-feeds'))('VPN channel feeds on a %s', (_backen
     expect((await api('vpn?channel=staging')).body.private).toBe(false);
     expect(await api('vpn/visibility/private', 'POST')).toMatchObject({ status: 200, body: { private: true, changed: false } });
     // The admin's VPN page says so.
-    const admin = new AdminClient(server.url);
-    await admin.signIn('admin', server.firstRun.admin!.password);
-    expect(await (await admin.request('/admin/vpn')).text()).toContain('Make public');
+    const client = new AdminClient(server.url);
+    await client.signIn('admin', server.firstRun.admin!.password);
+    expect(await (await client.request('/admin/vpn')).text()).toContain('Make public');
   });
 
   it('publishes and withdraws while private without a byte reaching public/', async () => {
@@ -173,6 +179,7 @@ describe.each(serverBackends('vpn-feeds'))('VPN channel feeds on a %s', (_backen
     if (haveOpenssl) expect(await opensslVerifies(`${server.url}/vpn/`)).toBe(true);
     expect(await listNames(server.outpost.objects, 'private/vpn-feed-index/production/')).toEqual([]);
     expect((await rawGet(`${server.url}/catalog/vpn/message_demo`)).status).toBe(200);
+    expect((await rawGet(`${server.url}/collections/vpnset.json`)).body.toString()).toContain('message_demo');
     const created = await cli.run(...['feed', 'create', '--vpn', 'production', '--label', 'testers', '--server', server.url, '--token', server.token]);
     expect(created.code, created.stderr).toBe(0);
     const url = created.stdout.trim().split('\n').at(-1)!;
