@@ -176,6 +176,7 @@ export const ERROR_STATUS = {
   VPN_RCC_ZSTD_UNSUPPORTED: 500, // our bug: a server path that did not decode in the worker
   VPN_RCC_INVALID: 400,
   VPN_CHANNEL_UNKNOWN: 400,
+  VPN_CHANNEL_FORBIDDEN: 403,
   VPN_RCC_UNSUPPORTED_VERSION: 400,
   // The .rcc upload itself is too big; what it inflates to is a 400 like ZIP_ENTRY_TOO_LARGE.
   VPN_RCC_TOO_LARGE: 413,

@@ -8,6 +8,9 @@ import type { FeedRecord } from '../storage/feed-store.ts';
 import { packageKey } from './addon-changes.ts';
 import { feedBase, type FeedService } from './feeds.ts';
 import { planned, type UpdateQuery } from './update-queries.ts';
+import type { VpnChannel } from './outpost.ts';
+import { INDEX_FILE, SIGNATURE_FILE } from './vpn-index-writer.ts';
+import { vpnFolder } from './vpn-visibility.ts';
 
 export interface FeedAnswerDeps {
   feeds: Pick<FeedService, 'resolve'>;
@@ -16,6 +19,8 @@ export interface FeedAnswerDeps {
   documentOptions: (record: AddonRecord) => Promise<DocumentOptions>;
   publicUrl: string;
   memory: ByteLru;
+  /** VPN channels a `vpn <channel>` feed serves the index of. */
+  vpn?: readonly Pick<VpnChannel, 'name' | 'prefix' | 'records' | 'visibility'>[];
 }
 
 /** What a feed opened with its secret may show: the feed, and the base of every link it serves. */
@@ -96,6 +101,24 @@ export class FeedAnswers {
     const body = Buffer.from(renderForRequest(this.asServed(open, record), answer.request, answer.format, await this.options(open, record)));
     this.deps.memory.set(answer.key, body, body.length + 128);
     return { format: answer.format, body };
+  }
+
+  /**
+   * The object keys that may hold `path` (`<channel prefix>/manifest.json`, `….sig` or
+   * `<id>.rcc` of an active add-on) for a VPN channel feed: the channel's current folder first,
+   * then the other one, which an instance that has not yet heard of a switch may still name. The
+   * bytes are the channel's own: the index holds only ids and sha256s, and the client fetches the
+   * files relative to the index URL, so one signed index serves the public prefix and every feed.
+   */
+  vpnKeys(open: OpenFeed, path: string): string[] | undefined {
+    const { scope } = open.feed;
+    const channel = scope.kind === 'vpn' ? this.deps.vpn?.find((c) => c.name === scope.id) : undefined;
+    if (!channel || !path.startsWith(`${channel.prefix}/`)) return undefined;
+    const name = path.slice(channel.prefix.length + 1);
+    const record = name.endsWith('.rcc') ? channel.records.get(name.slice(0, -'.rcc'.length)) : undefined;
+    if (name !== INDEX_FILE && name !== SIGNATURE_FILE && (!record || record.withdrawnAt)) return undefined;
+    const isPrivate = channel.visibility.isPrivate();
+    return [vpnFolder(channel.name, channel.prefix, isPrivate), vpnFolder(channel.name, channel.prefix, !isPrivate)].map((folder) => `${folder}${name}`);
   }
 
   /** The object key of a package of a granted add-on (public/ or private/feed-files/), if offered. */

@@ -6,22 +6,17 @@ import type { CollectionStore } from '../storage/collection-store.ts';
 import type { FeedRecord, FeedScope, FeedStore } from '../storage/feed-store.ts';
 import type { TaskLock } from './shared-lock.ts';
 import { ownerKey, type Actor } from './publish-errors.ts';
+import type { VpnStore } from '../storage/vpn-store.ts';
+import { mayManageChannel } from './vpn-visibility.ts';
 
 export type FeedErrorCode = 'FEED_INVALID' | 'FEED_NOT_FOUND' | 'FEED_FORBIDDEN';
 export class FeedError extends OutpostError<FeedErrorCode> {}
 
 /** 32 random bytes, base64url: the only shape a feed URL's secret segment can have. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
-/** A feed's public handle: random hex, the name of its lock (an object key on a bucket) and record. */
-const FEED_ID_BYTES = 6;
+/** A feed's public handle (randomBytes(6), hex): anything else names no feed, checked before any lock or read. */
 const FEED_ID = /^[0-9a-f]{12}$/;
-
-/** `id` if it can name a feed; anything else is refused before it becomes a lock or key name. */
-function feedId(id: string): string {
-  if (!FEED_ID.test(id)) throw new FeedError('FEED_NOT_FOUND', `No feed ${id.slice(0, 64)}.`);
-  return id;
-}
-const SCOPE = /^(addon|collection)[ \t]+(\S{1,200})$/;
+const SCOPE = /^(addon|collection|vpn)[ \t]+(\S{1,200})$/;
 const MAX_LABEL = 100;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -29,14 +24,14 @@ export function hashFeedToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** `addon <id>` / `collection <name>`, the form the admin, API and CLI take and show. */
+/** `addon <id>` / `collection <name>` / `vpn <channel>`, the form the admin, API and CLI take and show. */
 export function scopeText(scope: FeedScope): string {
   return `${scope.kind} ${scope.id}`;
 }
 
 export function parseScope(text: string): FeedScope {
   const match = SCOPE.exec(text.trim());
-  if (!match) throw new FeedError('FEED_INVALID', 'A feed scope is "addon <id>" or "collection <name>".');
+  if (!match) throw new FeedError('FEED_INVALID', 'A feed scope is "addon <id>", "collection <name>" or "vpn <channel>".');
   return { kind: match[1] as FeedScope['kind'], id: match[2]! };
 }
 
@@ -44,6 +39,8 @@ export interface FeedDeps {
   feeds: FeedStore;
   catalog: Pick<AddonCatalog, 'get'>;
   collections: Pick<CollectionStore, 'get'>;
+  /** The VPN channels (OUTPOST_VPN_CHANNELS, production first). */
+  vpnChannels?: readonly { readonly name: string; readonly records: Pick<VpnStore, 'list'> }[];
   lock: TaskLock;
   audit?: AuditLog;
   now?: () => Date;
@@ -58,7 +55,8 @@ export interface IssuedFeed {
 /**
  * Private feeds: create, rotate (a new secret; the old URL dies at once) and revoke, each
  * audited without the secret. Who may: for an add-on, whoever may change it (its key's token or
- * an admin, ownerKey); for a collection, an admin (collections are theirs).
+ * an admin, ownerKey); for a collection, an admin (collections are theirs); for a VPN channel, an
+ * admin or a token of the one key owning all its add-ons (mayManageChannel).
  */
 export class FeedService {
   private readonly now: () => Date;
@@ -80,7 +78,16 @@ export class FeedService {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
+  /**
+   * Before a feed's lock: the lock's refresh reads the store under this name (on a bucket shared
+   * by several instances), and only a well-formed handle may reach a key.
+   */
+  private checkId(id: string): void {
+    if (!FEED_ID.test(id)) throw new FeedError('FEED_NOT_FOUND', `No feed ${id.slice(0, 64)}.`);
+  }
+
   get(id: string, actor: Actor): FeedRecord {
+    this.checkId(id);
     const feed = this.deps.feeds.get(id);
     if (!feed || !this.allowed(feed.scope, actor, false)) throw new FeedError('FEED_NOT_FOUND', `No feed ${id.slice(0, 64)}.`);
     return feed;
@@ -88,6 +95,12 @@ export class FeedService {
 
   private allowed(scope: FeedScope, actor: Actor, loud: boolean): boolean {
     if (actor.admin) return true;
+    if (scope.kind === 'vpn') {
+      const channel = this.deps.vpnChannels?.find((c) => c.name === scope.id);
+      const may = channel !== undefined && mayManageChannel(channel.records, actor);
+      if (!may && loud) throw new FeedError('FEED_FORBIDDEN', `The ${scope.id} channel holds add-ons of other keys (or none); an admin makes its feeds.`);
+      return may;
+    }
     const record = scope.kind === 'addon' ? this.deps.catalog.get(scope.id) : undefined;
     if (!record) {
       if (loud) throw new FeedError('FEED_FORBIDDEN', scope.kind === 'addon' ? `No add-on ${scope.id} of your key.` : 'Only an admin makes feeds of collections.');
@@ -112,16 +125,22 @@ export class FeedService {
     const record = scope.kind === 'addon' ? this.deps.catalog.get(scope.id) : undefined;
     const hidden = record?.private === true && !actor.admin && record.publisherKey !== actor.keyName;
     const collection = scope.kind === 'collection' ? this.deps.collections.get(scope.id) : undefined;
-    const exists = scope.kind === 'addon' ? record !== undefined && !hidden : collection !== undefined;
-    if (!exists) throw new FeedError('FEED_INVALID', `There is no ${scope.kind} ${scope.id}.`);
+    if (hidden || !this.exists(scope)) throw new FeedError('FEED_INVALID', `There is no ${scope.kind === 'vpn' ? 'VPN channel' : scope.kind} ${scope.id}.`);
     this.allowed(scope, actor, true);
-    const id = randomBytes(FEED_ID_BYTES).toString('hex');
+    const id = randomBytes(6).toString('hex');
     const made = { id, label: text, scope, createdAt: this.now().toISOString(), revision: 1, ...(collection ? { collectionCreatedAt: collection.createdAt } : {}) };
     return this.deps.lock.run(`feed:${id}`, () => this.issue((tokenHash) => ({ ...made, tokenHash }), 'feed-create', actor));
   }
 
+  private exists(scope: FeedScope): boolean {
+    if (scope.kind === 'addon') return this.deps.catalog.get(scope.id) !== undefined;
+    if (scope.kind === 'collection') return this.deps.collections.get(scope.id) !== undefined;
+    return this.deps.vpnChannels?.some((c) => c.name === scope.id) === true;
+  }
+
   rotate(id: string, actor: Actor): Promise<IssuedFeed> {
-    return this.deps.lock.run(`feed:${feedId(id)}`, async () => {
+    this.checkId(id);
+    return this.deps.lock.run(`feed:${id}`, async () => {
       const previous = this.get(id, actor);
       this.allowed(previous.scope, actor, true);
       return this.issue((tokenHash) => ({ ...previous, tokenHash, rotatedAt: this.now().toISOString(), revision: previous.revision + 1 }), 'feed-rotate', actor);
@@ -138,7 +157,8 @@ export class FeedService {
   }
 
   revoke(id: string, actor: Actor): Promise<void> {
-    return this.deps.lock.run(`feed:${feedId(id)}`, async () => {
+    this.checkId(id);
+    return this.deps.lock.run(`feed:${id}`, async () => {
       const previous = this.get(id, actor);
       this.allowed(previous.scope, actor, true);
       await this.deps.feeds.restore(id, undefined);

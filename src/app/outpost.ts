@@ -17,6 +17,8 @@ import { FeedService } from './feeds.ts';
 import { VpnIndexKey } from './vpn-index-key.ts';
 import { VpnIndexWriter } from './vpn-index-writer.ts';
 import { VPN_LOCK, VpnPublishService } from './vpn-publish.ts';
+import { vpnFolder, VpnVisibility } from './vpn-visibility.ts';
+import { VpnChannelStore } from '../storage/vpn-channel-store.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { recoverChanges } from './addon-changes.ts';
@@ -98,6 +100,8 @@ export interface VpnChannel {
   readonly records: VpnStore;
   readonly index: VpnIndexWriter;
   readonly service: VpnPublishService;
+  /** Private or public (vpn-visibility.ts): which folder the index is served from. */
+  readonly visibility: VpnVisibility;
 }
 
 /** What a first start created and must show once: after that, no secret is printed again. */
@@ -184,15 +188,19 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   });
   // One signed index per channel, each with its own folder, key, records and lock.
   const vpnStores = await Promise.all(config.vpn.channels.map(({ name }) => VpnStore.open(objects, name)));
+  const { channels: vpnSettings, problems: vpnSettingProblems } = await VpnChannelStore.open(objects);
+  for (const p of vpnSettingProblems) log.error({ file: p.file, reason: p.reason }, 'VPN channel setting skipped');
   const vpnChannels: VpnChannel[] = config.vpn.channels.map(({ name, prefix, keyName }, i) => {
     const { vpn: records, problems } = vpnStores[i]!;
     for (const p of problems) log.error({ file: p.file, reason: p.reason, channel: name }, 'VPN add-on record skipped');
     const key = new VpnIndexKey({ keys, signers, keyName, audit });
-    const index = new VpnIndexWriter({ objects, records, key, prefix, channel: name, indexDays: config.vpn.indexDays });
+    const folder = () => vpnFolder(name, prefix, vpnSettings.isPrivate(name));
+    const index = new VpnIndexWriter({ objects, records, key, prefix, channel: name, indexDays: config.vpn.indexDays, folder });
     // Read at publish time, once every channel exists: an id has one owner across channels.
     const ownerElsewhere = (id: string) => vpnChannels.find((c) => c.name !== name && c.records.get(id))?.records.get(id)?.publisherKey;
     const service = new VpnPublishService({ objects, records, index, publicKey: () => key.publicKey(), lock, audit, publicUrl: config.publicUrl, prefix, channel: name, ownerElsewhere });
-    return { name, prefix, records, index, service };
+    const visibility = new VpnVisibility({ objects, settings: vpnSettings, records, index, service, prefix, audit });
+    return { name, prefix, records, index, service, visibility };
   });
   const { records: vpnRecords, index: vpnIndex, service: vpn } = vpnChannels[0]!;
   const packages = new PackagePublisher(publish, jami, chromium, vpnChannels);
@@ -212,7 +220,7 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   });
   const { feeds: feedRecords, problems: feedProblems } = await FeedStore.open(objects);
   for (const p of feedProblems) log.error({ file: p.file, reason: p.reason }, 'feed record skipped');
-  const feeds = new FeedService({ feeds: feedRecords, catalog, collections: collectionRecords, lock, audit });
+  const feeds = new FeedService({ feeds: feedRecords, catalog, collections: collectionRecords, vpnChannels, lock, audit });
   /** What a lock key guards (see each service's lockKey), read again from the bucket. */
   async function refreshGuarded(key: string): Promise<void> {
     const colon = key.indexOf(':');
@@ -226,12 +234,16 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
     else if (kind === 'collection') await collectionRecords.refresh(id, strict);
     else if (kind === 'feed') await feedRecords.refresh(id, strict);
     else if (kind === 'vpn-id') for (const c of vpnChannels) await c.records.refreshWithTwins(id, strict);
-    else if (kind === VPN_LOCK) await vpnChannels.find((c) => c.name === id)?.records.refreshAll(strict);
+    else if (kind === VPN_LOCK) {
+      await vpnChannels.find((c) => c.name === id)?.records.refreshAll(strict);
+      // Where this channel's files go (private or public) is decided by the stored setting.
+      await vpnSettings.refresh(id, strict);
+    }
   }
   // Several instances on one bucket hear of each other's changes through the change feed.
   let sync: InstanceSync | undefined;
   if (backend.shared) {
-    const stores = new Map<string, SyncedStore>([['addon', catalog as ObjectCatalogStore], ['jami', plugins], ['chromium', chromiumRecords], ['collection', collectionRecords], ['feed', feedRecords]]);
+    const stores = new Map<string, SyncedStore>([['addon', catalog as ObjectCatalogStore], ['jami', plugins], ['chromium', chromiumRecords], ['collection', collectionRecords], ['feed', feedRecords], ['vpn-channel', vpnSettings]]);
     for (const c of vpnChannels) stores.set(`vpn:${c.name}`, c.records);
     // Intents another instance left (it crashed, or lost its lease) are recovered here too.
     const recoverStale = async (before: number) => {

@@ -12,8 +12,8 @@ export interface PublicCatalogSources {
   chromium: ChromiumStore;
   /** The newest Chromium version still offered (the admin's display order decides). */
   chromiumNewest(record: ChromiumRecord): ChromiumVersion | undefined;
-  /** The production index's add-ons: other channels are for testing and stay out of the catalog. */
-  vpn: VpnStore;
+  /** The production index's add-ons (none while it is private): other channels are for testing and stay out. */
+  vpn: Pick<VpnStore, 'list'>;
   jamiPrefix: string;
 }
 

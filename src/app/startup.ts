@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { AUTH_STATE_FOLDERS } from '../auth/auth-state.ts';
 import { removeLeftovers } from '../storage/leftovers.ts';
+import { dataKeys } from '../storage/data-keys.ts';
 import { readObject, writeObject } from '../storage/objects/object-bytes.ts';
 import { recoverChanges } from './addon-changes.ts';
 import type { Outpost } from './outpost.ts';
@@ -49,7 +50,7 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   const stale = catalog.revisionList().filter((r) => rendered.get(r.id) !== r.revision).map((r) => r.id);
   const chromiumIds = outpost.chromium.ids();
   const addonIds = [...new Set([...interrupted, ...stale])].filter((id) => catalog.revision(id) !== undefined);
-  const vpnDirs = outpost.vpnChannels.flatMap((c) => [layout.vpnRecordsDirOf(c.name), path.dirname(layout.vpnStateFileOf(c.name)), layout.vpnIndexDir(c.prefix)]);
+  const vpnDirs = outpost.vpnChannels.flatMap((c) => [layout.vpnRecordsDirOf(c.name), path.dirname(layout.vpnStateFileOf(c.name)), layout.vpnIndexDir(c.prefix), layout.pathOf(dataKeys.vpnFeedIndex(c.name).slice(0, -1))]);
   const leftoversRemoved = await removeLeftovers(layout, [...addonIds, ...chromiumIds], vpnDirs, AUTH_STATE_FOLDERS);
   const { finished, undone, problems } = await recoverChanges({ objects: outpost.objects, catalog, manifests, journal: outpost.journal, audit: outpost.audit }, outpost.lock);
   // Chromium records are the truth for their files and static documents (also after a URL change).
@@ -58,8 +59,8 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   // them (a crash, a new OUTPOST_VPN_PREFIX or OUTPOST_VPN_KEY) or is half way to its expiry.
   const inUse = outpost.vpnChannels.map((c) => c.prefix);
   const vpnChannels: Record<string, VpnRepairReport> = {};
-  for (const { name, prefix, records, index, service } of outpost.vpnChannels) {
-    vpnChannels[name] = await reconcileVpn({ objects: outpost.objects, records, index, service, prefix, inUse, audit: outpost.audit });
+  for (const { name, prefix, records, index, service, visibility } of outpost.vpnChannels) {
+    vpnChannels[name] = await reconcileVpn({ objects: outpost.objects, records, index, service, prefix, inUse, visibility, audit: outpost.audit });
   }
   const vpn = vpnChannels[outpost.vpnChannels[0]!.name]!;
   const settings = renderSettings(outpost);

@@ -1,6 +1,6 @@
 import { DEFAULT_VPN_CHANNEL } from '../config.ts';
 import { isOutpostError } from '../errors.ts';
-import { dataKeys } from '../storage/data-keys.ts';
+import { dataKeys, segment } from '../storage/data-keys.ts';
 import { readObject, writeObject } from '../storage/objects/object-bytes.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import type { VpnStore } from '../storage/vpn-store.ts';
@@ -29,6 +29,11 @@ export interface VpnIndexDeps {
   channel?: string;
   /** OUTPOST_VPN_INDEX_DAYS */
   indexDays: number;
+  /**
+   * The folder the index is served from now: public/<prefix>/, or a private channel's folder
+   * (vpn-visibility.ts). Read at each write, so a switch takes effect at the next one.
+   */
+  folder?: () => string;
   now?: () => Date;
 }
 
@@ -58,8 +63,18 @@ export class VpnIndexWriter {
     this.now = deps.now ?? (() => new Date());
   }
 
+  /** The folder the index and its .rcc files are in now (ends with /). */
+  folder(): string {
+    return this.deps.folder?.() ?? dataKeys.vpnIndex(this.deps.prefix);
+  }
+
+  /** manifest.json, manifest.json.sig or `<id>.rcc` in the current folder. */
+  fileKey(name: string): string {
+    return `${this.folder()}${segment(name)}`;
+  }
+
   private key(name: string): string {
-    return dataKeys.vpnServed(this.deps.prefix, name);
+    return this.fileKey(name);
   }
 
   private read(key: string): Promise<Buffer | undefined> {

@@ -102,7 +102,7 @@ export class VpnPublishService {
 
   /** The key of an add-on's served .rcc. */
   servedKey(id: string): string {
-    return dataKeys.vpnServed(this.deps.prefix, `${id}.rcc`);
+    return this.deps.index.fileKey(`${id}.rcc`);
   }
 
   publicKey(): Promise<VpnIndexPublicKey> {

@@ -8,6 +8,7 @@ import type { ObjectStore } from '../storage/objects/object-store.ts';
 import type { VpnStore } from '../storage/vpn-store.ts';
 import { inspectVpnUpload } from './vpn-inspect.ts';
 import { INDEX_FILE, SIGNATURE_FILE, type VpnIndexWriter } from './vpn-index-writer.ts';
+import type { VpnVisibility } from './vpn-visibility.ts';
 import { nextVpnRecord, VPN_ADDON_TYPE, type VpnPublishService } from './vpn-publish.ts';
 
 export interface VpnRepairDeps {
@@ -18,6 +19,8 @@ export interface VpnRepairDeps {
   prefix: string;
   /** Every channel's current prefix: an old folder another channel now uses is left to it. */
   inUse?: readonly string[];
+  /** A private channel's switch (vpn-visibility.ts): finished before the files are checked. */
+  visibility?: Pick<VpnVisibility, 'drain'>;
   audit?: AuditLog;
   now?: () => Date;
 }
@@ -25,7 +28,7 @@ export interface VpnRepairDeps {
 export interface VpnRepairReport {
   /** Add-ons whose served file did not match their record. */
   repaired: string[];
-  /** .rcc files no active record names, removed from the index folder. */
+  /** .rcc files no active record names, removed from the index folder; and what a visibility switch left in the other folder. */
   removed: string[];
   /** The index was rendered and signed again (with a new serial). */
   reindexed: boolean;
@@ -66,6 +69,8 @@ export async function reconcileVpn(deps: VpnRepairDeps): Promise<VpnRepairReport
 async function repairFiles(deps: VpnRepairDeps, report: VpnRepairReport): Promise<void> {
   const state = await deps.index.state();
   if (state && state.prefix !== deps.prefix && !deps.inUse?.includes(state.prefix)) await removeOldIndex(deps.objects, state.prefix);
+  // A switch that died half-way leaves files in the folder the channel's setting does not name.
+  if (deps.visibility) report.removed.push(...(await deps.visibility.drain()));
   for (const record of deps.records.list()) {
     if (record.withdrawnAt) {
       await deps.service.putAside(record);
@@ -78,7 +83,7 @@ async function repairFiles(deps: VpnRepairDeps, report: VpnRepairReport): Promis
       await finishPublish(deps, record.id, served, report);
     }
   }
-  const folder = dataKeys.vpnIndex(deps.prefix);
+  const folder = deps.index.folder();
   const named = new Set(deps.records.active().map((r) => `${r.id}.rcc`));
   for (const name of await listNames(deps.objects, folder)) {
     if (name.endsWith('.rcc') && !name.includes('/') && !named.has(name)) {

@@ -10,6 +10,7 @@ import { objectSender, storeSender, type PublicSender } from './public-objects.t
 import { feedRoutes } from './routes/feeds.ts';
 import { FeedAnswers } from '../app/feed-answers.ts';
 import type { CollectionSources } from './collection-view.ts';
+import type { CollectionMember } from '../storage/collection-store.ts';
 import { adminRouter, type AdminOptions } from './admin/router.ts';
 import { apiRoutes, type ApiDeps } from './routes/api.ts';
 import { servedFiles, storedFiles } from './routes/served-files.ts';
@@ -110,7 +111,7 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     collections: collectionRoutes(outpost.collectionRecords, {
       ...collectionSources(outpost),
       addon: (id) => publicAddons(outpost.catalog).get(id),
-      hidden: (m) => m.kind === 'addon' && outpost.catalog.get(m.id)?.private === true,
+      hidden: (m) => (m.kind === 'addon' && outpost.catalog.get(m.id)?.private === true) || inPrivateChannel(outpost, m),
     }),
     feedRoutes: feedRoutesFor(outpost),
     ...(outpost.config.publicCatalog ? { publicCatalog: publicCatalogFor(outpost) } : {}),
@@ -129,17 +130,34 @@ export function feedRoutesFor(outpost: Outpost): Router {
       documentOptions: (record) => outpost.manifests.documentOptions(record),
       publicUrl: outpost.config.publicUrl,
       memory: outpost.memory,
+      vpn: outpost.vpnChannels,
     }),
-    send: outpost.config.bucket ? objectSender(outpost.objects, (key) => key.startsWith('public/files/') || key.startsWith('private/feed-files/')) : publicSender(outpost),
+    send: outpost.config.bucket ? objectSender(outpost.objects, (key) => key.startsWith('public/files/') || key.startsWith('private/feed-files/') || isVpnFeedKey(outpost, key)) : publicSender(outpost),
     collectionSources: collectionSources(outpost),
   });
 }
 
-/** What collection pages read; a feed's see every member, the public ones only public add-ons. */
+/** A VPN channel's index files, in its public folder or its private one: what a VPN feed sends. */
+function isVpnFeedKey(outpost: Outpost, key: string): boolean {
+  return outpost.vpnChannels.some((c) => key.startsWith(dataKeys.vpnFeedIndex(c.name)) || key.startsWith(dataKeys.vpnIndex(c.prefix)));
+}
+
+/**
+ * A VPN member of a private channel: left out of every collection page, a feed's too (its links
+ * are the public prefix's, which answers 404; the channel's own feeds serve it).
+ */
+function inPrivateChannel(outpost: Outpost, m: CollectionMember): boolean {
+  if (m.kind !== 'vpn') return false;
+  const channel = m.channel === undefined ? outpost.vpnChannels[0] : outpost.vpnChannels.find((c) => c.name === m.channel);
+  return channel?.visibility.isPrivate() === true;
+}
+
+/** What collection pages read; a feed's see every member but private VPN channels', the public ones only public add-ons. */
 function collectionSources(outpost: Outpost): CollectionSources {
   return {
     publicUrl: outpost.config.publicUrl,
     jamiPrefix: outpost.config.jami.prefix,
+    hidden: (m) => inPrivateChannel(outpost, m),
     addon: (id) => outpost.catalog.get(id),
     chromium: (id) => outpost.chromiumRecords.get(id),
     jami: (id) => outpost.plugins.get(id),
@@ -156,13 +174,14 @@ export function publicCatalogFor(outpost: Outpost): Router {
       plugins: outpost.plugins,
       chromium: outpost.chromiumRecords,
       chromiumNewest: (r) => chromiumVersionsForDisplay(r).find((v) => !v.withdrawnAt),
-      vpn: production.records,
+      // A private channel is served only through its feeds.
+      vpn: { list: () => (production.visibility.isPrivate() ? [] : production.records.list()) },
       jamiPrefix: outpost.config.jami.prefix,
     }),
     addon: (id) => publicAddons(outpost.catalog).get(id),
     jami: (id) => outpost.plugins.get(id),
     chromium: (id) => outpost.chromiumRecords.get(id),
-    vpn: (id) => production.records.get(id),
+    vpn: (id) => (production.visibility.isPrivate() ? undefined : production.records.get(id)),
     send: publicSender(outpost),
     detail: {
       publicUrl: outpost.config.publicUrl,

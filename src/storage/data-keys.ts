@@ -42,6 +42,13 @@ export const dataKeys = {
   },
   /** manifest.json, manifest.json.sig or `<id>.rcc` in a VPN index folder. */
   vpnServed: (prefix: string, file: string) => `${dataKeys.vpnIndex(prefix)}${segment(file)}`,
+  /**
+   * The index folder of a private channel (feeds only): outside public/, which nginx serves
+   * anonymously from disk or bucket.
+   */
+  vpnFeedIndex: (channel: string) => `private/vpn-feed-index/${segment(channel)}/`,
+  /** Each VPN channel's settings (vpn-channel-store.ts): whether it is private. */
+  vpnChannelSettings: 'private/vpn-channel-settings/',
   /** A channel's index state (serial, prefix): production keeps the place it had before channels. */
   vpnState: (channel: string) => (channel === DEFAULT_VPN_CHANNEL ? 'private/vpn-index.json' : `${vpnChannel(channel)}index.json`),
   /** Changes to add-ons under way (change-journal.ts). */

@@ -3,10 +3,16 @@ import type { ObjectStore } from './objects/object-store.ts';
 import { JsonRecordStore, type RecordLoadProblem } from './json-record-store.ts';
 
 /**
- * What a feed grants: one XPI add-on, or one collection (and with it its XPI members). Other
- * kinds (chromium, jami, vpn channel) would be further members of this union.
+ * What a feed grants: one XPI add-on, one collection (and with it its XPI members), or one VPN
+ * channel's signed index (`id` is the channel's name). Other kinds (chromium, jami) would be
+ * further members of this union.
  */
-export type FeedScope = { readonly kind: 'addon'; readonly id: string } | { readonly kind: 'collection'; readonly id: string };
+export type FeedScope =
+  | { readonly kind: 'addon'; readonly id: string }
+  | { readonly kind: 'collection'; readonly id: string }
+  | { readonly kind: 'vpn'; readonly id: string };
+
+export const FEED_SCOPE_KINDS: readonly FeedScope['kind'][] = ['addon', 'collection', 'vpn'];
 
 /**
  * A private feed: the secret URL prefix /feeds/<token>/ granting read access to `scope`. Only the
@@ -33,7 +39,7 @@ function isFeedRecord(value: unknown): value is FeedRecord {
   const r = value as FeedRecord;
   return (
     typeof r?.id === 'string' && typeof r.label === 'string' && typeof r.tokenHash === 'string' && typeof r.revision === 'number' &&
-    (r.scope?.kind === 'addon' || r.scope?.kind === 'collection') && typeof r.scope.id === 'string'
+    FEED_SCOPE_KINDS.includes(r.scope?.kind) && typeof r.scope.id === 'string'
   );
 }
 

@@ -19,6 +19,7 @@ export type VpnErrorCode =
   | 'VPN_ID_INVALID' // an id that cannot become a file name (src/names/safe-segment.ts)
   | 'VPN_ID_MISMATCH' // the manifest's id is not the file name the add-on is published under
   | 'VPN_CHANNEL_UNKNOWN' // an upload or request names a channel this server does not have
+  | 'VPN_CHANNEL_FORBIDDEN' // a token asked to change a whole channel holding add-ons of other keys (app/vpn-visibility.ts)
   // The add-on index and its signature
   | 'VPN_INDEX_INVALID' // not the index shape the client checks, or a serial that does not grow
   | 'VPN_INDEX_SIGNATURE_INVALID'

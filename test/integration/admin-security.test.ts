@@ -8,6 +8,7 @@ import { AdminClient } from '../helpers/admin-client.ts';
 import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
 import { cliRunner } from '../helpers/cli.ts';
 import { tempFolderObjects } from '../helpers/object-backends.ts';
+import { fixture } from '../unit/vpn/vpn-fixtures.ts';
 import { publish, startServer, type TestServer } from '../helpers/server.ts';
 
 const ID = 'sec@example.org';
@@ -51,6 +52,7 @@ describe('admin interface security', () => {
       ['GET', '/vpn/:id'],
       ['GET', '/vpn/:id/withdraw'],
       ['POST', '/vpn/:id/withdraw'],
+      ['POST', '/vpn-channels/:channel/visibility'],
       ['GET', '/collections'],
       ['POST', '/collections'],
       ['POST', '/collections/:name'],
@@ -63,7 +65,7 @@ describe('admin interface security', () => {
       ['POST', '/feeds/:id/revoke'],
     ]));
     for (const [method, route] of routes) {
-      const path = `/admin${route.replace(':id', encodeURIComponent(ID)).replace(':version', '1.0')}`;
+      const path = `/admin${route.replace(':id', encodeURIComponent(ID)).replace(':version', '1.0').replace(':channel', 'production')}`;
       const res = await fetch(`${server.url}${path}`, { method, redirect: 'manual', body: method === 'GET' ? undefined : new URLSearchParams({ a: 'b', confirm: 'yes' }) });
       if (method === 'GET') {
         expect({ route, status: res.status }).toEqual({ route, status: 302 });
@@ -107,9 +109,15 @@ describe('admin interface security', () => {
     const outer = feedRoutesFor(server.outpost) as unknown as { stack: { handle: unknown }[] };
     const routes = outer.stack.flatMap((layer) => (typeof (layer.handle as { stack?: unknown }).stack === 'object' ? routesOf(layer.handle) : []));
     // A new feed route fails here until it is added, and so walked below.
-    expect(routes).toEqual([['GET', '/updates/:id'], ['GET', '/update'], ['GET', '/updates/:id/*doc'], ['GET', '/notes/:id/:version{/:locale}'], ['GET', '/files/:id/:file'], ['GET', '/collections/:file']]);
-    const { token } = await server.outpost.feeds.create({ kind: 'addon', id: ID }, 'walk', { name: 'admin:test', keyName: '', admin: true });
-    const fill = (route: string) => route.replace(':id', encodeURIComponent(ID)).replace('*doc', 'update.rdf').replace(':file', `${encodeURIComponent(ID)}-1.0.xpi`).replace(':version{/:locale}', '1.0/en-US');
+    expect(routes).toEqual([['GET', '/updates/:id'], ['GET', '/update'], ['GET', '/updates/:id/*doc'], ['GET', '/notes/:id/:version{/:locale}'], ['GET', '/files/:id/:file'], ['GET', '/collections/:file'], ['GET', '/*path']]);
+    const admin = { name: 'admin:test', keyName: '', admin: true };
+    const { token } = await server.outpost.feeds.create({ kind: 'addon', id: ID }, 'walk', admin);
+    // A VPN channel feed grants its index (the /*path route) and nothing of the add-on layout.
+    const form = new FormData();
+    form.set('package', new Blob([new Uint8Array(fixture('none'))]), 'message_demo.rcc');
+    expect((await fetch(`${server.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${server.token}` } })).status).toBe(201);
+    const vpn = (await server.outpost.feeds.create({ kind: 'vpn', id: 'production' }, 'walk', admin)).token;
+    const fill = (route: string) => route.replace(':id', encodeURIComponent(ID)).replace('*doc', 'update.rdf').replace(':file', `${encodeURIComponent(ID)}-1.0.xpi`).replace(':version{/:locale}', '1.0/en-US').replace('*path', 'vpn/manifest.json');
     for (const [, route] of routes) {
       for (const secret of ['A'.repeat(43), token.slice(1), `${token}A`]) {
         const res = await fetch(`${server.url}/feeds/${secret}${fill(route)}?id=${encodeURIComponent(ID)}`, { redirect: 'manual' });
@@ -117,12 +125,18 @@ describe('admin interface security', () => {
         expect((await res.json()).error.code).toBe('NOT_FOUND');
       }
       const good = await fetch(`${server.url}/feeds/${token}${fill(route)}?id=${encodeURIComponent(ID)}`, { redirect: 'manual' });
-      // A collection route of an add-on feed grants nothing; this add-on has no hosted notes.
-      expect({ route, status: good.status }).toEqual({ route, status: route.startsWith('/collections') || route.startsWith('/notes') ? 404 : 200 });
+      // A collection route of an add-on feed grants nothing, nor does a VPN index path; this
+      // add-on has no hosted notes.
+      expect({ route, status: good.status }).toEqual({ route, status: route.startsWith('/collections') || route.startsWith('/notes') || route === '/*path' ? 404 : 200 });
+      const channel = await fetch(`${server.url}/feeds/${vpn}${fill(route)}?id=${encodeURIComponent(ID)}`, { redirect: 'manual' });
+      expect({ route, vpn: channel.status }).toEqual({ route, vpn: route === '/*path' ? 200 : 404 });
+      if (channel.status === 200) expect(channel.headers.get('cache-control')).toMatch(/^private, /);
+      expect(channel.headers.get('set-cookie')).toBeNull();
       expect(good.headers.get('set-cookie')).toBeNull();
       expect(good.headers.get('referrer-policy')).toBe('no-referrer');
       if (good.status === 200) expect(good.headers.get('cache-control')).toMatch(/^private, /);
       for (const method of ['POST', 'PUT', 'DELETE']) expect({ route, method, status: (await fetch(`${server.url}/feeds/${token}${fill(route)}`, { method })).status }).toEqual({ route, method, status: 404 });
+      for (const method of ['POST', 'PUT', 'DELETE']) expect({ route, method, vpn: (await fetch(`${server.url}/feeds/${vpn}${fill(route)}`, { method })).status }).toEqual({ route, method, vpn: 404 });
     }
   });
 

@@ -300,7 +300,7 @@ describe.each(serverBackends('feeds'))('private feeds on a %s', (backend, env) =
     expect((await admin.signIn('admin', server.firstRun.admin!.password)).status).toBe(303);
     await server.outpost.versions.setVisibility(ID, 'private', { name: 'admin:test', keyName: 'default', admin: true });
     const page = `/admin/addons/${enc(ID)}`;
-    for (const fields of [{}, { visibility: 'PUBLIC' }, { visibility: '' }]) {
+    for (const fields of [{}, { visibility: 'PUBLIC' }, { visibility: '' }] as Record<string, string>[]) {
       await admin.post(`${page}/visibility`, { _csrf: await admin.csrf(page), ...fields });
       expect((await rawGet(`${server.url}/updates/${enc(ID)}/update.rdf`)).status).toBe(404);
     }

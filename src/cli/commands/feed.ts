@@ -32,7 +32,17 @@ function printIssued(ctx: CliContext, verb: string, body: Record<string, unknown
   return 0;
 }
 
-const FEED_HELP = `A feed is a secret URL, <server>/feeds/<secret>/, serving one add-on (also a private one) under the public layout: updates/<id>/update.rdf, updates/<id>/update.json, files/<id>/<file>. Only the secret's hash is stored: the URL is printed once, at creation and rotation. A token manages the feeds of its key's add-ons; feeds of collections are made in the admin.`;
+const FEED_HELP = `A feed is a secret URL, <server>/feeds/<secret>/, serving one add-on (also a private one) under the public layout: updates/<id>/update.rdf, updates/<id>/update.json, files/<id>/<file>; or one Mozilla VPN channel's signed index: <prefix>/manifest.json, manifest.json.sig, <id>.rcc (the VPN client's trusted source is the feed URL followed by the channel's prefix, e.g. /vpn/). Only the secret's hash is stored: the URL is printed once, at creation and rotation. A token manages the feeds of its key's add-ons, and of a VPN channel whose add-ons are all of its key; feeds of collections are made in the admin.`;
+
+/** The scope a command names: an add-on id, or --vpn <channel>; exactly one. */
+function scopeOf(name: string, values: OptionValues, positionals: string[], ctx: CliContext): string | undefined {
+  const channel = optionString(values, 'vpn');
+  if ((channel === undefined) === (positionals.length === 0)) {
+    ctx.stderr(`outpost ${name}: give an add-on id or --vpn <channel>, not both\n`);
+    return undefined;
+  }
+  return channel === undefined ? `addon ${positionals[0]!}` : `vpn ${channel}`;
+}
 
 export const feedListCommand: Command = {
   path: ['feed', 'list'],
@@ -53,19 +63,23 @@ export const feedListCommand: Command = {
 
 export const feedCreateCommand: Command = {
   path: ['feed', 'create'],
-  usage: 'feed create <add-on id> [--label L] --server URL [--token T]',
-  summary: 'Create a private feed for an add-on; prints its URL once.',
-  help: `Calls POST <server>/api/v1/feeds?scope=addon <id>&label=…. ${FEED_HELP}
+  usage: 'feed create <add-on id> | --vpn <channel> [--label L] --server URL [--token T]',
+  summary: 'Create a private feed for an add-on or a VPN channel; prints its URL once.',
+  help: `Calls POST <server>/api/v1/feeds?scope=addon <id>&label=… (or scope=vpn <channel>). ${FEED_HELP}
 
   URL=$(outpost feed create myaddon@example.org --label laptops | tail -n 1)
+  URL=$(outpost feed create --vpn production --label beta-testers | tail -n 1)
 
 Options:
+  --vpn              a Mozilla VPN channel (production, or one of OUTPOST_VPN_CHANNELS) instead of an add-on
   --label            who the feed is for (shown in lists and the audit log)
 ${REMOTE_HELP}`,
-  options: { ...REMOTE_OPTIONS, label: { type: 'string' } },
-  positionals: [1, 1],
+  options: { ...REMOTE_OPTIONS, label: { type: 'string' }, vpn: { type: 'string' } },
+  positionals: [0, 1],
   async run({ values, positionals }, ctx) {
-    const query = `scope=${encodeURIComponent(`addon ${positionals[0]!}`)}&label=${encodeURIComponent(optionString(values, 'label') ?? '')}`;
+    const scope = scopeOf('feed create', values, positionals, ctx);
+    if (scope === undefined) return 2;
+    const query = `scope=${encodeURIComponent(scope)}&label=${encodeURIComponent(optionString(values, 'label') ?? '')}`;
     const body = await call('feed create', values, ctx, 'POST', `api/v1/feeds?${query}`, (b) => isFeed(b) && typeof b.url === 'string');
     return body ? printIssued(ctx, 'Created', body) : 1;
   },
@@ -101,15 +115,24 @@ export const feedRevokeCommand: Command = {
 
 export const visibilityCommand: Command = {
   path: ['visibility'],
-  usage: 'visibility <id> private|public --server URL [--token T]',
-  summary: 'Make an add-on private (served only through feeds) or public again.',
+  usage: 'visibility <id> | --vpn <channel> private|public --server URL [--token T]',
+  summary: 'Make an add-on or a VPN channel private (served only through feeds) or public again.',
   help: `Calls POST <server>/api/v1/addons/<id>/visibility/<private|public>. Private: every public URL of the add-on answers 404 as for an unknown id, its packages leave the public tree, the catalog and public collections leave it out; its feeds (\`outpost feed create\`) still serve it. Public: packages back, documents rendered again. Asking for what is already so changes nothing.
 
+With --vpn <channel>, calls POST <server>/api/v1/vpn/visibility/<private|public>?channel=<channel>: the channel's signed index and .rcc files leave the public tree (its public prefix answers 404) and only its feeds (\`outpost feed create --vpn <channel>\`) serve them. A token may do it when every add-on of the channel is of its key.
+
 Options:
+  --vpn              a Mozilla VPN channel instead of an add-on
 ${REMOTE_HELP}`,
-  options: REMOTE_OPTIONS,
-  positionals: [2, 2],
+  options: { ...REMOTE_OPTIONS, vpn: { type: 'string' } },
+  positionals: [1, 2],
   async run({ values, positionals }, ctx) {
+    const channel = optionString(values, 'vpn');
+    if ((channel === undefined) !== (positionals.length === 2)) {
+      ctx.stderr('outpost visibility: give <id> private|public, or --vpn <channel> private|public\n');
+      return 2;
+    }
+    if (channel !== undefined) return channelVisibility(channel, positionals[0]!, values, ctx);
     const [id, visibility] = positionals as [string, string];
     const body = await call('visibility', values, ctx, 'POST', `api/v1/addons/${encodeURIComponent(id)}/visibility/${encodeURIComponent(visibility)}`, (b) => typeof b.id === 'string' && typeof b.private === 'boolean');
     if (!body) return 1;
@@ -117,3 +140,12 @@ ${REMOTE_HELP}`,
     return 0;
   },
 };
+
+async function channelVisibility(channel: string, visibility: string, values: OptionValues, ctx: CliContext): Promise<number> {
+  const path = `api/v1/vpn/visibility/${encodeURIComponent(visibility)}?channel=${encodeURIComponent(channel)}`;
+  const body = await call('visibility', values, ctx, 'POST', path, (b) => typeof b.channel === 'string' && typeof b.private === 'boolean');
+  if (!body) return 1;
+  const name = clean(String(body.channel));
+  ctx.stdout(body.private ? `The ${name} VPN channel is private: only its feeds serve it.\n` : `The ${name} VPN channel is public.\n`);
+  return 0;
+}

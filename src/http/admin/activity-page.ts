@@ -36,6 +36,8 @@ export function describeEntry(e: AuditEntry): string {
       return `${appName(text(d.appId))} range of ${version ?? '?'}: ${range(d.before)} → ${range(d.after)}`;
     case 'visibility':
       return d.visibility === 'private' ? 'Made private: served only through feeds' : 'Made public again';
+    case 'vpn-visibility':
+      return d.visibility === 'private' ? `Made the ${text(d.channel)} VPN index private: served only through feeds` : `Made the ${text(d.channel)} VPN index public again`;
     case 'feed-create':
       return `Created feed ${text(d.feed)} for ${text(d.scope)}`;
     case 'feed-rotate':

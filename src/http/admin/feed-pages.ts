@@ -16,6 +16,8 @@ export function feedPages(router: Router, outpost: Outpost): void {
   const listPage = (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) =>
     renderPage(req, res, 'feeds', { title: 'Feeds', nav: 'feeds', status }, {
       feeds: feeds.list(adminActor(req)).map((f) => ({ ...f, scopeText: scopeText(f.scope) })),
+      // What the scope field offers (it takes any add-on id too): channels and collections.
+      choices: [...outpost.vpnChannels.map((c) => `vpn ${c.name}`), ...outpost.collectionRecords.list().map((c) => `collection ${c.id}`).sort()],
       form: { scope: '', label: '' },
       ...extra,
     });

@@ -11,7 +11,8 @@ import { renderPage } from './views.ts';
 /**
  * Mozilla VPN add-ons in the admin: the signed index (the trusted source URL a client build is
  * given, its serial and expiry, the key), every add-on with its conditions and the ones no client
- * will ever meet, and withdraw (asked twice; publishing the same file again brings it back).
+ * will ever meet, withdraw (asked twice; publishing the same file again brings it back), and each
+ * channel's visibility (private: served only through feeds).
  */
 export function vpnPages(router: Router, outpost: Outpost): void {
   const channels = outpost.vpnChannels;
@@ -37,6 +38,7 @@ export function vpnPages(router: Router, outpost: Outpost): void {
       const base = channel.service.indexBase();
       indexes.push({
         name: channel.name,
+        private: channel.visibility.isPrivate(),
         suffix: suffix(channel),
         addons: channel.records.list().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => vpnAddonView(r, now)),
         base,
@@ -96,5 +98,22 @@ export function vpnPages(router: Router, outpost: Outpost): void {
       req.session!.flash = { kind: 'error', text: userError(err).message };
     }
     res.redirect(303, pagePath(req, record.id, channel));
+  });
+
+  // A private channel's index leaves public/ and is served only through its feeds (vpn-visibility.ts).
+  router.post('/vpn-channels/:channel/visibility', requireCsrf, async (req, res) => {
+    const channel = channels.find((c) => c.name === req.params.channel);
+    if (!channel) return renderPage(req, res, 'error', { title: 'Not found', status: 404 }, { heading: 'No such VPN channel', message: 'This server has no such index.' });
+    const visibility = (req.body as Record<string, unknown> | undefined)?.visibility === 'private' ? 'private' : 'public';
+    try {
+      await channel.visibility.set(visibility, adminActor(req));
+      req.session!.flash = {
+        kind: 'ok',
+        text: visibility === 'private' ? `The ${channel.name} index is private: its public URLs answer 404; give clients a feed (Feeds).` : `The ${channel.name} index is public again.`,
+      };
+    } catch (err) {
+      req.session!.flash = { kind: 'error', text: userError(err).message };
+    }
+    res.redirect(303, `${req.baseUrl}/vpn`);
   });
 }

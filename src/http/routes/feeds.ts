@@ -20,7 +20,8 @@ const feedOf = (res: Response): OpenFeed => res.locals.feed as OpenFeed;
 
 /**
  * /feeds/<token>/…: what a private feed serves, the public URL layout under a secret prefix —
- * updates/<id>/… documents and the adaptive query, files/<id>/<file>, collections/<name>[.json].
+ * updates/<id>/… documents and the adaptive query, files/<id>/<file>, collections/<name>[.json],
+ * and a VPN channel's <prefix>/manifest.json, .sig and <id>.rcc.
  * An unknown, revoked or malformed secret, or anything the feed does not grant, falls through to
  * the same 404 as any unknown path. The secret never reaches a log (log-redaction.ts).
  */
@@ -90,6 +91,16 @@ export function feedRoutes(deps: FeedRouteDeps): Router {
     if (!collection) return next();
     const sources: CollectionSources = { ...deps.collectionSources, addonUrl: open.base };
     sendCollection(res, collection, sources, json, `${open.base}/collections/${encodeURIComponent(collection.id)}.json`, CACHE_FEED);
+  });
+
+  // A VPN channel feed: <channel prefix>/manifest.json, manifest.json.sig and <id>.rcc. Not
+  // immutable: an add-on's .rcc keeps its name when new bytes replace it.
+  feed.get('/*path', (req, res, next) => {
+    const keys = deps.answers.vpnKeys(feedOf(res), req.path);
+    if (!keys) return next();
+    const [current, other] = keys as [string, string];
+    const options = { contentType: servedType(current), cacheControl: CACHE_FEED };
+    deps.send(req, res, () => deps.send(req, res, next, other, options), current, options);
   });
   return router;
 }

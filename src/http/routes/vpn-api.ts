@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import type { Actor } from '../../app/publish-errors.ts';
+import { PublishError, type Actor } from '../../app/publish-errors.ts';
 import type { VpnPublishService } from '../../app/vpn-publish.ts';
 import type { VpnChannel } from '../../app/outpost.ts';
 import type { VpnRecord } from '../../storage/vpn-store.ts';
@@ -9,7 +9,7 @@ import { ApiError } from '../api-error.ts';
 
 export interface VpnApiDeps {
   /** Every index, production first (app/outpost.ts VpnChannel). */
-  channels: readonly Pick<VpnChannel, 'name' | 'records' | 'service'>[];
+  channels: readonly Pick<VpnChannel, 'name' | 'records' | 'service' | 'visibility'>[];
   actor: (req: Request) => Actor;
   now?: () => Date;
 }
@@ -38,7 +38,8 @@ function vpnDetails(record: VpnRecord, service: VpnPublishService, now: Date) {
 
 /**
  * Mozilla VPN add-ons under /api/v1/vpn (behind the API's token check): list, details, withdraw
- * (idempotent, like the other kinds), and the index public key a VPN client build embeds.
+ * (idempotent, like the other kinds), the index public key a VPN client build embeds, and the
+ * channel's visibility (private: served only through feeds).
  * `/vpn/key` is matched before `/vpn/:id`: an add-on named "key" is still in the listing.
  */
 export function vpnApiRoutes(deps: VpnApiDeps): Router {
@@ -61,9 +62,18 @@ export function vpnApiRoutes(deps: VpnApiDeps): Router {
 
   router.get('/vpn', (req, res) => {
     const at = now();
-    const { name, records, service } = channelOf(req);
+    const { name, records, service, visibility } = channelOf(req);
     const list = records.list().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    res.json({ channel: name, channels: deps.channels.map((c) => c.name), addons: list.map((r) => vpnDetails(r, service, at)) });
+    res.json({ channel: name, private: visibility.isPrivate(), channels: deps.channels.map((c) => c.name), addons: list.map((r) => vpnDetails(r, service, at)) });
+  });
+
+  // The channel private (its index served only through feeds) or public again; idempotent.
+  router.post('/vpn/visibility/:visibility', async (req, res) => {
+    const wanted = String(req.params.visibility);
+    if (wanted !== 'private' && wanted !== 'public') throw new PublishError('VISIBILITY_INVALID', 'The visibility is private or public.');
+    const channel = channelOf(req);
+    const changed = await channel.visibility.set(wanted, deps.actor(req));
+    res.json({ channel: channel.name, private: channel.visibility.isPrivate(), changed });
   });
 
   // Creates the index key on first use, so a client can be built before the first add-on.
