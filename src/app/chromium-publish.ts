@@ -17,6 +17,7 @@ import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { removeStaged, stagedStream, stageWithHead } from '../storage/staged-reads.ts';
 import type { TaskLock } from './shared-lock.ts';
 import type { Actor } from './publish-errors.ts';
+import type { PackageIntents } from './package-intents.ts';
 import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload, type Stored } from './publish-pipeline.ts';
 
 /** Keys Outpost generates are 2048 bits; packing refuses the 1024-bit keys Chromium still reads. */
@@ -33,6 +34,8 @@ export interface ChromiumPublishDeps {
   crxSigner: (keyName: string) => Promise<CrxSigner>;
   lock: TaskLock;
   audit?: AuditLog;
+  /** Recovery is ChromiumVersionChanges.recovery, registered by the composition root. */
+  intents: PackageIntents;
   publicUrl: string;
   now?: () => Date;
 }
@@ -114,6 +117,14 @@ export class ChromiumPublishService {
       if (!latest || compareChromiumVersions(p.version, latest.version) >= 0) return [];
       return [`${p.version} is lower than the newest published version ${latest.version}: browsers that have ${latest.version} will not take it.`];
     },
+    intent: (previous, p, _keyName, actor) => ({
+      kind: 'chromium',
+      id: p.id,
+      revision: (previous?.revision ?? 0) + 1,
+      action: 'publish',
+      file: `${p.id}-${p.version}.crx`,
+      audit: { actor: actor.name, action: 'publish', target: p.id, details: { type: 'chromium-extension', version: p.version, sha256: p.sha256, packedBy: p.packedBy }, ...(actor.ip ? { ip: actor.ip } : {}) },
+    }),
     store: (previous, p, keyName) => this.store(previous, p, keyName),
     answer: (status, record, entry, warnings) => this.result(status, record, entry, [...warnings]),
   };
