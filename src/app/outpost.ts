@@ -124,25 +124,26 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return destination ? pino(options, destination) : pino(options);
 }
 
-export async function openOutpost(config: Config, logger?: Logger): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
+/** `around`: see openBackend (tests only). */
+export async function openOutpost(config: Config, logger?: Logger, around?: (objects: ObjectStore) => ObjectStore): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
   const log = logger ?? createLogger(config.logLevel);
   const layout = new DataLayout(config.dataDir);
   await layout.ensure();
   // One server per data folder: a second one (or `outpost rebuild` while one runs) refuses to start.
   const folderLock = await lockDataFolder(path.join(layout.privateDir, 'server.lock'), config.dataDir);
   try {
-    return await open(config, layout, log, folderLock);
+    return await open(config, layout, log, folderLock, around);
   } catch (err) {
     await folderLock.release();
     throw err;
   }
 }
 
-async function open(config: Config, layout: DataLayout, log: Logger, folderLock: HeldLock): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
+async function open(config: Config, layout: DataLayout, log: Logger, folderLock: HeldLock, around?: (objects: ObjectStore) => ObjectStore): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
   const firstRun: FirstRun = {};
   const { passphrase, notice } = await resolvePassphrase(config, true);
   if (notice) firstRun.passphraseNotice = notice;
-  const backend = openBackend(config, layout);
+  const backend = openBackend(config, layout, around);
   await backend.check();
   if (!backend.shared) await KeyStore.prepareFolder(config.keysDir);
   const { objects } = backend;
