@@ -63,6 +63,10 @@ export class PackageIntents {
    */
   async run<T>(intent: Intent, change: () => Promise<T>, note?: (result: T) => AuditNote | undefined): Promise<T> {
     const recovery = this.recovery(intent);
+    // An intent still there is a change cut short that recovery has not reached yet: settled
+    // first, or its files (a package its record never named) would outlive the intent we replace.
+    const left = await this.journal.read(intent.id, intent.kind);
+    if (left) await this.settle(recovery, left);
     await this.journal.begin(intent);
     let result: T;
     try {
