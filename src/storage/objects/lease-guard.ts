@@ -32,7 +32,8 @@ function guardWrites(): WriteOptions {
  * The object store of a bucket shared by instances, as services see it: a write made by a task
  * whose lease may have passed to another instance is refused (STORAGE_LEASE_LOST) before it is
  * sent, so nothing of a change lands after another instance may have started the same change.
- * The change then stops where it is, its intent left for recovery (addon-changes.ts), as after
+ * The change then stops where it is, its intent left for recovery (addon-changes.ts,
+ * package-intents.ts), as after
  * a crash. Reads, and writes outside any leased task (start-up, sessions, the feed), pass.
  * A write on its way when the lease is lost is abandoned (the lease's signal aborts its request),
  * but the store may have taken it already: the lease's margin (5 s) is what keeps that short of
