@@ -62,7 +62,8 @@ async function readManifest(source: ZipSource): Promise<ChromiumManifest> {
 /**
  * Publishing Chromium extensions (chromium-extensions.md): a CRX3 whose every proof verifies, or a
  * plain ZIP that Outpost packs with the token's publisher key. The id is the developer key's hash.
- * Writes go file → record → updates.xml → audit entry; a failure takes back what was written.
+ * Writes go intent → file → record → updates.xml → audit entry → intent gone; a failure takes back
+ * what was written, and a change cut short is settled from the record (chromium-changes.ts recovery).
  */
 export class ChromiumPublishService {
   private readonly now: () => Date;

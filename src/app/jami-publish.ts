@@ -40,7 +40,8 @@ export interface JamiPublishDeps {
 /**
  * Publishing a Jami plugin: verify it exactly as the daemon will (signatures, chain to the
  * configured anchors, revocation), refuse a changed plugin key unless an admin allows it, then
- * write the package, its images and finally the store record.
+ * write an intent, the images, the package and finally the store record (the store lists records
+ * only); files of a publish cut short before its record are removed by `recovery`.
  */
 export class JamiPublishService {
   private readonly now: () => Date;

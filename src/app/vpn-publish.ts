@@ -77,9 +77,10 @@ export function nextVpnRecord(previous: VpnRecord | undefined, addon: VpnAddon, 
 
 /**
  * Publishing and withdrawing Mozilla VPN add-ons. The index has no versions: each id has one
- * current .rcc, which new bytes replace. Writes go .rcc (temp, then rename) → record → index
- * (manifest.json, then .sig) → audit entry; a failure puts back what was written, and a crash is
- * repaired at start (vpn-repair.ts) from the records, which are the truth.
+ * current .rcc, which new bytes replace. Writes go intent → .rcc (temp, then rename) → record →
+ * index (manifest.json, then .sig) → audit entry → intent gone; a failure puts back what was
+ * written, and a change cut short is repaired from the records, which are the truth, at start or
+ * by a running instance (vpn-repair.ts vpnRecovery, package-intents.ts).
  */
 export class VpnPublishService {
   private readonly now: () => Date;
