@@ -33,10 +33,14 @@ export interface Backend {
   lock(refresh: (key: string) => Promise<void>): TaskLock;
 }
 
-export function openBackend(config: Config, layout: DataLayout): Backend {
+/**
+ * `around`: what the services' writes and reads pass through on their way to the store (tests
+ * stop a deployment at a chosen write there, as a kill would); leases go to the store directly.
+ */
+export function openBackend(config: Config, layout: DataLayout, around: (objects: ObjectStore) => ObjectStore = (o) => o): Backend {
   if (!config.bucket) {
     return {
-      objects: new FolderObjects(layout.root),
+      objects: around(new FolderObjects(layout.root)),
       shared: false,
       marks: new RenderedMarks(layout.renderedLog, layout.renderedDir),
       openCatalog: (memory) => CatalogStore.open(layout, { cache: memory }),
@@ -47,7 +51,7 @@ export function openBackend(config: Config, layout: DataLayout): Backend {
   const bucket = new S3Objects(config.bucket, config.s3);
   // Services write through the guard, so a change whose lease is lost stops writing; the leases
   // themselves (renewed and released outside the task) write to the bucket directly.
-  const objects = new LeaseGuardedObjects(bucket);
+  const objects = new LeaseGuardedObjects(around(bucket));
   return {
     objects,
     shared: true,

@@ -3,7 +3,9 @@ import type { ChromiumRecord, ChromiumStore } from '../storage/chromium-store.ts
 import { dataKeys } from '../storage/data-keys.ts';
 import { listNames, readObject, writeObject } from '../storage/objects/object-bytes.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
-import { placeFiles } from './addon-changes.ts';
+import type { Intent } from '../storage/change-journal.ts';
+import { exists, placeFiles } from './addon-changes.ts';
+import { reached, type KindRecovery, type PackageIntents } from './package-intents.ts';
 import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
 import type { TaskLock } from './shared-lock.ts';
 
@@ -12,6 +14,7 @@ export interface ChromiumChangeDeps {
   records: ChromiumStore;
   lock: TaskLock;
   audit?: AuditLog;
+  intents: PackageIntents;
   /** The static updates.xml of a record (ChromiumPublishService.staticDocument). */
   staticDocument: (record: ChromiumRecord) => string;
   /** The document's file name under public/updates/<id>/. */
@@ -69,31 +72,48 @@ export class ChromiumVersionChanges {
     });
   }
 
-  /** Files in (restore) → record → static document → files out (withdraw) → audit entry. */
+  /** Intent → files in (restore) → record → static document → files out (withdraw) → audit entry → intent gone. */
   private async change(previous: ChromiumRecord, versions: ChromiumRecord['versions'], action: 'withdraw' | 'restore', version: string, actor: Actor): Promise<ChromiumRecord> {
     const record: ChromiumRecord = { ...previous, versions, updatedAt: this.now().toISOString(), revision: previous.revision + 1 };
     const { objects, records } = this.deps;
-    try {
-      // A restored file must be in place before the record (and so every answer) names it again.
-      if (action === 'restore') await placeFiles(objects, record);
-      await records.save(record);
-      await this.writeDocument(record);
-      await placeFiles(objects, record);
-    } catch (err) {
-      await records.restore(record.id, previous).catch(() => undefined);
-      await this.writeDocument(previous).catch(() => undefined);
-      await placeFiles(objects, previous).catch(() => undefined);
-      throw err;
-    }
-    await this.deps.audit?.record({
-      actor: actor.name,
-      action,
-      target: record.id,
-      revision: record.revision,
-      details: { type: 'chromium-extension', version },
-      ...(actor.ip ? { ip: actor.ip } : {}),
+    const audit = { actor: actor.name, action, target: record.id, details: { type: 'chromium-extension', version }, ...(actor.ip ? { ip: actor.ip } : {}) };
+    const intent: Intent = { kind: 'chromium', id: record.id, revision: record.revision, action, audit };
+    return this.deps.intents.run(intent, async () => {
+      try {
+        // A restored file must be in place before the record (and so every answer) names it again.
+        if (action === 'restore') await placeFiles(objects, record);
+        await records.save(record);
+        await this.writeDocument(record);
+        await placeFiles(objects, record);
+      } catch (err) {
+        await records.restore(record.id, previous).catch(() => undefined);
+        await this.writeDocument(previous).catch(() => undefined);
+        await placeFiles(objects, previous).catch(() => undefined);
+        throw err;
+      }
+      return record;
     });
-    return record;
+  }
+
+  /** A change cut short (publish, withdraw or restore): files and document as the record now says. */
+  readonly recovery: KindRecovery = {
+    kind: 'chromium',
+    lockKey: (id) => `chromium:${id}`,
+    settle: async (intent) => {
+      const record = this.deps.records.get(intent.id);
+      await (record ? this.repair(record) : this.clear(intent.id));
+      return reached(record, intent);
+    },
+  };
+
+  /** A first publish that never saved its record: its package and document leave the public tree. */
+  private async clear(id: string): Promise<void> {
+    const { objects } = this.deps;
+    const document = dataKeys.document(id, this.deps.documentName);
+    if (await exists(objects, document)) await objects.remove(document);
+    for (const name of await listNames(objects, dataKeys.files(id))) {
+      if (name.endsWith('.crx') && !name.includes('/')) await objects.remove(dataKeys.file(id, name));
+    }
   }
 
   private writeDocument(record: ChromiumRecord): Promise<void> {

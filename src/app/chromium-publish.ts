@@ -18,6 +18,7 @@ import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { removeStaged, stagedStream, stageWithHead } from '../storage/staged-reads.ts';
 import type { TaskLock } from './shared-lock.ts';
 import type { Actor } from './publish-errors.ts';
+import type { PackageIntents } from './package-intents.ts';
 import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload, type Stored } from './publish-pipeline.ts';
 
 /** Keys Outpost generates are 2048 bits; packing refuses the 1024-bit keys Chromium still reads. */
@@ -34,6 +35,8 @@ export interface ChromiumPublishDeps {
   crxSigner: (keyName: string) => Promise<CrxSigner>;
   lock: TaskLock;
   audit?: AuditLog;
+  /** Recovery is ChromiumVersionChanges.recovery, registered by the composition root. */
+  intents: PackageIntents;
   publicUrl: string;
   now?: () => Date;
 }
@@ -66,7 +69,8 @@ async function readManifest(source: ZipSource): Promise<{ manifest: ChromiumMani
 /**
  * Publishing Chromium extensions (chromium-extensions.md): a CRX3 whose every proof verifies, or a
  * plain ZIP that Outpost packs with the token's publisher key. The id is the developer key's hash.
- * Writes go file → record → updates.xml → audit entry; a failure takes back what was written.
+ * Writes go intent → file → record → updates.xml → audit entry → intent gone; a failure takes back
+ * what was written, and a change cut short is settled from the record (chromium-changes.ts recovery).
  */
 export class ChromiumPublishService {
   private readonly now: () => Date;
@@ -121,6 +125,14 @@ export class ChromiumPublishService {
       if (!latest || compareChromiumVersions(p.version, latest.version) >= 0) return [];
       return [`${p.version} is lower than the newest published version ${latest.version}: browsers that have ${latest.version} will not take it.`];
     },
+    intent: (previous, p, _keyName, actor) => ({
+      kind: 'chromium',
+      id: p.id,
+      revision: (previous?.revision ?? 0) + 1,
+      action: 'publish',
+      file: `${p.id}-${p.version}.crx`,
+      audit: { actor: actor.name, action: 'publish', target: p.id, details: { type: 'chromium-extension', version: p.version, sha256: p.sha256, packedBy: p.packedBy }, ...(actor.ip ? { ip: actor.ip } : {}) },
+    }),
     store: (previous, p, keyName) => this.store(previous, p, keyName),
     answer: (status, record, entry, warnings) => this.result(status, record, entry, [...warnings]),
   };

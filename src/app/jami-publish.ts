@@ -6,13 +6,14 @@ import { compareJamiVersions } from '../jami-store/version-order.ts';
 import type { Config } from '../config.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
 import { dataKeys } from '../storage/data-keys.ts';
-import { writeObject } from '../storage/objects/object-bytes.ts';
+import { listNames, writeObject } from '../storage/objects/object-bytes.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { readOperatorFiles } from '../storage/operator-files.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
 import type { PluginStore } from '../storage/plugin-store.ts';
 import { revocationFetchers } from '../storage/revocation-fetch.ts';
 import type { TaskLock } from './shared-lock.ts';
+import { reached, type KindRecovery, type PackageIntents } from './package-intents.ts';
 import { PublishError, type Actor } from './publish-errors.ts';
 import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload, type Stored } from './publish-pipeline.ts';
 
@@ -30,6 +31,7 @@ export interface JamiPublishDeps {
   plugins: PluginStore;
   lock: TaskLock;
   audit?: AuditLog;
+  intents: PackageIntents;
   publicUrl: string;
   jami: Config['jami'];
   now?: () => Date;
@@ -38,7 +40,8 @@ export interface JamiPublishDeps {
 /**
  * Publishing a Jami plugin: verify it exactly as the daemon will (signatures, chain to the
  * configured anchors, revocation), refuse a changed plugin key unless an admin allows it, then
- * write the package, its images and finally the store record.
+ * write an intent, the images, the package and finally the store record (the store lists records
+ * only); files of a publish cut short before its record are removed by `recovery`.
  */
 export class JamiPublishService {
   private readonly now: () => Date;
@@ -93,8 +96,36 @@ export class JamiPublishService {
       return entry && { sha256: entry.sha256, entry };
     },
     check: async (previous, c, _keyName, actor) => this.keyContinuity(previous, c, actor),
+    // Plugin records have no revision and only ever gain versions: their count stands in for one.
+    intent: (previous, c, _keyName, actor) => ({
+      kind: 'jami',
+      id: c.id,
+      revision: (previous?.versions.length ?? 0) + 1,
+      action: 'publish',
+      file: `${c.id}-${c.verification.version}.jpl`,
+      audit: { actor: actor.name, action: 'publish-jpl', target: c.id, details: { version: c.verification.version, sha256: c.sha256 }, ...(actor.ip ? { ip: actor.ip } : {}) },
+    }),
     store: (previous, c, keyName) => this.store(previous, c, keyName),
     answer: (status, record, entry, warnings) => this.result(status, record.id, entry, [...warnings]),
+  };
+
+  /**
+   * A publish cut short: the record is the truth, so files it does not name (a package or image
+   * written before the record was saved) leave the public tree; the store lists records only.
+   */
+  readonly recovery: KindRecovery = {
+    kind: 'jami',
+    lockKey: (id) => `jami:${id}`,
+    settle: async (intent) => {
+      const { objects, plugins } = this.deps;
+      const record = plugins.get(intent.id);
+      const named = new Set(record?.versions.flatMap((v) => [v.file, v.icon?.file, v.background?.file]));
+      const folder = dataKeys.jamiFiles(intent.id);
+      for (const name of await listNames(objects, folder)) {
+        if (!name.includes('/') && !named.has(name)) await objects.remove(`${folder}${name}`);
+      }
+      return reached(record, intent);
+    },
   };
 
   /** Jami clients refuse an update signed by another plugin key: only an admin may allow it. */
@@ -150,7 +181,7 @@ export class JamiPublishService {
       versions: [...(previous?.versions ?? []), version],
     };
     await plugins.save(record);
-    return { record, entry: version, audit: { action: 'publish-jpl', details: { version: version.version, sha256: version.sha256 } } };
+    return { record, entry: version, audit: { action: 'publish-jpl', revision: record.versions.length, details: { version: version.version, sha256: version.sha256 } } };
   }
 
   private result(status: PublishResult['status'], id: string, v: PluginVersion, warnings: string[]): PublishResult {

@@ -36,6 +36,8 @@ import { ManifestService } from './manifests.ts';
 import { XpiPublishService } from './xpi-publish.ts';
 import { VersionChangeService } from './version-changes.ts';
 import { ChangeJournal } from '../storage/change-journal.ts';
+import { PackageIntents } from './package-intents.ts';
+import { vpnRecovery } from './vpn-repair.ts';
 import { SignerCache } from './signer-cache.ts';
 import { ByteLru } from '../cache/byte-lru.ts';
 import { UpdateQueryService } from './update-queries.ts';
@@ -65,6 +67,8 @@ export interface Outpost extends AuthState {
   /** Withdraw, restore and range edits of published versions. */
   versions: VersionChangeService;
   journal: ChangeJournal;
+  /** The intents of Jami, Chromium and VPN changes, and how each kind settles one. */
+  intents: PackageIntents;
   plugins: PluginStore;
   chromium: ChromiumPublishService;
   /** Published Chromium extensions (what gupdate answers and listings read). */
@@ -130,25 +134,26 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return destination ? pino(options, destination) : pino(options);
 }
 
-export async function openOutpost(config: Config, logger?: Logger): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
+/** `around`: see openBackend (tests only). */
+export async function openOutpost(config: Config, logger?: Logger, around?: (objects: ObjectStore) => ObjectStore): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
   const log = logger ?? createLogger(config.logLevel);
   const layout = new DataLayout(config.dataDir);
   await layout.ensure();
   // One server per data folder: a second one (or `outpost rebuild` while one runs) refuses to start.
   const folderLock = await lockDataFolder(path.join(layout.privateDir, 'server.lock'), config.dataDir);
   try {
-    return await open(config, layout, log, folderLock);
+    return await open(config, layout, log, folderLock, around);
   } catch (err) {
     await folderLock.release();
     throw err;
   }
 }
 
-async function open(config: Config, layout: DataLayout, log: Logger, folderLock: HeldLock): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
+async function open(config: Config, layout: DataLayout, log: Logger, folderLock: HeldLock, around?: (objects: ObjectStore) => ObjectStore): Promise<{ outpost: Outpost; firstRun: FirstRun }> {
   const firstRun: FirstRun = {};
   const { passphrase, notice } = await resolvePassphrase(config, true);
   if (notice) firstRun.passphraseNotice = notice;
-  const backend = openBackend(config, layout);
+  const backend = openBackend(config, layout, around);
   await backend.check();
   if (!backend.shared) await KeyStore.prepareFolder(config.keysDir);
   const { objects } = backend;
@@ -175,16 +180,17 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   // With several instances on one bucket, a change holds the key's lease, then re-reads the record.
   const lock = backend.lock((key) => refreshGuarded(key));
   const journal = new ChangeJournal(objects);
+  const intents = new PackageIntents(journal, lock, audit);
   const publish = new XpiPublishService({ objects, catalog, keys, manifests, audit, journal, lock, publicUrl: config.publicUrl, updateHash: config.updateHash });
   const versions = new VersionChangeService({ objects, catalog, manifests, audit, journal, lock });
   const { plugins, problems: pluginProblems } = await PluginStore.open(objects);
   for (const p of pluginProblems) log.error({ file: p.file, reason: p.reason }, 'Jami plugin record skipped');
-  const jami = new JamiPublishService({ objects, plugins, lock, audit, publicUrl: config.publicUrl, jami: config.jami });
+  const jami = new JamiPublishService({ objects, plugins, lock, audit, intents, publicUrl: config.publicUrl, jami: config.jami });
   const { chromium: chromiumRecords, problems: chromiumProblems } = await ChromiumStore.open(objects);
   for (const p of chromiumProblems) log.error({ file: p.file, reason: p.reason }, 'Chromium extension record skipped');
-  const chromium = new ChromiumPublishService({ objects, tmpDir: layout.tmpDir, records: chromiumRecords, crxSigner: (name) => keys.crxSigner(name), lock, audit, publicUrl: config.publicUrl });
+  const chromium = new ChromiumPublishService({ objects, tmpDir: layout.tmpDir, records: chromiumRecords, crxSigner: (name) => keys.crxSigner(name), lock, audit, intents, publicUrl: config.publicUrl });
   const chromiumVersions = new ChromiumVersionChanges({
-    objects, records: chromiumRecords, lock, audit, staticDocument: (r) => chromium.staticDocument(r), documentName: CHROMIUM_UPDATE_DOCUMENT,
+    objects, records: chromiumRecords, lock, audit, intents, staticDocument: (r) => chromium.staticDocument(r), documentName: CHROMIUM_UPDATE_DOCUMENT,
   });
   // One signed index per channel, each with its own folder, key, records and lock.
   const vpnStores = await Promise.all(config.vpn.channels.map(({ name }) => VpnStore.open(objects, name)));
@@ -198,11 +204,18 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
     const index = new VpnIndexWriter({ objects, records, key, prefix, channel: name, indexDays: config.vpn.indexDays, folder });
     // Read at publish time, once every channel exists: an id has one owner across channels.
     const ownerElsewhere = (id: string) => vpnChannels.find((c) => c.name !== name && c.records.get(id))?.records.get(id)?.publisherKey;
-    const service = new VpnPublishService({ objects, records, index, publicKey: () => key.publicKey(), lock, audit, publicUrl: config.publicUrl, prefix, channel: name, ownerElsewhere });
+    const service = new VpnPublishService({ objects, records, index, publicKey: () => key.publicKey(), lock, audit, intents, publicUrl: config.publicUrl, prefix, channel: name, ownerElsewhere });
     const visibility = new VpnVisibility({ objects, settings: vpnSettings, records, index, service, prefix, audit });
     return { name, prefix, records, index, service, visibility };
   });
   const { records: vpnRecords, index: vpnIndex, service: vpn } = vpnChannels[0]!;
+  intents.register(jami.recovery);
+  intents.register(chromiumVersions.recovery);
+  const inUse = vpnChannels.map((c) => c.prefix);
+  intents.register(vpnRecovery((name) => {
+    const c = vpnChannels.find((v) => v.name === name);
+    return c && { objects, records: c.records, index: c.index, service: c.service, visibility: c.visibility, prefix: c.prefix, inUse, audit };
+  }));
   const packages = new PackagePublisher(publish, jami, chromium, vpnChannels);
   const { collections: collectionRecords, problems: collectionProblems } = await CollectionStore.open(objects);
   for (const p of collectionProblems) log.error({ file: p.file, reason: p.reason }, 'collection record skipped');
@@ -247,7 +260,10 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
     for (const c of vpnChannels) stores.set(`vpn:${c.name}`, c.records);
     // Intents another instance left (it crashed, or lost its lease) are recovered here too.
     const recoverStale = async (before: number) => {
-      const { finished, undone } = await recoverChanges({ objects, catalog, manifests, journal, audit }, lock, { before });
+      const addons = await recoverChanges({ objects, catalog, manifests, journal, audit }, lock, { before });
+      const others = await intents.recover({ before });
+      const finished = [...addons.finished, ...others.finished];
+      const undone = [...addons.undone, ...others.undone];
       if (finished.length || undone.length) log.warn({ finished, undone }, 'finished or took back changes another instance left half-done');
     };
     sync = new InstanceSync(new ChangeFeed(objects), stores, log, recoverStale);
@@ -259,5 +275,5 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   };
   // Strangers' adaptive answers: a private add-on is an unknown id (feeds answer for it instead).
   const updateQueries = new UpdateQueryService(publicAddons(catalog), manifests, memory);
-  return { outpost: { config, layout, objects, lock, keys, tokens, admins, sessions, accountFailures, addressAttempts, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, feedRecords, feeds, ...(sync ? { sync } : {}), logger: log, close }, firstRun };
+  return { outpost: { config, layout, objects, lock, keys, tokens, admins, sessions, accountFailures, addressAttempts, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, intents, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, feedRecords, feeds, ...(sync ? { sync } : {}), logger: log, close }, firstRun };
 }

@@ -1,4 +1,6 @@
 import type { AuditLog } from '../storage/audit-log.ts';
+import type { Intent } from '../storage/change-journal.ts';
+import type { PackageIntents } from './package-intents.ts';
 import type { TaskLock } from './shared-lock.ts';
 import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
 
@@ -72,6 +74,11 @@ export interface PackageKind<C extends Candidate, R extends { readonly publisher
   existing(record: R, candidate: C): { readonly sha256: string; readonly withdrawnAt?: string; readonly entry: E } | undefined;
   /** The kind's own rules, once the change is known to be new: refusals, and warnings to answer. */
   check(previous: R | undefined, candidate: C, keyName: string, actor: Actor): Promise<string[]>;
+  /**
+   * The intent a change writes before its first write (package-intents.ts), for kinds whose
+   * record is the truth for their files; add-ons keep theirs in addon-changes.ts instead.
+   */
+  intent?(previous: R | undefined, candidate: C, keyName: string, actor: Actor): Intent;
   /** Package, record, documents, in the kind's crash-safe order; a failed step takes the change back. */
   store(previous: R | undefined, candidate: C, keyName: string, actor: Actor): Promise<Stored<R, E>>;
   answer(status: PublishResult['status'], record: R, entry: E, warnings: readonly string[]): PublishResult;
@@ -80,6 +87,8 @@ export interface PackageKind<C extends Candidate, R extends { readonly publisher
 export interface PipelineDeps {
   lock: TaskLock;
   audit?: AuditLog;
+  /** Needed by kinds with an `intent`. */
+  intents?: PackageIntents;
 }
 
 export async function publishCandidate<C extends Candidate, R extends { readonly publisherKey: string }, E>(
@@ -106,6 +115,13 @@ export async function publishCandidate<C extends Candidate, R extends { readonly
       return { status: 'unchanged' as const, record: previous, entry: existing.entry, warnings: [...candidate.warnings] };
     }
     const warnings = [...candidate.warnings, ...(await kind.check(previous, candidate, keyName, actor))];
+    const intent = kind.intent?.(previous, candidate, keyName, actor);
+    if (intent) {
+      if (!deps.intents) throw new Error(`${kind.noun} changes need the intent journal`);
+      // The intent's run writes the audit entry, before the intent goes (and so inside the lock).
+      const stored = await deps.intents.run(intent, () => kind.store(previous, candidate, keyName, actor), (s) => s.audit);
+      return { status: 'created' as const, record: stored.record, entry: stored.entry, warnings };
+    }
     const stored = await kind.store(previous, candidate, keyName, actor);
     return { status: 'created' as const, ...stored, warnings };
   });

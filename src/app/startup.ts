@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { AUTH_STATE_FOLDERS } from '../auth/auth-state.ts';
-import { removeLeftovers } from '../storage/leftovers.ts';
 import { dataKeys } from '../storage/data-keys.ts';
+import { removeLeftovers } from '../storage/leftovers.ts';
 import { readObject, writeObject } from '../storage/objects/object-bytes.ts';
 import { recoverChanges } from './addon-changes.ts';
 import type { Outpost } from './outpost.ts';
@@ -48,11 +48,20 @@ export async function prepareToServe(outpost: Outpost): Promise<StartupReport> {
   // Revisions come from the catalog index: no record is read unless its documents are behind.
   const rendered = await manifests.renderedRevisions(catalog);
   const stale = catalog.revisionList().filter((r) => rendered.get(r.id) !== r.revision).map((r) => r.id);
-  const chromiumIds = outpost.chromium.ids();
+  // A Chromium extension or Jami plugin whose change a crash cut short may have a temp file in its
+  // folders (a first publish has no record to list it by).
+  const pendingOf = async (kind: 'jami' | 'chromium') => (await outpost.journal.pending({ kind })).intents.map((i) => i.id);
+  const chromiumIds = [...new Set([...outpost.chromium.ids(), ...(await pendingOf('chromium'))])];
+  const jamiFolders = (await pendingOf('jami')).map((id) => dataKeys.jamiFiles(id));
   const addonIds = [...new Set([...interrupted, ...stale])].filter((id) => catalog.revision(id) !== undefined);
   const vpnDirs = outpost.vpnChannels.flatMap((c) => [layout.vpnRecordsDirOf(c.name), path.dirname(layout.vpnStateFileOf(c.name)), layout.vpnIndexDir(c.prefix), layout.pathOf(dataKeys.vpnFeedIndex(c.name).slice(0, -1))]);
-  const leftoversRemoved = await removeLeftovers(layout, [...addonIds, ...chromiumIds], vpnDirs, AUTH_STATE_FOLDERS);
-  const { finished, undone, problems } = await recoverChanges({ objects: outpost.objects, catalog, manifests, journal: outpost.journal, audit: outpost.audit }, outpost.lock);
+  const leftoversRemoved = await removeLeftovers(layout, [...addonIds, ...chromiumIds], vpnDirs, [...AUTH_STATE_FOLDERS, ...jamiFolders]);
+  const addons = await recoverChanges({ objects: outpost.objects, catalog, manifests, journal: outpost.journal, audit: outpost.audit }, outpost.lock);
+  // Jami, Chromium and VPN changes a crash cut short (`<kind>:<id>`), settled from their records.
+  const others = await outpost.intents.recover();
+  const finished = [...addons.finished, ...others.finished];
+  const undone = [...addons.undone, ...others.undone];
+  const problems = [...addons.problems, ...others.problems];
   // Chromium records are the truth for their files and static documents (also after a URL change).
   const chromiumRepaired = await outpost.chromiumVersions.reconcile();
   // VPN records are the truth for the index folder; the index is re-signed when it does not match

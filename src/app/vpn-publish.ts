@@ -13,6 +13,8 @@ import type { TaskLock } from './shared-lock.ts';
 import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
 import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload } from './publish-pipeline.ts';
 import type { VpnIndexPublicKey } from './vpn-index-key.ts';
+import type { PackageIntents } from './package-intents.ts';
+import type { Intent } from '../storage/change-journal.ts';
 import { inspectVpnUpload } from './vpn-inspect.ts';
 import { INDEX_FILE, SIGNATURE_FILE, type VpnIndexWriter } from './vpn-index-writer.ts';
 
@@ -35,6 +37,8 @@ export interface VpnPublishDeps {
   publicKey: () => Promise<VpnIndexPublicKey>;
   lock: TaskLock;
   audit?: AuditLog;
+  /** Recovery is vpn-repair.ts's vpnRecovery, registered by the composition root. */
+  intents: PackageIntents;
   publicUrl: string;
   /** OUTPOST_VPN_PREFIX, or the channel's */
   prefix: string;
@@ -73,9 +77,10 @@ export function nextVpnRecord(previous: VpnRecord | undefined, addon: VpnAddon, 
 
 /**
  * Publishing and withdrawing Mozilla VPN add-ons. The index has no versions: each id has one
- * current .rcc, which new bytes replace. Writes go .rcc (temp, then rename) → record → index
- * (manifest.json, then .sig) → audit entry; a failure puts back what was written, and a crash is
- * repaired at start (vpn-repair.ts) from the records, which are the truth.
+ * current .rcc, which new bytes replace. Writes go intent → .rcc (temp, then rename) → record →
+ * index (manifest.json, then .sig) → audit entry → intent gone; a failure puts back what was
+ * written, and a change cut short is repaired from the records, which are the truth, at start or
+ * by a running instance (vpn-repair.ts vpnRecovery, package-intents.ts).
  */
 export class VpnPublishService {
   private readonly now: () => Date;
@@ -135,6 +140,8 @@ export class VpnPublishService {
       if (owner !== undefined) ownerKey({ publisherKey: owner }, actor, c.id);
       return [];
     },
+    // One intent per channel (its lock), naming the add-on as the audit entry's target.
+    intent: (previous, c, _keyName, actor) => this.intent(previous, 'publish', actor, { target: c.id, sha256: c.sha256 }),
     store: async (previous, c, keyName) => {
       const owner = (previous ? undefined : this.deps.ownerElsewhere?.(c.id)) ?? keyName;
       const record = nextVpnRecord(previous, c.addon, { keyName: owner, at: this.now().toISOString(), size: c.bytes.length });
@@ -158,6 +165,11 @@ export class VpnPublishService {
       };
     },
   };
+
+  private intent(previous: VpnRecord | undefined, action: 'publish' | 'withdraw', actor: Actor, about: { target: string; sha256: string }): Intent {
+    const details = { type: VPN_ADDON_TYPE, channel: this.channel, sha256: about.sha256 };
+    return { kind: 'vpn', id: this.channel, revision: (previous?.revision ?? 0) + 1, action, audit: { actor: actor.name, action, target: about.target, details, ...(actor.ip ? { ip: actor.ip } : {}) } };
+  }
 
   /** .rcc → record → index. Returns the serial of the index that names the new bytes. */
   private async place(previous: VpnRecord | undefined, record: VpnRecord, bytes: Buffer): Promise<number> {
@@ -194,24 +206,21 @@ export class VpnPublishService {
       const at = this.now().toISOString();
       const record: VpnRecord = { ...previous, withdrawnAt: at, updatedAt: at, revision: previous.revision + 1 };
       await this.deps.index.ready();
-      let serial: number;
-      try {
-        await this.deps.records.save(record);
-        serial = (await this.deps.index.publish()).serial;
-      } catch (err) {
-        await this.deps.records.restore(id, previous).catch(() => undefined);
-        await this.deps.index.publish().catch(() => undefined);
-        throw err;
-      }
-      await this.putAside(record);
-      await this.deps.audit?.record({
-        actor: actor.name,
-        action: 'withdraw',
-        target: id,
-        revision: record.revision,
-        details: { type: VPN_ADDON_TYPE, channel: this.channel, sha256: record.sha256, serial },
-        ...(actor.ip ? { ip: actor.ip } : {}),
-      });
+      // Intent → record → index → file aside → audit entry → intent gone.
+      const intent = this.intent(previous, 'withdraw', actor, { target: id, sha256: record.sha256 });
+      await this.deps.intents.run(intent, async () => {
+        let issued: number;
+        try {
+          await this.deps.records.save(record);
+          issued = (await this.deps.index.publish()).serial;
+        } catch (err) {
+          await this.deps.records.restore(id, previous).catch(() => undefined);
+          await this.deps.index.publish().catch(() => undefined);
+          throw err;
+        }
+        await this.putAside(record);
+        return issued;
+      }, (serial) => ({ action: 'withdraw', details: { ...intent.audit!.details, serial } }));
       return record;
     });
   }
@@ -229,11 +238,14 @@ export class VpnPublishService {
 
   /** Re-signs the index when it is no longer current (hourly while serving; see isCurrent). */
   refresh(): Promise<boolean> {
-    return this.deps.lock.run(this.lockKey, async () => {
-      if (this.deps.records.size === 0 && !(await this.deps.index.exists())) return false;
-      if (await this.deps.index.isCurrent()) return false;
-      await this.deps.index.publish();
-      return true;
-    });
+    return this.deps.lock.run(this.lockKey, () => this.reindexIfStale());
+  }
+
+  /** refresh() for a caller that holds the channel's lock already (recovery). */
+  async reindexIfStale(): Promise<boolean> {
+    if (this.deps.records.size === 0 && !(await this.deps.index.exists())) return false;
+    if (await this.deps.index.isCurrent()) return false;
+    await this.deps.index.publish();
+    return true;
   }
 }

@@ -7,9 +7,10 @@ import { listNames, readObject } from '../storage/objects/object-bytes.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import type { VpnStore } from '../storage/vpn-store.ts';
 import { inspectVpnUpload } from './vpn-inspect.ts';
+import { reached, type KindRecovery } from './package-intents.ts';
 import { INDEX_FILE, SIGNATURE_FILE, type VpnIndexWriter } from './vpn-index-writer.ts';
 import type { VpnVisibility } from './vpn-visibility.ts';
-import { nextVpnRecord, VPN_ADDON_TYPE, type VpnPublishService } from './vpn-publish.ts';
+import { nextVpnRecord, VPN_ADDON_TYPE, VPN_LOCK, type VpnPublishService } from './vpn-publish.ts';
 
 export interface VpnRepairDeps {
   objects: ObjectStore;
@@ -64,6 +65,28 @@ export async function reconcileVpn(deps: VpnRepairDeps): Promise<VpnRepairReport
   await deps.service.runLocked(() => repairFiles(deps, report));
   report.reindexed = await deps.service.refresh();
   return report;
+}
+
+/**
+ * A VPN change cut short (intent id: the channel; the add-on: its audit entry's target), settled in
+ * the channel's lock exactly as at start: files as the records say, the index re-signed if it no
+ * longer names exactly the active records.
+ */
+export function vpnRecovery(channel: (name: string) => VpnRepairDeps | undefined): KindRecovery {
+  return {
+    kind: 'vpn',
+    lockKey: (name) => `${VPN_LOCK}:${name}`,
+    settle: async (intent) => {
+      const deps = channel(intent.id);
+      // A channel no longer configured: nothing of it is served any more, so nothing to put right.
+      if (!deps) return false;
+      const report: VpnRepairReport = { repaired: [], removed: [], reindexed: false, problems: [] };
+      await repairFiles(deps, report);
+      await deps.service.reindexIfStale();
+      const target = intent.audit?.target;
+      return reached(target === undefined ? undefined : deps.records.get(target), intent);
+    },
+  };
 }
 
 async function repairFiles(deps: VpnRepairDeps, report: VpnRepairReport): Promise<void> {

@@ -34,7 +34,9 @@ export const dataKeys = {
   /** An XPI's or Chromium extension's icon, copied out of its package for the public catalog. */
   icon: (id: string, file: string) => `public/icons/${segment(id)}/${segment(file)}`,
   /** Jami plugin packages, icons and backgrounds. */
-  jamiFile: (id: string, file: string) => `public/jami/${segment(id)}/${segment(file)}`,
+  jamiFile: (id: string, file: string) => `${dataKeys.jamiFiles(id)}${segment(file)}`,
+  /** The prefix of every file of a Jami plugin (ends with /). */
+  jamiFiles: (id: string) => `public/jami/${segment(id)}/`,
   /** The folder a VPN index is served from: `prefix` is a URL path such as `/vpn` (ends with /). */
   vpnIndex: (prefix: string) => {
     if (!prefix.startsWith('/')) throw refused(prefix);
@@ -51,9 +53,9 @@ export const dataKeys = {
   vpnChannelSettings: 'private/vpn-channel-settings/',
   /** A channel's index state (serial, prefix): production keeps the place it had before channels. */
   vpnState: (channel: string) => (channel === DEFAULT_VPN_CHANNEL ? 'private/vpn-index.json' : `${vpnChannel(channel)}index.json`),
-  /** Changes to add-ons under way (change-journal.ts). */
+  /** Changes under way (change-journal.ts): an add-on's at the top, other kinds' in a folder of their own. */
   intents: 'private/intents/',
-  intent: (id: string) => `private/intents/${segment(id)}.json`,
+  intent: (id: string, kind?: string) => `private/intents/${kind ? `${segment(kind)}/` : ''}${segment(id)}.json`,
   /** Where each kind's JSON records live (json-record-store.ts); every prefix ends with /. */
   addonRecords: 'private/addons/',
   jamiRecords: 'private/jami/',

@@ -22,6 +22,7 @@ export { StorageError, type StorageErrorCode } from './data-keys.ts';
  *   private/tmp/                       uploads in progress (same file system, so rename works)
  *   private/jami/<id>.json             verified Jami plugins (store metadata)
  *   private/intents/<id>.json          a change under way; start-up recovery finishes or undoes it
+ *   private/intents/<kind>/<id>.json   the same for a Jami plugin, Chromium extension or VPN channel
  *   public/jami/<id>/…                 .jpl files, icons and backgrounds (served by the store API)
  *   public/icons/<id>/<file>           XPI and Chromium icons (served by the catalog while offered)
  *   private/chromium/<id>.json         Chromium extensions (packages in public/files/<id>/, updates.xml

@@ -25,9 +25,11 @@ export async function removeLeftovers(layout: DataLayout, documentIds: readonly 
     }
   };
   await sweep(layout.tmpDir, true, false);
-  for (const dir of [layout.privateDir, layout.addonsDir, layout.intentsDir, layout.jamiRecordsDir, layout.chromiumRecordsDir, ...vpnDirs]) {
+  for (const dir of [layout.privateDir, layout.addonsDir, layout.jamiRecordsDir, layout.chromiumRecordsDir, ...vpnDirs]) {
     await sweep(dir, false, false);
   }
+  // Other kinds' intents sit one folder down (private/intents/<kind>/).
+  await sweep(layout.intentsDir, false, true);
   // Folders of many small objects (sessions, sign-in counts: auth/auth-state.ts), by key prefix.
   for (const dir of deepFolders) await sweep(path.join(layout.root, ...dir.split('/')), false, true);
   // Document folders are only written under an intent or a stale mark (add-ons) or by a Chromium

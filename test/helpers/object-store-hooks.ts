@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ByteRange, ObjectBody, ObjectInfo, ObjectStore, PutOptions } from '../../src/storage/objects/object-store.ts';
+import type { ByteRange, ObjectBody, ObjectInfo, ObjectStore, PutOptions, WriteOptions } from '../../src/storage/objects/object-store.ts';
 
 /**
  * An object store that runs test code around each call of a real one: to hold a write until
@@ -36,9 +36,9 @@ export function hookedStore(inner: ObjectStore, hooks: StoreHooks): ObjectStore 
     head: (key: string): Promise<ObjectInfo | undefined> => around({ op: 'head', key }, () => inner.head(key)),
     put: (key: string, body: Buffer | Readable, size: number, options?: PutOptions) =>
       around({ op: 'put', key, ...(options ? { options } : {}) }, () => inner.put(key, body, size, options)),
-    adopt: (file: string, key: string, size: number) => around({ op: 'adopt', key }, () => inner.adopt(file, key, size)),
-    move: (from: string, to: string) => around({ op: 'move', key: from }, () => inner.move(from, to)),
-    remove: (key: string) => around({ op: 'remove', key }, () => inner.remove(key)),
+    adopt: (file: string, key: string, size: number, options?: WriteOptions) => around({ op: 'adopt', key }, () => inner.adopt(file, key, size, options)),
+    move: (from: string, to: string, options?: WriteOptions) => around({ op: 'move', key: from }, () => inner.move(from, to, options)),
+    remove: (key: string, options?: WriteOptions) => around({ op: 'remove', key }, () => inner.remove(key, options)),
     close: () => inner.close(),
   };
 }

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import { prepareToServe } from '../../src/app/startup.ts';
 import { createRequestListener } from '../../src/http/app.ts';
 import { answerClientErrors } from '../../src/http/client-errors.ts';
+import type { ObjectStore } from '../../src/storage/objects/object-store.ts';
 
 export interface TestServer {
   url: string;
@@ -25,7 +26,7 @@ export interface TestServer {
  * Starts the real app on 127.0.0.1 with a free port and a scratch data folder. The public URL is
  * the real address, so the links in manifests can be fetched as a client would.
  */
-export async function startServer(options: { dir?: string; env?: NodeJS.ProcessEnv; maxUploadMb?: number; log?: (line: string) => void } = {}): Promise<TestServer> {
+export async function startServer(options: { dir?: string; env?: NodeJS.ProcessEnv; maxUploadMb?: number; log?: (line: string) => void; around?: (objects: ObjectStore) => ObjectStore } = {}): Promise<TestServer> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'outpost-srv-'));
   // Bind first so the public URL can name the real port.
   const server: Server = createServer();
@@ -43,7 +44,7 @@ export async function startServer(options: { dir?: string; env?: NodeJS.ProcessE
   const config = loadConfig(env, dir);
   // `log`: every line the server logs (at info), for tests of what logs must never carry.
   const logger = options.log ? pino({ level: 'info' }, { write: options.log }) : pino({ level: 'silent' });
-  const { outpost, firstRun } = await openOutpost(config, logger);
+  const { outpost, firstRun } = await openOutpost(config, logger, options.around);
   await prepareToServe(outpost);
   server.on('request', createRequestListener(outpost));
   answerClientErrors(server);

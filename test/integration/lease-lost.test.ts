@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { commitChange, recoverChanges } from '../../src/app/addon-changes.ts';
 import type { ManifestService } from '../../src/app/manifests.ts';
@@ -7,6 +8,7 @@ import { ChangeJournal } from '../../src/storage/change-journal.ts';
 import { dataKeys } from '../../src/storage/data-keys.ts';
 import { ObjectCatalogStore } from '../../src/storage/object-catalog-store.ts';
 import { readObject, writeObject } from '../../src/storage/objects/object-bytes.ts';
+import type { LeaseHandle } from '../../src/storage/objects/held-lease.ts';
 import { LeaseGuardedObjects, underLease } from '../../src/storage/objects/lease-guard.ts';
 import { ObjectLeases } from '../../src/storage/objects/object-leases.ts';
 import { ObjectStoreError, type ObjectStore } from '../../src/storage/objects/object-store.ts';
@@ -126,5 +128,40 @@ describe.each(objectBackends('lease-lost').map((b) => [b.name, b] as const))('a 
     // Outside any leased task (start-up, sessions, the feed), writes pass.
     await writeObject(objects, 'private/outside.json', '{}');
     expect(await readObject(raw, 'private/outside.json')).toBeDefined();
+  });
+});
+
+const bucket = objectBackends('lease-abort').find((b) => b.name === 's3');
+describe.skipIf(!bucket)('a write on its way when its lease is lost, on a bucket', () => {
+  it('is abandoned: its request is aborted with STORAGE_LEASE_LOST and the object never lands', async () => {
+    const { objects: raw } = await bucket!.open();
+    const objects = new LeaseGuardedObjects(raw);
+    const clock = { t: 1_000_000 };
+    const leases = new ObjectLeases(raw, { ttlMs: TTL, marginMs: MARGIN, now: () => clock.t });
+    // A body that gives its first part once the request is sending, and then nothing more.
+    let sending!: () => void;
+    const started = new Promise<void>((resolve) => (sending = resolve));
+    let given = false;
+    const body = new Readable({
+      read() {
+        if (given) return;
+        given = true;
+        this.push(Buffer.alloc(1024, 1));
+        sending();
+      },
+    });
+    let lease!: LeaseHandle;
+    const task = leases.hold('in-flight', (held) =>
+      underLease(held, () => {
+        lease = held;
+        return objects.put('private/in-flight.bin', body, 64 * 1024);
+      }),
+    );
+    await started;
+    // The clock passes the lease's margin; the next check finds it lost and aborts its signal.
+    clock.t += TTL;
+    expect(lease.stillHeld()).toBe(false);
+    expect(await errorCodeOf(task, ObjectStoreError)).toBe('STORAGE_LEASE_LOST');
+    expect(await raw.head('private/in-flight.bin')).toBeUndefined();
   });
 });

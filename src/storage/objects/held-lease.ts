@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isPreconditionFailed, ObjectStoreError } from './object-store.ts';
 
 /** What a task holding a lease may ask of it. */
@@ -57,6 +58,9 @@ export class HeldLease implements LeaseHandle {
     private readonly nonce: string,
     private state: LeaseState,
   ) {
+    // Each S3 request of the task listens on the signal while it runs (lease-guard.ts), several at
+    // once when documents are written in parallel: no leak, so no listener-count warning.
+    setMaxListeners(0, this.signal);
     this.renewing = this.renew();
   }
 

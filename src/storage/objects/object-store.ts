@@ -56,7 +56,12 @@ export interface ByteRange {
   readonly end: number;
 }
 
-export interface PutOptions {
+/** What any write may take: a signal that abandons a request still on its way (a lost lease). */
+export interface WriteOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface PutOptions extends WriteOptions {
   readonly contentType?: string;
   readonly cacheControl?: string;
   /** Only if the object exists with this ETag (compare-and-swap of a record). */
@@ -81,11 +86,11 @@ export interface ObjectStore {
    * holds its bytes and the file is gone. A folder renames it, so a 200 MB package is never copied;
    * a bucket uploads it. An existing object under `key` is replaced.
    */
-  adopt(file: string, key: string, size: number): Promise<void>;
+  adopt(file: string, key: string, size: number, options?: WriteOptions): Promise<void>;
   /** Moves an object to another key (a package withdrawn or restored); the source is gone after. */
-  move(from: string, to: string): Promise<void>;
+  move(from: string, to: string, options?: WriteOptions): Promise<void>;
   /** Nothing happens when there is no such object. */
-  remove(key: string): Promise<void>;
+  remove(key: string, options?: WriteOptions): Promise<void>;
   close(): Promise<void>;
 }
 

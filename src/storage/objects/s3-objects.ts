@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { S3Config } from '../../config.ts';
-import { checkObjectKey, headersOf, ObjectStoreError, type ByteRange, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
+import { checkObjectKey, headersOf, ObjectStoreError, type ByteRange, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions, type WriteOptions } from './object-store.ts';
 
 /**
  * The object-store port on an S3 bucket (AWS, Ceph RADOS Gateway, MinIO…), under an optional key
@@ -17,8 +17,10 @@ export interface BucketLocation {
   readonly prefix: string;
 }
 
-function storeError(err: unknown, what: string, location: string): Error {
+function storeError(err: unknown, what: string, location: string, signal?: AbortSignal): Error {
   if (err instanceof ObjectStoreError) return err;
+  // Abandoned because the task's lease was lost: the signal's reason says so (STORAGE_LEASE_LOST).
+  if (signal?.aborted && signal.reason instanceof ObjectStoreError) return new ObjectStoreError(signal.reason.code, `${what} in ${location} was abandoned: ${signal.reason.message}`, { cause: err });
   const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
   if (status === 412) return new ObjectStoreError('STORAGE_PRECONDITION_FAILED', `${what} in ${location}: changed since it was read.`, { cause: err });
   // The SDK's message names the failure (NoSuchBucket, AccessDenied, ECONNREFUSED), never a secret.
@@ -139,7 +141,10 @@ export class S3Objects implements ObjectStore {
           ...(options.ifMatch !== undefined ? { IfMatch: bareEtag(options.ifMatch) } : {}),
           ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
         }),
-        Buffer.isBuffer(body) ? {} : { requestTimeout: this.requestMs + Math.ceil(size / MIN_UPLOAD_BYTES_PER_MS) },
+        {
+          ...(Buffer.isBuffer(body) ? {} : { requestTimeout: this.requestMs + Math.ceil(size / MIN_UPLOAD_BYTES_PER_MS) }),
+          ...abortable(options),
+        },
       );
       return { etag: answer.ETag ?? '' };
     } catch (err) {
@@ -148,7 +153,7 @@ export class S3Objects implements ObjectStore {
       const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
       const conditional = options.ifMatch !== undefined || options.ifAbsent;
       if (conditional && (status === 404 || status === 409)) throw new ObjectStoreError('STORAGE_PRECONDITION_FAILED', `${key} in ${this.location} changed since it was read.`, { cause: err });
-      throw storeError(err, `writing ${key}`, this.location);
+      throw storeError(err, `writing ${key}`, this.location, options.signal);
     }
   }
 
@@ -163,10 +168,10 @@ export class S3Objects implements ObjectStore {
   }
 
   /** Uploaded from disk, then the local file goes: a bucket has no rename from local disk. */
-  async adopt(file: string, key: string, size: number): Promise<void> {
+  async adopt(file: string, key: string, size: number, options: WriteOptions = {}): Promise<void> {
     const stream = createReadStream(file, { highWaterMark: 1 << 20 });
     try {
-      await this.put(key, stream, size);
+      await this.put(key, stream, size, options);
     } finally {
       stream.destroy();
     }
@@ -174,7 +179,7 @@ export class S3Objects implements ObjectStore {
   }
 
   /** A server-side copy with the target's own headers (a restored package is public again), then a delete. */
-  async move(from: string, to: string): Promise<void> {
+  async move(from: string, to: string, options: WriteOptions = {}): Promise<void> {
     const headers = headersOf(to);
     try {
       await this.client.send(
@@ -186,22 +191,28 @@ export class S3Objects implements ObjectStore {
           ...(headers.contentType ? { ContentType: headers.contentType } : {}),
           ...(headers.cacheControl ? { CacheControl: headers.cacheControl } : {}),
         }),
+        abortable(options),
       );
     } catch (err) {
-      throw storeError(err, `moving ${from} to ${to}`, this.location);
+      throw storeError(err, `moving ${from} to ${to}`, this.location, options.signal);
     }
-    await this.remove(from);
+    await this.remove(from, options);
   }
 
-  async remove(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.where.bucket, Key: this.objectKey(key) })).catch((err: unknown) => {
-      throw storeError(err, `removing ${key}`, this.location);
+  async remove(key: string, options: WriteOptions = {}): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.where.bucket, Key: this.objectKey(key) }), abortable(options)).catch((err: unknown) => {
+      throw storeError(err, `removing ${key}`, this.location, options.signal);
     });
   }
 
   async close(): Promise<void> {
     this.client.destroy();
   }
+}
+
+/** The SDK's per-request options of a write: its lease's signal, if it has one. */
+function abortable(options: WriteOptions): { abortSignal?: AbortSignal } {
+  return options.signal ? { abortSignal: options.signal } : {};
 }
 
 /** The key decides how a public object is served (served-headers.ts); a caller may be explicit. */

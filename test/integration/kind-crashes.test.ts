@@ -1,0 +1,285 @@
+/**
+ * Jami, Chromium and VPN changes stopped at every write in turn, as a kill would stop them: from
+ * the chosen write on, the instance's store refuses everything (leases aside, so the lease is
+ * released as after a lost process's expiry, without the 30 s wait). Then, on a bucket, a running
+ * second instance's periodic recovery repairs it; on both backends, a restart does. Each time,
+ * every served document must agree with the records and the stored bytes, no intent may be left,
+ * and every change that was answered must be there.
+ */
+import crypto from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { dataKeys } from '../../src/storage/data-keys.ts';
+import { listNames, readObject } from '../../src/storage/objects/object-bytes.ts';
+import type { ObjectStore } from '../../src/storage/objects/object-store.ts';
+import { verifyIndex } from '../../src/vpn/vpn-index.ts';
+import { buildExtensionZip, extensionManifest } from '../helpers/crx-build.ts';
+import { buildJpl, signerFor, type JplSigner } from '../helpers/jami-jpl.ts';
+import { jamiPki } from '../helpers/jami-pki.ts';
+import { hookedStore } from '../helpers/object-store-hooks.ts';
+import { vpnManifest } from '../helpers/qt-rcc.ts';
+import { serverBackends } from '../helpers/server-backends.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { rccOf } from '../unit/vpn/rcc-build.ts';
+
+const sha256 = (bytes: Buffer): string => crypto.createHash('sha256').update(bytes).digest('hex');
+const WRITES = new Set(['put', 'adopt', 'move', 'remove']);
+const LINUX = 'x86_64-linux-gnu';
+
+/** What a scenario works with: the instance serving now, the first start's token. */
+interface Harness {
+  server: TestServer;
+  token: string;
+}
+
+interface Scenario {
+  /** Unarmed, before each round: what the round's change needs (a version to withdraw…). */
+  prepare?(h: Harness, round: number): Promise<void>;
+  /** The change under test; its answer's status. */
+  change(h: Harness, round: number): Promise<number>;
+  /** After the change answered `status` (or was cut short: `status` undefined). */
+  answered?(round: number, status: number | undefined): void;
+  /** On a repaired instance: what it serves agrees with its records; answered changes are there. */
+  check(h: Harness): Promise<void>;
+}
+
+const post = async (h: Harness, bytes: Buffer, name: string, token = h.token) => {
+  const form = new FormData();
+  form.set('package', new Blob([new Uint8Array(bytes)]), name);
+  return (await fetch(`${h.server.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } })).status;
+};
+const call = async (h: Harness, method: string, p: string) => (await fetch(`${h.server.url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${h.token}` } })).status;
+const objectsOf = (h: Harness): ObjectStore => h.server.outpost.objects;
+const storedSha = async (h: Harness, key: string) => {
+  const bytes = await readObject(objectsOf(h), key, 64 * 1024 * 1024);
+  return bytes && sha256(bytes);
+};
+
+let signer: JplSigner;
+let jamiEnv: NodeJS.ProcessEnv;
+
+function jamiPublish(id: (round: number) => string): Scenario {
+  const acked = new Map<string, Set<string>>();
+  return {
+    change: async (h, round) => post(h, await buildJpl({ id: id(round), version: `1.0.${round}`, signWith: signer }), 'plugin.jpl'),
+    answered: (round, status) => {
+      if (status === 201) acked.set(id(round), (acked.get(id(round)) ?? new Set()).add(`1.0.${round}`));
+    },
+    check: async (h) => {
+      for (const record of h.server.outpost.plugins.list()) {
+        const listed = (await (await fetch(`${h.server.url}/jami/versions/${record.id}?arch=${LINUX}`)).json()) as { version: string }[];
+        expect(listed.map((v) => v.version).sort()).toEqual(record.versions.map((v) => v.version).sort());
+        const named = new Set<string>();
+        for (const v of record.versions) {
+          expect(await storedSha(h, dataKeys.jamiFile(record.id, v.file)), v.file).toBe(v.sha256);
+          for (const f of [v.file, v.icon?.file, v.background?.file]) if (f) named.add(f);
+        }
+        // Nothing a record does not name is left in the public tree.
+        expect((await listNames(objectsOf(h), dataKeys.jamiFiles(record.id))).sort()).toEqual([...named].sort());
+      }
+      for (const [pluginId, versions] of acked) {
+        const record = h.server.outpost.plugins.get(pluginId);
+        for (const v of versions) expect(record?.versions.map((x) => x.version), `${pluginId} ${v}`).toContain(v);
+      }
+    },
+  };
+}
+
+/** Chromium: every offered .crx exists and hashes as the answer says, in both documents. */
+async function checkChromium(h: Harness, acked: Map<string, boolean>): Promise<void> {
+  for (const record of h.server.outpost.chromiumRecords.list()) {
+    const documents = [
+      await (await fetch(`${h.server.url}/updates/${record.id}/updates.xml`)).text(),
+      await (await fetch(`${h.server.url}/chromium/updates.xml?x=${encodeURIComponent(`id=${record.id}&v=0.0.1&uc`)}`)).text(),
+    ];
+    // Each test instance has a public URL of its own (its port): links are compared without it.
+    const local = (text: string) => text.replaceAll(/http:\/\/127\.0\.0\.1:\d+/g, h.server.url);
+    expect(local(documents[0]!)).toBe(local(h.server.outpost.chromium.staticDocument(record)));
+    for (const xml of documents) {
+      const check = /<updatecheck[^>]*codebase="([^"]+)"[^>]*hash_sha256="([0-9a-f]+)"/.exec(local(xml));
+      if (!check) continue;
+      const res = await fetch(check[1]!);
+      expect(res.status, check[1]).toBe(200);
+      expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(check[2]);
+    }
+    for (const v of record.versions) {
+      expect(await storedSha(h, dataKeys.file(record.id, v.file)), v.file).toBe(v.withdrawnAt ? undefined : v.sha256);
+    }
+    const named = record.versions.filter((v) => !v.withdrawnAt).map((v) => v.file).sort();
+    expect((await listNames(objectsOf(h), dataKeys.files(record.id))).sort()).toEqual(named);
+  }
+  for (const [key, active] of acked) {
+    const [id, version] = key.split(' ');
+    const entry = h.server.outpost.chromiumRecords.get(id!)?.versions.find((v) => v.version === version);
+    expect(entry, key).toBeDefined();
+    expect(!entry!.withdrawnAt, key).toBe(active);
+  }
+}
+
+function chromiumPublish(firstPublish: boolean): Scenario {
+  const acked = new Map<string, boolean>();
+  const tokens = new Map<number, string>();
+  let pending = '';
+  return {
+    // A first publish each round: a new publisher key packs a new extension id.
+    prepare: async (h, round) => {
+      if (!firstPublish) return;
+      await h.server.outpost.keys.create(`k${round}`);
+      tokens.set(round, (await h.server.outpost.tokens.create(`k${round}`, `round ${round}`)).token);
+    },
+    change: async (h, round) => {
+      const version = firstPublish ? '1.0' : `1.${round}`;
+      const form = new FormData();
+      form.set('package', new Blob([new Uint8Array(await buildExtensionZip(extensionManifest({ version })))]), 'ext.zip');
+      const res = await fetch(`${h.server.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${tokens.get(round) ?? h.token}` } });
+      pending = res.status === 201 ? `${((await res.json()) as { id: string }).id} ${version}` : '';
+      return res.status;
+    },
+    answered: () => void (pending && acked.set(pending, true)),
+    check: (h) => checkChromium(h, acked),
+  };
+}
+
+function chromiumWithdraw(): Scenario {
+  const acked = new Map<string, boolean>();
+  let id = '';
+  return {
+    prepare: async (h, round) => {
+      const form = new FormData();
+      form.set('package', new Blob([new Uint8Array(await buildExtensionZip(extensionManifest({ version: `2.${round}` })))]), 'ext.zip');
+      const res = await fetch(`${h.server.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${h.token}` } });
+      expect(res.status).toBe(201);
+      id = ((await res.json()) as { id: string }).id;
+      acked.set(`${id} 2.${round}`, true);
+    },
+    change: (h, round) => call(h, 'DELETE', `/chromium/${id}/versions/2.${round}`),
+    // A withdrawal cut short may be finished or taken back: either state is right.
+    answered: (round, status) => void (status === 200 ? acked.set(`${id} 2.${round}`, false) : acked.delete(`${id} 2.${round}`)),
+    check: (h) => checkChromium(h, acked),
+  };
+}
+
+/** VPN: the index verifies, names only .rcc present with its sha256, and every .rcc it serves. */
+async function checkVpn(h: Harness, acked: Map<string, string | null>): Promise<void> {
+  const get = async (name: string) => Buffer.from(await (await fetch(`${h.server.url}/vpn/${name}`)).arrayBuffer());
+  // No index was ever written (the first publish was cut short): nothing may be listed then.
+  if ((await fetch(`${h.server.url}/vpn/manifest.json`)).status === 404) {
+    expect(h.server.outpost.vpnRecords.active()).toEqual([]);
+    expect([...acked.values()].filter(Boolean)).toEqual([]);
+    return;
+  }
+  const key = crypto.createPublicKey(((await (await fetch(`${h.server.url}/api/v1/vpn/key`, { headers: { authorization: `Bearer ${h.token}` } })).json()) as { pem: string }).pem);
+  const index = verifyIndex(await get('manifest.json'), await get('manifest.json.sig'), key);
+  for (const addon of index.addons) expect(sha256(await get(`${addon.id}.rcc`)), addon.id).toBe(addon.sha256);
+  const listed = index.addons.map((a) => `${a.id}.rcc`).sort();
+  expect((await listNames(objectsOf(h), dataKeys.vpnIndex('/vpn'))).filter((n) => n.endsWith('.rcc')).sort()).toEqual(listed);
+  const active = h.server.outpost.vpnRecords.active().map((r) => `${r.id} ${r.sha256}`).sort();
+  expect(index.addons.map((a) => `${a.id} ${a.sha256}`).sort()).toEqual(active);
+  for (const [id, sha] of acked) expect(index.addons.find((a) => a.id === id)?.sha256 ?? null, id).toBe(sha);
+}
+
+function vpnPublish(firstPublish: boolean): Scenario {
+  const acked = new Map<string, string | null>();
+  const idOf = (round: number) => (firstPublish ? `crash_new_${round}` : 'crash_demo');
+  const bytesOf = (round: number) => rccOf({ 'manifest.json': JSON.stringify(vpnManifest(idOf(round), { name: `Round ${round}` })) });
+  return {
+    change: (h, round) => post(h, bytesOf(round), `${idOf(round)}.rcc`),
+    answered: (round, status) => {
+      // A publish cut short may be finished at start (its bytes were in place): either state is right.
+      if (status === 201) acked.set(idOf(round), sha256(bytesOf(round)));
+      else if (!firstPublish) acked.delete(idOf(round));
+    },
+    check: (h) => checkVpn(h, acked),
+  };
+}
+
+function vpnWithdraw(): Scenario {
+  const acked = new Map<string, string | null>();
+  return {
+    prepare: async (h, round) => {
+      const bytes = rccOf({ 'manifest.json': JSON.stringify(vpnManifest(`crash_gone_${round}`)) });
+      expect(await post(h, bytes, `crash_gone_${round}.rcc`)).toBe(201);
+      acked.set(`crash_gone_${round}`, sha256(bytes));
+    },
+    change: (h, round) => call(h, 'DELETE', `/vpn/crash_gone_${round}`),
+    answered: (round, status) => (status === 200 ? void acked.set(`crash_gone_${round}`, null) : void acked.delete(`crash_gone_${round}`)),
+    check: (h) => checkVpn(h, acked),
+  };
+}
+
+const SCENARIOS: [string, () => Scenario][] = [
+  ['a Jami first publish', () => jamiPublish((round) => `CrashNew${round}`)],
+  ['a Jami publish of a next version', () => jamiPublish(() => 'CrashPlugin')],
+  ['a Chromium first publish', () => chromiumPublish(true)],
+  ['a Chromium publish of a next version', () => chromiumPublish(false)],
+  ['a Chromium withdrawal', () => chromiumWithdraw()],
+  ['a VPN first publish', () => vpnPublish(true)],
+  ['a VPN replacement', () => vpnPublish(false)],
+  ['a VPN withdrawal', () => vpnWithdraw()],
+];
+
+let servers: TestServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+beforeAll(async () => {
+  const pki = await jamiPki();
+  signer = signerFor(pki, pki.plugin, pki.org);
+  const anchor = path.join(mkdtempSync(path.join(tmpdir(), 'outpost-kind-crash-')), 'anchor.pem');
+  writeFileSync(anchor, pki.root.pem);
+  jamiEnv = { OUTPOST_JAMI_TRUST_ANCHORS: anchor };
+});
+
+describe.each(serverBackends('kind-crash'))('changes cut short at every write, on a %s', (backend, backendEnv) => {
+  it.each(SCENARIOS)('%s', async (_name, make) => {
+    const scenario = make();
+    const dir = mkdtempSync(path.join(tmpdir(), 'outpost-kind-crash-'));
+    const env = { ...jamiEnv, ...(await backendEnv()) };
+    // From write `at` on, this instance's store refuses every call, as a killed process makes none.
+    const crash = { at: Infinity, writes: 0, dead: false };
+    const around = (objects: ObjectStore) =>
+      hookedStore(objects, {
+        before: ({ op }) => {
+          if (!crash.dead && WRITES.has(op) && ++crash.writes >= crash.at) crash.dead = true;
+          if (crash.dead) throw new Error('injected: the process was killed');
+        },
+      });
+    const start = async () => {
+      const server = await startServer({ dir, env, around });
+      servers.push(server);
+      return server;
+    };
+    const first = await start();
+    const h: Harness = { server: first, token: first.token };
+    // On a bucket, a second instance that stays up repairs what the first one left.
+    const other = backend === 'bucket' ? await startServer({ dir: mkdtempSync(path.join(tmpdir(), 'outpost-kind-other-')), env }) : undefined;
+    if (other) servers.push(other);
+    for (let round = 1; ; round++) {
+      await scenario.prepare?.(h, round);
+      Object.assign(crash, { at: round, writes: 0 });
+      const status = await scenario.change(h, round);
+      const cut = crash.dead;
+      crash.at = Infinity;
+      scenario.answered?.(round, cut ? undefined : status);
+      if (!cut) expect(status, `round ${round}`).toBeLessThan(300);
+      if (other) {
+        // Its periodic recovery, with a clock past every intent's lease.
+        await other.outpost.sync!.resync(Date.now() + 10 * 60_000);
+        await scenario.check({ server: other, token: h.token });
+        expect(await listNames(other.outpost.objects, dataKeys.intents), `round ${round}`).toEqual([]);
+      }
+      await h.server.close();
+      servers = servers.filter((s) => s !== h.server);
+      crash.dead = false;
+      h.server = await start();
+      await scenario.check(h).catch((err: Error) => {
+        throw new Error(`round ${round} (status ${status}, cut ${cut}): ${err.message}`, { cause: err });
+      });
+      expect(await listNames(objectsOf(h), dataKeys.intents), `round ${round}`).toEqual([]);
+      if (!cut) break;
+    }
+  }, 600_000);
+});
