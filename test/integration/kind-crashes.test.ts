@@ -1,7 +1,8 @@
 /**
- * Jami, Chromium and VPN changes stopped at every write in turn, as a kill would stop them: from
- * the chosen write on, the instance's store refuses everything (leases aside, so the lease is
- * released as after a lost process's expiry, without the 30 s wait). Then, on a bucket, a running
+ * Jami, Chromium and VPN changes stopped at every write in turn (on a bucket, at every third), as
+ * a kill would stop them: from the chosen write on, the instance's store refuses everything
+ * (leases aside, so the lease is released as after a lost process's expiry, without the 30 s
+ * wait). Then, on a bucket, a running
  * second instance's periodic recovery repairs it; on both backends, a restart does. Each time,
  * every served document must agree with the records and the stored bytes, no intent may be left,
  * and every change that was answered must be there.
@@ -233,8 +234,18 @@ beforeAll(async () => {
   jamiEnv = { OUTPOST_JAMI_TRUST_ANCHORS: anchor };
 });
 
+/**
+ * On a bucket every round costs a restart and a resync against the gateway (seconds each): there,
+ * one scenario per kind, cut at every third write. The recovery code is the same on both backends;
+ * what the bucket adds is the running instance's repair and the store's own semantics.
+ */
+const ON_BUCKET = new Set(['a Jami publish of a next version', 'a Chromium withdrawal', 'a VPN replacement']);
+const BUCKET_STRIDE = 3;
+
 describe.each(serverBackends('kind-crash'))('changes cut short at every write, on a %s', (backend, backendEnv) => {
-  it.each(SCENARIOS)('%s', async (_name, make) => {
+  const scenarios = backend === 'bucket' ? SCENARIOS.filter(([name]) => ON_BUCKET.has(name)) : SCENARIOS;
+  const stride = backend === 'bucket' ? BUCKET_STRIDE : 1;
+  it.each(scenarios)('%s', async (_name, make) => {
     const scenario = make();
     const dir = mkdtempSync(path.join(tmpdir(), 'outpost-kind-crash-'));
     const env = { ...jamiEnv, ...(await backendEnv()) };
@@ -259,7 +270,7 @@ describe.each(serverBackends('kind-crash'))('changes cut short at every write, o
     if (other) servers.push(other);
     for (let round = 1; ; round++) {
       await scenario.prepare?.(h, round);
-      Object.assign(crash, { at: round, writes: 0 });
+      Object.assign(crash, { at: 1 + (round - 1) * stride, writes: 0 });
       const status = await scenario.change(h, round);
       const cut = crash.dead;
       crash.at = Infinity;
