@@ -233,7 +233,7 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   });
   const { feeds: feedRecords, problems: feedProblems } = await FeedStore.open(objects);
   for (const p of feedProblems) log.error({ file: p.file, reason: p.reason }, 'feed record skipped');
-  const feeds = new FeedService({ feeds: feedRecords, catalog, collections: collectionRecords, vpnChannels, lock, audit });
+  const feeds = new FeedService({ feeds: feedRecords, catalog, chromium: chromiumRecords, collections: collectionRecords, vpnChannels, lock, audit });
   /** What a lock key guards (see each service's lockKey), read again from the bucket. */
   async function refreshGuarded(key: string): Promise<void> {
     const colon = key.indexOf(':');

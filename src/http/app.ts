@@ -21,6 +21,7 @@ import { folderSender, jamiStoreRoutes } from './routes/jami-store.ts';
 import { publicCatalogRoutes } from './routes/public-catalog.ts';
 import { PublicCatalog } from '../app/public-catalog.ts';
 import { publicAddons } from '../app/public-view.ts';
+import type { ChromiumRecord } from '../storage/chromium-store.ts';
 import { chromiumVersionsForDisplay } from './chromium-view.ts';
 import { chromiumUpdateRoutes } from './routes/chromium-updates.ts';
 import type { UpdateQueryService } from '../app/update-queries.ts';
@@ -111,7 +112,8 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     collections: collectionRoutes(outpost.collectionRecords, {
       ...collectionSources(outpost),
       addon: (id) => publicAddons(outpost.catalog).get(id),
-      hidden: (m) => (m.kind === 'addon' && outpost.catalog.get(m.id)?.private === true) || inPrivateChannel(outpost, m),
+      chromium: (id) => publicChromium(outpost, id),
+      hidden: (m) => (m.kind === 'addon' && outpost.catalog.get(m.id)?.private === true) || (m.kind === 'chromium' && outpost.chromiumRecords.get(m.id)?.private === true) || inPrivateChannel(outpost, m),
     }),
     feedRoutes: feedRoutesFor(outpost),
     ...(outpost.config.publicCatalog ? { publicCatalog: publicCatalogFor(outpost) } : {}),
@@ -126,6 +128,7 @@ export function feedRoutesFor(outpost: Outpost): Router {
     answers: new FeedAnswers({
       feeds: outpost.feeds,
       catalog: outpost.catalog,
+      chromium: { records: outpost.chromiumRecords, service: outpost.chromium },
       collections: outpost.collectionRecords,
       documentOptions: (record) => outpost.manifests.documentOptions(record),
       publicUrl: outpost.config.publicUrl,
@@ -135,6 +138,12 @@ export function feedRoutesFor(outpost: Outpost): Router {
     send: outpost.config.bucket ? objectSender(outpost.objects, (key) => key.startsWith('public/files/') || key.startsWith('private/feed-files/') || isVpnFeedKey(outpost, key)) : publicSender(outpost),
     collectionSources: collectionSources(outpost),
   });
+}
+
+/** A Chromium extension as strangers see it: a private one is an unknown id. */
+function publicChromium(outpost: Outpost, id: string): ChromiumRecord | undefined {
+  const record = outpost.chromiumRecords.get(id);
+  return record && !record.private ? record : undefined;
 }
 
 /** A VPN channel's index files, in its public folder or its private one: what a VPN feed sends. */
@@ -180,7 +189,7 @@ export function publicCatalogFor(outpost: Outpost): Router {
     }),
     addon: (id) => publicAddons(outpost.catalog).get(id),
     jami: (id) => outpost.plugins.get(id),
-    chromium: (id) => outpost.chromiumRecords.get(id),
+    chromium: (id) => publicChromium(outpost, id),
     vpn: (id) => (production.visibility.isPrivate() ? undefined : production.records.get(id)),
     send: publicSender(outpost),
     detail: {

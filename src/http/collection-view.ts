@@ -13,7 +13,7 @@ import { chromiumUpdateUrl, chromiumVersionsForDisplay } from './chromium-view.t
  */
 export interface CollectionSources {
   publicUrl: string;
-  /** The base of XPI members' links (a feed's prefix); publicUrl when absent. */
+  /** The base of XPI and Chromium members' links (a feed's prefix); publicUrl when absent. */
   addonUrl?: string;
   jamiPrefix: string;
   addon(id: string): AddonRecord | undefined;
@@ -61,7 +61,9 @@ function offerChromium(m: CollectionMember, s: CollectionSources): OfferedMember
   const record = s.chromium(m.id);
   const newest = record ? chromiumVersionsForDisplay(record).find((v) => !v.withdrawnAt) : undefined;
   if (!record || !newest) return { kind: m.kind, id: m.id, name: m.id, downloads: [] };
-  return { kind: m.kind, id: m.id, name: newest.name, version: newest.version, downloads: [{ label: 'CRX', url: fileUrl(s.publicUrl, m.id, newest.file) }], updateUrl: chromiumUpdateUrl(s.publicUrl) };
+  // A feed's page: the package and the policy's update URL under the feed, which grants members.
+  const base = s.addonUrl ?? s.publicUrl;
+  return { kind: m.kind, id: m.id, name: newest.name, version: newest.version, downloads: [{ label: 'CRX', url: fileUrl(base, m.id, newest.file) }], updateUrl: chromiumUpdateUrl(base) };
 }
 
 function offerJami(m: CollectionMember, s: CollectionSources): OfferedMember {

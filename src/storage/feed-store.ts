@@ -3,16 +3,17 @@ import type { ObjectStore } from './objects/object-store.ts';
 import { JsonRecordStore, type RecordLoadProblem } from './json-record-store.ts';
 
 /**
- * What a feed grants: one XPI add-on, one collection (and with it its XPI members), or one VPN
- * channel's signed index (`id` is the channel's name). Other kinds (chromium, jami) would be
- * further members of this union.
+ * What a feed grants: one XPI add-on, one Chromium extension, one collection (and with it its XPI
+ * and Chromium members), or one VPN channel's signed index (`id` is the channel's name). Jami
+ * plugins would be a further member of this union.
  */
 export type FeedScope =
   | { readonly kind: 'addon'; readonly id: string }
+  | { readonly kind: 'chromium'; readonly id: string }
   | { readonly kind: 'collection'; readonly id: string }
   | { readonly kind: 'vpn'; readonly id: string };
 
-export const FEED_SCOPE_KINDS: readonly FeedScope['kind'][] = ['addon', 'collection', 'vpn'];
+export const FEED_SCOPE_KINDS: readonly FeedScope['kind'][] = ['addon', 'chromium', 'collection', 'vpn'];
 
 /**
  * A private feed: the secret URL prefix /feeds/<token>/ granting read access to `scope`. Only the

@@ -4,6 +4,7 @@ import type { Actor } from '../../app/publish-errors.ts';
 import type { ChromiumStore } from '../../storage/chromium-store.ts';
 import { ApiError } from '../api-error.ts';
 import { chromiumDetails } from '../chromium-view.ts';
+import { parseVisibility } from '../visibility.ts';
 
 export interface ChromiumApiDeps {
   records: ChromiumStore;
@@ -14,7 +15,7 @@ export interface ChromiumApiDeps {
 
 /**
  * Chromium extensions under /api/v1/chromium (behind the API's token check): list, details with
- * the policy line to deploy, and withdraw/restore, idempotent like the add-on routes.
+ * the policy line to deploy, withdraw/restore and visibility, idempotent like the add-on routes.
  */
 export function chromiumApiRoutes(deps: ChromiumApiDeps): Router {
   const router = Router();
@@ -40,6 +41,13 @@ export function chromiumApiRoutes(deps: ChromiumApiDeps): Router {
 
   router.post('/chromium/:id/versions/:version/restore', async (req, res) => {
     const updated = await deps.changes.restore(known(req), String(req.params.version), deps.actor(req));
+    res.json(chromiumDetails(updated, deps.publicUrl));
+  });
+
+  // Private (served only through feeds) or public again; idempotent like withdraw and restore.
+  router.post('/chromium/:id/visibility/:visibility', async (req, res) => {
+    const visibility = parseVisibility(req.params.visibility);
+    const updated = await deps.changes.setVisibility(known(req), visibility, deps.actor(req));
     res.json(chromiumDetails(updated, deps.publicUrl));
   });
 
