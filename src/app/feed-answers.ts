@@ -84,6 +84,8 @@ export class FeedAnswers {
 
   /** The feed's /chromium/updates.xml?x=…: granted extensions answered, every other id as unknown. */
   chromiumCheck(open: OpenFeed, query: string): string | undefined {
+    // A feed that can grant no extension has no such route: the plain 404, as for any path it lacks.
+    if (open.feed.scope.kind !== 'chromium' && open.feed.scope.kind !== 'collection') return undefined;
     return this.deps.chromium?.service.answerFeedCheck(query, (id) => this.chromiumRecord(open, id), open.base);
   }
 
