@@ -11,6 +11,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { packageKey } from '../../src/app/addon-changes.ts';
+import type { ChromiumRecord } from '../../src/storage/chromium-store.ts';
 import { dataKeys } from '../../src/storage/data-keys.ts';
 import { listNames, readObject } from '../../src/storage/objects/object-bytes.ts';
 import type { ObjectStore } from '../../src/storage/objects/object-store.ts';
@@ -90,6 +92,10 @@ function jamiPublish(id: (round: number) => string): Scenario {
 /** Chromium: every offered .crx exists and hashes as the answer says, in both documents. */
 async function checkChromium(h: Harness, acked: Map<string, boolean>): Promise<void> {
   for (const record of h.server.outpost.chromiumRecords.list()) {
+    if (record.private) {
+      await checkPrivateChromium(h, record);
+      continue;
+    }
     const documents = [
       await (await fetch(`${h.server.url}/updates/${record.id}/updates.xml`)).text(),
       await (await fetch(`${h.server.url}/chromium/updates.xml?x=${encodeURIComponent(`id=${record.id}&v=0.0.1&uc`)}`)).text(),
@@ -116,6 +122,40 @@ async function checkChromium(h: Harness, acked: Map<string, boolean>): Promise<v
     expect(entry, key).toBeDefined();
     expect(!entry!.withdrawnAt, key).toBe(active);
   }
+}
+
+/** A private extension: nothing of it under public/, the public check as for an unknown id, its offered packages aside. */
+async function checkPrivateChromium(h: Harness, record: ChromiumRecord): Promise<void> {
+  expect((await fetch(`${h.server.url}/updates/${record.id}/updates.xml`)).status).toBe(404);
+  expect(await (await fetch(`${h.server.url}/chromium/updates.xml?x=${encodeURIComponent(`id=${record.id}&v=0.0.1&uc`)}`)).text()).toContain('status="noupdate"');
+  for (const prefix of [dataKeys.files(record.id), dataKeys.documents(record.id), `public/icons/${record.id}/`]) expect(await listNames(objectsOf(h), prefix), prefix).toEqual([]);
+  for (const v of record.versions) expect(await storedSha(h, packageKey(record, v)), v.file).toBe(v.sha256);
+}
+
+/** Making one extension private, then public, then private…: each round cut at its next write. */
+function chromiumVisibility(): Scenario {
+  let id = '';
+  let asked = false;
+  let wanted: boolean | undefined;
+  return {
+    prepare: async (h, round) => {
+      if (round > 1) return;
+      const form = new FormData();
+      form.set('package', new Blob([new Uint8Array(await buildExtensionZip(extensionManifest({ version: '3.0' })))]), 'ext.zip');
+      const res = await fetch(`${h.server.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${h.token}` } });
+      id = ((await res.json()) as { id: string }).id;
+    },
+    change: (h) => {
+      asked = !h.server.outpost.chromiumRecords.get(id)?.private;
+      return call(h, 'POST', `/chromium/${id}/visibility/${asked ? 'private' : 'public'}`);
+    },
+    // Cut short: finished or taken back, either state is right; answered: the state asked for.
+    answered: (_round, status) => void (wanted = status === 200 ? asked : undefined),
+    check: async (h) => {
+      if (wanted !== undefined) expect(Boolean(h.server.outpost.chromiumRecords.get(id)?.private)).toBe(wanted);
+      await checkChromium(h, new Map());
+    },
+  };
 }
 
 function chromiumPublish(firstPublish: boolean): Scenario {
@@ -215,6 +255,7 @@ const SCENARIOS: [string, () => Scenario][] = [
   ['a Chromium first publish', () => chromiumPublish(true)],
   ['a Chromium publish of a next version', () => chromiumPublish(false)],
   ['a Chromium withdrawal', () => chromiumWithdraw()],
+  ['a Chromium visibility switch', () => chromiumVisibility()],
   ['a VPN first publish', () => vpnPublish(true)],
   ['a VPN replacement', () => vpnPublish(false)],
   ['a VPN withdrawal', () => vpnWithdraw()],
