@@ -46,11 +46,13 @@ describe.each(serverBackends('chromium-feeds'))('Chromium extension feeds on a %
     ...(await listNames(server.outpost.objects, `public/icons/${extension}/`)),
   ];
 
+  let otherToken = '';
   beforeAll(async () => {
     server = await startServer({ env: await env() });
     id = await send('1.0');
     await server.outpost.keys.create('other');
-    other = await send('1.0', (await server.outpost.tokens.create('other', 'second')).token);
+    otherToken = (await server.outpost.tokens.create('other', 'second')).token;
+    other = await send('1.0', otherToken);
     await server.outpost.collections.create('tools', { title: 'Tools', description: '', members: `chromium ${id}\nchromium ${other}` }, admin);
   });
   afterAll(() => server?.close());
@@ -77,6 +79,13 @@ describe.each(serverBackends('chromium-feeds'))('Chromium extension feeds on a %
     expect((await api('POST', `chromium/${id}/visibility/private`)).status).toBe(200);
     expect((await api('POST', `chromium/${id}/visibility/hidden`)).body.error.code).toBe('VISIBILITY_INVALID');
     expect((await api('POST', `chromium/${UNKNOWN}/visibility/private`)).status).toBe(404);
+    // To another key's token it is an unknown id in the API, feeds included.
+    const asOther = (method: string, p: string) => fetch(`${server.url}/api/v1/${p}`, { method, headers: { authorization: `Bearer ${otherToken}` } });
+    expect(JSON.stringify(await (await asOther('GET', 'chromium')).json())).not.toContain(id);
+    for (const [method, p] of [['GET', `chromium/${id}`], ['POST', `chromium/${id}/visibility/public`], ['DELETE', `chromium/${id}/versions/1.0`]]) {
+      expect((await (await asOther(method!, p!)).json()).error.code, p).toBe('NOT_FOUND');
+    }
+    expect((await (await asOther('POST', `feeds?scope=${encodeURIComponent(`chromium ${id}`)}`)).json()).error.code).toBe('FEED_INVALID');
   });
 
   let feed = '';

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import type { ChromiumVersionChanges } from '../../app/chromium-changes.ts';
 import type { Actor } from '../../app/publish-errors.ts';
-import type { ChromiumStore } from '../../storage/chromium-store.ts';
+import type { ChromiumRecord, ChromiumStore } from '../../storage/chromium-store.ts';
 import { ApiError } from '../api-error.ts';
 import { chromiumDetails } from '../chromium-view.ts';
 import { parseVisibility } from '../visibility.ts';
@@ -19,14 +19,18 @@ export interface ChromiumApiDeps {
  */
 export function chromiumApiRoutes(deps: ChromiumApiDeps): Router {
   const router = Router();
+  // Another key's private extension is an unknown id here too, not a 403 that tells it exists.
+  const visible = (record: ChromiumRecord | undefined, actor: Actor): record is ChromiumRecord =>
+    record !== undefined && (!record.private || actor.admin || record.publisherKey === actor.keyName);
   const known = (req: Request): string => {
     const id = String(req.params.id);
-    if (!deps.records.get(id)) throw new ApiError('NOT_FOUND', `No Chromium extension ${id}.`);
+    if (!visible(deps.records.get(id), deps.actor(req))) throw new ApiError('NOT_FOUND', `No Chromium extension ${id}.`);
     return id;
   };
 
-  router.get('/chromium', (_req, res) => {
-    const list = deps.records.list().sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  router.get('/chromium', (req, res) => {
+    const actor = deps.actor(req);
+    const list = deps.records.list().filter((r) => visible(r, actor)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
     res.json({ extensions: list.map((r) => chromiumDetails(r, deps.publicUrl)) });
   });
 
