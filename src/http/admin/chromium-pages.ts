@@ -5,9 +5,9 @@ import { fileUrl } from '../../catalog/addon-record.ts';
 import { chromiumDeployment, chromiumVersionsForDisplay } from '../chromium-view.ts';
 import { adminActor } from './catalog-pages.ts';
 import { requireCsrf } from './guard.ts';
-import { parseVisibility } from '../visibility.ts';
 import { userError } from './user-error.ts';
 import { renderPage } from './views.ts';
+import { visibilityRoute } from './visibility-route.ts';
 
 const versionAnchor = (version: string) => `v-${version.replace(/[^0-9.]/g, '_').replaceAll('.', '-')}`;
 
@@ -105,20 +105,8 @@ export function chromiumPages(router: Router, outpost: Outpost): void {
   });
 
   // Private: served only through feeds (Feeds page); public again: back on every public URL.
-  router.post('/chromium/:id/visibility', requireCsrf, async (req, res) => {
-    const { id } = params(req);
-    try {
-      const visibility = parseVisibility((req.body as Record<string, unknown> | undefined)?.visibility);
-      await outpost.chromiumVersions.setVisibility(id, visibility, adminActor(req));
-      req.session!.flash = {
-        kind: 'ok',
-        text: visibility === 'private'
-          ? 'The extension is private: its public URLs answer as for an unknown id and its packages left the public tree. Give browsers a feed (Feeds).'
-          : 'The extension is public again: its packages and updates.xml are served.',
-      };
-    } catch (err) {
-      req.session!.flash = { kind: 'error', text: userError(err).message };
-    }
-    res.redirect(303, pagePath(req, id));
+  visibilityRoute(router, 'chromium', (id, visibility, actor) => outpost.chromiumVersions.setVisibility(id, visibility, actor), {
+    private: 'The extension is private: its public URLs answer as for an unknown id and its packages left the public tree. Give browsers a feed (Feeds).',
+    public: 'The extension is public again: its packages and updates.xml are served.',
   });
 }
