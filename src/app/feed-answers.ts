@@ -6,6 +6,8 @@ import type { AddonCatalog } from '../storage/addon-catalog.ts';
 import type { CollectionRecord, CollectionStore } from '../storage/collection-store.ts';
 import type { FeedRecord } from '../storage/feed-store.ts';
 import type { ChromiumRecord, ChromiumStore } from '../storage/chromium-store.ts';
+import type { PluginStore } from '../storage/plugin-store.ts';
+import type { PluginRecord } from '../jami-store/plugin-record.ts';
 import type { ChromiumPublishService } from './chromium-publish.ts';
 import { packageKey } from './addon-changes.ts';
 import { feedBase, type FeedService } from './feeds.ts';
@@ -17,6 +19,8 @@ import { vpnFolder } from './vpn-visibility.ts';
 export interface FeedAnswerDeps {
   feeds: Pick<FeedService, 'resolve'>;
   catalog: Pick<AddonCatalog, 'load'>;
+  /** Jami plugins a `jami <id>` or collection feed grants. */
+  plugins?: Pick<PluginStore, 'get' | 'list'>;
   /** Chromium extensions a `chromium <id>` or collection feed grants, and their gupdate answers. */
   chromium?: { records: Pick<ChromiumStore, 'get'>; service: Pick<ChromiumPublishService, 'staticDocument' | 'answerFeedCheck'> };
   collections: Pick<CollectionStore, 'get'>;
@@ -66,10 +70,22 @@ export class FeedAnswers {
   }
 
   /** Whether the feed grants `kind <id>`: its own scope, or a member of its collection. */
-  private grants(open: OpenFeed, kind: 'addon' | 'chromium', id: string): boolean {
+  private grants(open: OpenFeed, kind: 'addon' | 'chromium' | 'jami', id: string): boolean {
     const { scope } = open.feed;
     if (scope.kind === kind) return scope.id === id;
     return scope.kind === 'collection' && Boolean(this.grantedCollection(open)?.members.some((m) => m.kind === kind && m.id === id));
+  }
+
+  /**
+   * The Jami plugins a feed grants, as the store API reads them (every other id unknown); none
+   * for a feed that can grant no plugin, whose /jami/ paths are then the plain 404.
+   */
+  jamiPlugins(open: OpenFeed): Pick<PluginStore, 'get' | 'list'> | undefined {
+    const { scope } = open.feed;
+    const plugins = this.deps.plugins;
+    if (!plugins || (scope.kind !== 'jami' && scope.kind !== 'collection')) return undefined;
+    const get = (id: string): PluginRecord | undefined => (this.grants(open, 'jami', id) ? plugins.get(id) : undefined);
+    return { get, list: () => plugins.list().filter((r) => this.grants(open, 'jami', r.id)) };
   }
 
   /** The Chromium extension `id` if the feed grants it. */

@@ -8,7 +8,8 @@ import type { VpnStore } from '../storage/vpn-store.ts';
 
 export interface PublicCatalogSources {
   catalog: AddonCatalog;
-  plugins: PluginStore;
+  /** The public ones only (a private plugin is left out by the caller's view). */
+  plugins: Pick<PluginStore, 'list'>;
   /** Every record, private ones too: the catalog leaves those out itself. */
   chromium: Pick<ChromiumStore, 'list'>;
   /** The newest Chromium version still offered (the admin's display order decides). */

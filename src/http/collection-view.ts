@@ -13,7 +13,7 @@ import { chromiumUpdateUrl, chromiumVersionsForDisplay } from './chromium-view.t
  */
 export interface CollectionSources {
   publicUrl: string;
-  /** The base of XPI and Chromium members' links (a feed's prefix); publicUrl when absent. */
+  /** The base of XPI, Chromium and Jami members' links (a feed's prefix); publicUrl when absent. */
   addonUrl?: string;
   jamiPrefix: string;
   addon(id: string): AddonRecord | undefined;
@@ -70,8 +70,9 @@ function offerJami(m: CollectionMember, s: CollectionSources): OfferedMember {
   const record = s.jami(m.id);
   const newest = record?.versions.slice().sort((a, b) => compareJamiVersions(b.version, a.version))[0];
   if (!record || !newest) return { kind: m.kind, id: m.id, name: m.id, downloads: [] };
-  // The store's download route, per ABI: what an Android user saves and installs by hand.
-  const store = `${s.publicUrl}${s.jamiPrefix}`;
+  // The store's download route, per ABI: what an Android user saves and installs by hand (a
+  // feed's store is its /jami/).
+  const store = s.addonUrl ? `${s.addonUrl}/jami` : `${s.publicUrl}${s.jamiPrefix}`;
   return { kind: m.kind, id: m.id, name: newest.name, version: newest.version, downloads: newest.abis.map((abi) => ({ label: abi, url: `${store}/download/${encodeURIComponent(abi)}/${encodeURIComponent(m.id)}` })) };
 }
 

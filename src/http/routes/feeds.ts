@@ -8,6 +8,8 @@ import { updateQueryFrom } from './update-queries.ts';
 import { sendCollection } from './collections.ts';
 import { sendReleaseNotes } from './release-notes.ts';
 import { CHROMIUM_UPDATE_DOCUMENT } from '../../app/chromium-publish.ts';
+import { jamiFileKey } from '../../app/jami-visibility.ts';
+import { jamiStoreRoutes, type PluginSource } from './jami-store.ts';
 
 export interface FeedRouteDeps {
   answers: FeedAnswers;
@@ -22,7 +24,8 @@ const feedOf = (res: Response): OpenFeed => res.locals.feed as OpenFeed;
 /**
  * /feeds/<token>/…: what a private feed serves, the public URL layout under a secret prefix —
  * updates/<id>/… documents and the adaptive query, files/<id>/<file>, collections/<name>[.json],
- * a Chromium extension's updates/<id>/updates.xml and chromium/updates.xml?x=…, and a VPN channel's <prefix>/manifest.json, .sig and <id>.rcc.
+ * a Chromium extension's updates/<id>/updates.xml and chromium/updates.xml?x=…, a Jami plugin's
+ * store API under jami/, and a VPN channel's <prefix>/manifest.json, .sig and <id>.rcc.
  * An unknown, revoked or malformed secret, or anything the feed does not grant, falls through to
  * the same 404 as any unknown path. The secret never reaches a log (log-redaction.ts).
  */
@@ -113,6 +116,21 @@ export function feedRoutes(deps: FeedRouteDeps): Router {
     const sources: CollectionSources = { ...deps.collectionSources, addonUrl: open.base };
     sendCollection(res, collection, sources, json, `${open.base}/collections/${encodeURIComponent(collection.id)}.json`, CACHE_FEED);
   });
+
+  // A Jami plugin's store API (list, details, versions, download, icons, backgrounds): a Jami
+  // client pointed at <feed>/jami sees what the feed grants, private or not.
+  const jami = jamiStoreRoutes((req) => (req.res!.locals.jamiPlugins as PluginSource), deps.send, { fileKey: jamiFileKey, cacheControl: CACHE_FEED });
+  feed.use(
+    '/jami',
+    (req, res, next) => {
+      const plugins = deps.answers.jamiPlugins(feedOf(res));
+      if (!plugins) return next('router');
+      res.locals.jamiPlugins = plugins;
+      res.setHeader('Cache-Control', CACHE_FEED);
+      next();
+    },
+    jami,
+  );
 
   // A VPN channel feed: <channel prefix>/manifest.json, manifest.json.sig and <id>.rcc. Not
   // immutable: an add-on's .rcc keeps its name when new bytes replace it.
