@@ -21,6 +21,7 @@ export function feedPages(router: Router, outpost: Outpost): void {
         ...outpost.vpnChannels.map((c) => `vpn ${c.name}`),
         ...outpost.collectionRecords.list().map((c) => `collection ${c.id}`).sort(),
         ...outpost.chromiumRecords.list().map((r) => `chromium ${r.id}`).sort(),
+        ...outpost.plugins.list().map((r) => `jami ${r.id}`).sort(),
       ],
       form: { scope: '', label: '' },
       ...extra,
