@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRouter } from '../../src/http/admin/router.ts';
 import { SessionService } from '../../src/auth/session-service.ts';
 import { feedRoutesFor, publicCatalogFor } from '../../src/http/app.ts';
+import { jamiStoreRoutes } from '../../src/http/routes/jami-store.ts';
 import { SessionStore } from '../../src/http/admin/session.ts';
 import { AdminClient } from '../helpers/admin-client.ts';
 import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
@@ -61,6 +62,9 @@ describe('admin interface security', () => {
       ['POST', '/collections/:name/visibility'],
       ['POST', '/addons/:id/visibility'],
       ['POST', '/chromium/:id/visibility'],
+      ['GET', '/jami'],
+      ['GET', '/jami/:id'],
+      ['POST', '/jami/:id/visibility'],
       ['GET', '/feeds'],
       ['POST', '/feeds'],
       ['POST', '/feeds/:id/rotate'],
@@ -139,6 +143,14 @@ describe('admin interface security', () => {
       if (good.status === 200) expect(good.headers.get('cache-control')).toMatch(/^private, /);
       for (const method of ['POST', 'PUT', 'DELETE']) expect({ route, method, status: (await fetch(`${server.url}/feeds/${token}${fill(route)}`, { method })).status }).toEqual({ route, method, status: 404 });
       for (const method of ['POST', 'PUT', 'DELETE']) expect({ route, method, vpn: (await fetch(`${server.url}/feeds/${vpn}${fill(route)}`, { method })).status }).toEqual({ route, method, vpn: 404 });
+    }
+    // The Jami store API mounted under a feed (jami/…): only a jami or collection feed has it.
+    const store = routesOf(jamiStoreRoutes(() => ({ get: () => undefined, list: () => [] }), () => undefined));
+    expect(store).toEqual([['GET', '/'], ['GET', '/details/:id'], ['GET', '/versions/:id'], ['GET', '/download/:arch/:id'], ['GET', '/icons/:id'], ['GET', '/backgrounds/:id']]);
+    for (const [, route] of store) {
+      const p = `/jami${route.replace(':arch', 'x86_64-linux-gnu').replace(':id', 'Plugin')}`;
+      for (const secret of ['A'.repeat(43), token, vpn]) expect({ p, status: (await fetch(`${server.url}/feeds/${secret}${p}`)).status }).toEqual({ p, status: 404 });
+      for (const method of ['POST', 'PUT', 'DELETE']) expect({ p, method, status: (await fetch(`${server.url}/feeds/${token}${p}`, { method })).status }).toEqual({ p, method, status: 404 });
     }
     // A Chromium extension's feed grants its gupdate answers and .crx, nothing else.
     const zip = new FormData();

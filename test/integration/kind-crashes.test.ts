@@ -23,6 +23,7 @@ import { serverBackends } from '../helpers/server-backends.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { rccOf } from '../unit/vpn/rcc-build.ts';
 import { chromiumPublish, chromiumVisibility, chromiumWithdraw } from './kind-crash-chromium.ts';
+import { jamiVisibility } from './kind-crash-jami.ts';
 import { call, objectsOf, post, sha256, storedSha, type Harness, type Scenario } from './kind-crash-harness.ts';
 
 const WRITES = new Set(['put', 'adopt', 'move', 'remove']);
@@ -113,6 +114,7 @@ const SCENARIOS: [string, () => Scenario][] = [
   ['a Chromium publish of a next version', () => chromiumPublish(false)],
   ['a Chromium withdrawal', () => chromiumWithdraw()],
   ['a Chromium visibility switch', () => chromiumVisibility()],
+  ['a Jami visibility switch', () => jamiVisibility(() => signer)],
   ['a VPN first publish', () => vpnPublish(true)],
   ['a VPN replacement', () => vpnPublish(false)],
   ['a VPN withdrawal', () => vpnWithdraw()],
