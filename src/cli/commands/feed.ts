@@ -66,7 +66,7 @@ export const feedListCommand: Command = {
 
 export const feedCreateCommand: Command = {
   path: ['feed', 'create'],
-  usage: 'feed create <add-on id> | --chromium <id> | --jami <id> | --vpn <channel> [--label L] --server URL [--token T]',
+  usage: 'feed create [--chromium|--jami|--vpn] <id> [--label L]',
   summary: 'Create a private feed for an add-on, a Chromium extension, a Jami plugin or a VPN channel; prints its URL once.',
   help: `Calls POST <server>/api/v1/feeds?scope=addon <id>&label=… (or scope=chromium <id>, scope=jami <id>, scope=vpn <channel>). ${FEED_HELP}
 
@@ -120,11 +120,11 @@ export const feedRevokeCommand: Command = {
 
 export const visibilityCommand: Command = {
   path: ['visibility'],
-  usage: 'visibility <id> | --chromium <id> | --jami <id> | --vpn <channel> private|public --server URL [--token T]',
+  usage: 'visibility [--chromium|--jami|--vpn] <id> private|public',
   summary: 'Make an add-on, a Chromium extension, a Jami plugin or a VPN channel private (served only through feeds) or public again.',
   help: `Calls POST <server>/api/v1/addons/<id>/visibility/<private|public>. Private: every public URL of the add-on answers 404 as for an unknown id, its packages leave the public tree, the catalog and public collections leave it out; its feeds (\`outpost feed create\`) still serve it. Public: packages back, documents rendered again. Asking for what is already so changes nothing.
 
-With --vpn <channel>, calls POST <server>/api/v1/vpn/visibility/<private|public>?channel=<channel>: the channel's signed index and .rcc files leave the public tree (its public prefix answers 404) and only its feeds (\`outpost feed create --vpn <channel>\`) serve them. A token may do it when every add-on of the channel is of its key.
+With --vpn <channel>, calls POST <server>/api/v1/vpn/visibility/<private|public> with ?channel=<channel>: the channel's signed index and .rcc files leave the public tree (its public prefix answers 404) and only its feeds (\`outpost feed create --vpn <channel>\`) serve them. A token may do it when every add-on of the channel is of its key.
 
 With --chromium <id>, calls POST <server>/api/v1/chromium/<id>/visibility/<private|public>: the extension's .crx files and static updates.xml leave the public tree, the shared /chromium/updates.xml answers as for an unknown id, and only its feeds (\`outpost feed create --chromium <id>\`) serve it.
 
