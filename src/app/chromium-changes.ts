@@ -4,7 +4,7 @@ import { dataKeys } from '../storage/data-keys.ts';
 import { listNames, readObject, writeObject } from '../storage/objects/object-bytes.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import type { Intent } from '../storage/change-journal.ts';
-import { exists, placeFiles } from './addon-changes.ts';
+import { exists, placeFiles, placeIcons } from './addon-changes.ts';
 import { reached, type KindRecovery, type PackageIntents } from './package-intents.ts';
 import { ownerKey, PublishError, type Actor } from './publish-errors.ts';
 import type { TaskLock } from './shared-lock.ts';
@@ -72,27 +72,54 @@ export class ChromiumVersionChanges {
     });
   }
 
-  /** Intent → files in (restore) → record → static document → files out (withdraw) → audit entry → intent gone. */
-  private async change(previous: ChromiumRecord, versions: ChromiumRecord['versions'], action: 'withdraw' | 'restore', version: string, actor: Actor): Promise<ChromiumRecord> {
-    const record: ChromiumRecord = { ...previous, versions, updatedAt: this.now().toISOString(), revision: previous.revision + 1 };
+  /**
+   * Private: served only through feeds (packages and icons out of public/, no static updates.xml,
+   * public answers as for an unknown id); public again: the other way. Same journaled change as a
+   * withdrawal, so a crash mid-way is settled from the record at start.
+   */
+  setVisibility(id: string, visibility: 'private' | 'public', actor: Actor): Promise<ChromiumRecord> {
+    return this.deps.lock.run(`chromium:${id}`, async () => {
+      const previous = this.owned(id, actor);
+      if ((visibility === 'private') === Boolean(previous.private)) return previous;
+      const { private: _was, ...rest } = previous;
+      const base: ChromiumRecord = visibility === 'private' ? { ...rest, private: true } : rest;
+      return this.change(base, previous.versions, 'visibility', visibility, actor);
+    });
+  }
+
+  /**
+   * Intent → files in (restore, made public) → record → static document → files out (withdraw,
+   * made private) → audit entry → intent gone. `base` is the record before the change but for its
+   * visibility; `detail` the version (withdraw, restore) or the visibility asked for.
+   */
+  private async change(base: ChromiumRecord, versions: ChromiumRecord['versions'], action: 'withdraw' | 'restore' | 'visibility', detail: string, actor: Actor): Promise<ChromiumRecord> {
+    const previous = this.deps.records.get(base.id)!;
+    const record: ChromiumRecord = { ...base, versions, updatedAt: this.now().toISOString(), revision: previous.revision + 1 };
     const { objects, records } = this.deps;
-    const audit = { actor: actor.name, action, target: record.id, details: { type: 'chromium-extension', version }, ...(actor.ip ? { ip: actor.ip } : {}) };
+    const details = { type: 'chromium-extension', ...(action === 'visibility' ? { visibility: detail } : { version: detail }) };
+    const audit = { actor: actor.name, action, target: record.id, details, ...(actor.ip ? { ip: actor.ip } : {}) };
     const intent: Intent = { kind: 'chromium', id: record.id, revision: record.revision, action, audit };
+    const inward = action === 'restore' || (action === 'visibility' && !record.private);
     return this.deps.intents.run(intent, async () => {
       try {
-        // A restored file must be in place before the record (and so every answer) names it again.
-        if (action === 'restore') await placeFiles(objects, record);
+        // A file coming back must be in place before the record (and so every answer) names it.
+        if (inward) await this.placeAll(record);
         await records.save(record);
         await this.writeDocument(record);
-        await placeFiles(objects, record);
+        await this.placeAll(record);
       } catch (err) {
         await records.restore(record.id, previous).catch(() => undefined);
         await this.writeDocument(previous).catch(() => undefined);
-        await placeFiles(objects, previous).catch(() => undefined);
+        await this.placeAll(previous).catch(() => undefined);
         throw err;
       }
       return record;
     });
+  }
+
+  private async placeAll(record: ChromiumRecord): Promise<void> {
+    await placeFiles(this.deps.objects, record);
+    await placeIcons(this.deps.objects, record);
   }
 
   /** A change cut short (publish, withdraw or restore): files and document as the record now says. */
@@ -116,8 +143,11 @@ export class ChromiumVersionChanges {
     }
   }
 
-  private writeDocument(record: ChromiumRecord): Promise<void> {
-    return writeObject(this.deps.objects, dataKeys.document(record.id, this.deps.documentName), this.deps.staticDocument(record));
+  /** The static updates.xml nginx serves from public/: absent while the extension is private. */
+  private async writeDocument(record: ChromiumRecord): Promise<void> {
+    const key = dataKeys.document(record.id, this.deps.documentName);
+    if (!record.private) return writeObject(this.deps.objects, key, this.deps.staticDocument(record));
+    if (await exists(this.deps.objects, key)) await this.deps.objects.remove(key);
   }
 
   /**
@@ -142,13 +172,20 @@ export class ChromiumVersionChanges {
   private async repair(record: ChromiumRecord): Promise<boolean> {
     let changed = false;
     const { objects } = this.deps;
-    const document = this.deps.staticDocument(record);
     const key = dataKeys.document(record.id, this.deps.documentName);
-    if ((await readObject(objects, key))?.toString('utf8') !== document) {
-      await writeObject(objects, key, document);
-      changed = true;
+    if (record.private) {
+      if (await exists(objects, key)) {
+        await objects.remove(key);
+        changed = true;
+      }
+    } else {
+      const document = this.deps.staticDocument(record);
+      if ((await readObject(objects, key))?.toString('utf8') !== document) {
+        await writeObject(objects, key, document);
+        changed = true;
+      }
     }
-    await placeFiles(objects, record);
+    await this.placeAll(record);
     const named = new Set(record.versions.map((v) => v.file));
     for (const name of await listNames(objects, dataKeys.files(record.id))) {
       if (name.endsWith('.crx') && !name.includes('/') && !named.has(name)) {

@@ -19,6 +19,7 @@ import { removeStaged, stagedStream, stageWithHead } from '../storage/staged-rea
 import type { TaskLock } from './shared-lock.ts';
 import type { Actor } from './publish-errors.ts';
 import type { PackageIntents } from './package-intents.ts';
+import { iconKey, packageKey } from './addon-changes.ts';
 import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload, type Stored } from './publish-pipeline.ts';
 
 /** Keys Outpost generates are 2048 bits; packing refuses the 1024-bit keys Chromium still reads. */
@@ -160,16 +161,18 @@ export class ChromiumPublishService {
       createdAt: previous?.createdAt ?? at,
       updatedAt: at,
       revision: (previous?.revision ?? 0) + 1,
+      // A private extension's new version goes where its others are: out of public/.
+      ...(previous?.private ? { private: true as const } : {}),
       versions: [...(previous?.versions ?? []), entry],
     };
-    const served = dataKeys.file(p.id, entry.file);
+    const served = packageKey(record, entry);
     const document = dataKeys.document(p.id, CHROMIUM_UPDATE_DOCUMENT);
     try {
       // Before the record, which names it; one left by a failed publish is served by nothing.
-      if (icon) await writeObject(objects, dataKeys.icon(p.id, icon.file), p.icon!.bytes);
+      if (icon) await writeObject(objects, iconKey(record, icon.file), p.icon!.bytes);
       await objects.adopt(p.path, served, p.size);
       await records.save(record);
-      await writeObject(objects, document, this.staticDocument(record));
+      if (!record.private) await writeObject(objects, document, this.staticDocument(record));
     } catch (err) {
       await this.undo(previous, record.id, served, document).catch(() => undefined);
       throw err;
@@ -183,17 +186,18 @@ export class ChromiumPublishService {
     const { objects } = this.deps;
     // Removing an object also removes the folders it leaves empty (a new id's).
     const steps = [
-      () => (previous ? writeObject(objects, document, this.staticDocument(previous)) : objects.remove(document)),
+      () => (previous && !previous.private ? writeObject(objects, document, this.staticDocument(previous)) : objects.remove(document)),
       () => this.deps.records.restore(id, previous),
       () => objects.remove(served),
     ];
     for (const step of steps) await step().catch(() => undefined);
   }
 
-  private candidates(record: ChromiumRecord): GupdateCandidate[] {
+  /** `base`: what codebase URLs start with (the public URL, or a feed's prefix). */
+  private candidates(record: ChromiumRecord, base = this.deps.publicUrl): GupdateCandidate[] {
     return record.versions.filter((v) => !v.withdrawnAt).map((v) => ({
       version: v.version,
-      codebase: fileUrl(this.deps.publicUrl, record.id, v.file),
+      codebase: fileUrl(base, record.id, v.file),
       sha256: v.sha256,
       size: v.size,
       minimumChromeVersion: v.minimumChromeVersion,
@@ -205,19 +209,37 @@ export class ChromiumPublishService {
     return this.deps.records.list().map((r) => r.id);
   }
 
-  /** The newest version whatever the browser (it reads prodversionmin itself): what nginx serves. */
-  staticDocument(record: ChromiumRecord): string {
-    const update = chooseGupdateUpdate({ id: record.id, installedVersion: undefined, installSource: undefined }, this.candidates(record), undefined);
+  /**
+   * The newest version whatever the browser (it reads prodversionmin itself): what nginx serves,
+   * or with `base` a feed's prefix, what the feed serves as updates/<id>/updates.xml.
+   */
+  staticDocument(record: ChromiumRecord, base?: string): string {
+    const update = chooseGupdateUpdate({ id: record.id, installedVersion: undefined, installSource: undefined }, this.candidates(record, base), undefined);
     return renderGupdateResponse([{ appId: record.id, update }]);
   }
 
-  /** The answer to `GET /chromium/updates.xml?x=…`; `query` is the raw query string. */
+  /**
+   * The answer to `GET /chromium/updates.xml?x=…`; `query` is the raw query string. A private
+   * extension is answered as an unknown id (noupdate).
+   */
   answerUpdateCheck(query: string): string {
+    return this.answerFor(query, (id) => {
+      const record = this.deps.records.get(id);
+      return record && !record.private ? record : undefined;
+    });
+  }
+
+  /** A feed's answer: only the extensions `granted` names (private or not), codebases under `base`. */
+  answerFeedCheck(query: string, granted: (id: string) => ChromiumRecord | undefined, base: string): string {
+    return this.answerFor(query, granted, base);
+  }
+
+  private answerFor(query: string, record: (id: string) => ChromiumRecord | undefined, base?: string): string {
     const parsed = parseGupdateQuery(query);
     const byId = new Map<string, GupdateCandidate[]>();
     for (const app of parsed.apps) {
-      const record = this.deps.records.get(app.id);
-      if (record) byId.set(app.id, this.candidates(record));
+      const found = record(app.id);
+      if (found) byId.set(app.id, this.candidates(found, base));
     }
     return renderGupdateResponse(answerGupdateQuery(parsed, byId));
   }

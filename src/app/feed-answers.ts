@@ -5,6 +5,10 @@ import type { ByteLru } from '../cache/byte-lru.ts';
 import type { AddonCatalog } from '../storage/addon-catalog.ts';
 import type { CollectionRecord, CollectionStore } from '../storage/collection-store.ts';
 import type { FeedRecord } from '../storage/feed-store.ts';
+import type { ChromiumRecord, ChromiumStore } from '../storage/chromium-store.ts';
+import type { PluginStore } from '../storage/plugin-store.ts';
+import type { PluginRecord } from '../jami-store/plugin-record.ts';
+import type { ChromiumPublishService } from './chromium-publish.ts';
 import { packageKey } from './addon-changes.ts';
 import { feedBase, type FeedService } from './feeds.ts';
 import { planned, type UpdateQuery } from './update-queries.ts';
@@ -15,6 +19,10 @@ import { vpnFolder } from './vpn-visibility.ts';
 export interface FeedAnswerDeps {
   feeds: Pick<FeedService, 'resolve'>;
   catalog: Pick<AddonCatalog, 'load'>;
+  /** Jami plugins a `jami <id>` or collection feed grants. */
+  plugins?: Pick<PluginStore, 'get' | 'list'>;
+  /** Chromium extensions a `chromium <id>` or collection feed grants, and their gupdate answers. */
+  chromium?: { records: Pick<ChromiumStore, 'get'>; service: Pick<ChromiumPublishService, 'staticDocument' | 'answerFeedCheck'> };
   collections: Pick<CollectionStore, 'get'>;
   documentOptions: (record: AddonRecord) => Promise<DocumentOptions>;
   publicUrl: string;
@@ -31,7 +39,7 @@ export interface OpenFeed {
 
 /**
  * Everything served under /feeds/<token>/: which add-ons a feed grants (its own, or its
- * collection's XPI members, private or not), their documents rendered at request time with every
+ * collection's XPI and Chromium members, private or not), their documents rendered at request time with every
  * link under the feed's prefix (so the secret travels with each link), and where their packages
  * are. Rendered documents are kept in the shared answer memory, keyed by the feed's token hash
  * and the record's revision: a change to the add-on (a new revision) or a rotation (a new hash)
@@ -58,9 +66,43 @@ export class FeedAnswers {
 
   /** The add-on `id` if the feed grants it. */
   async addon(open: OpenFeed, id: string): Promise<AddonRecord | undefined> {
+    return this.grants(open, 'addon', id) ? this.deps.catalog.load(id) : undefined;
+  }
+
+  /** Whether the feed grants `kind <id>`: its own scope, or a member of its collection. */
+  private grants(open: OpenFeed, kind: 'addon' | 'chromium' | 'jami', id: string): boolean {
     const { scope } = open.feed;
-    const granted = scope.kind === 'addon' ? scope.id === id : Boolean(this.grantedCollection(open)?.members.some((m) => m.kind === 'addon' && m.id === id));
-    return granted ? this.deps.catalog.load(id) : undefined;
+    if (scope.kind === kind) return scope.id === id;
+    return scope.kind === 'collection' && Boolean(this.grantedCollection(open)?.members.some((m) => m.kind === kind && m.id === id));
+  }
+
+  /**
+   * The Jami plugins a feed grants, as the store API reads them (every other id unknown); none
+   * for a feed that can grant no plugin, whose /jami/ paths are then the plain 404.
+   */
+  jamiPlugins(open: OpenFeed): Pick<PluginStore, 'get' | 'list'> | undefined {
+    const { scope } = open.feed;
+    const plugins = this.deps.plugins;
+    if (!plugins || (scope.kind !== 'jami' && scope.kind !== 'collection')) return undefined;
+    const get = (id: string): PluginRecord | undefined => (this.grants(open, 'jami', id) ? plugins.get(id) : undefined);
+    return { get, list: () => plugins.list().filter((r) => this.grants(open, 'jami', r.id)) };
+  }
+
+  /** The Chromium extension `id` if the feed grants it. */
+  chromiumRecord(open: OpenFeed, id: string): ChromiumRecord | undefined {
+    return this.grants(open, 'chromium', id) ? this.deps.chromium?.records.get(id) : undefined;
+  }
+
+  /** A granted extension's updates.xml, codebases under the feed (small: rendered per request). */
+  chromiumDocument(open: OpenFeed, record: ChromiumRecord): string {
+    return this.deps.chromium!.service.staticDocument(record, open.base);
+  }
+
+  /** The feed's /chromium/updates.xml?x=…: granted extensions answered, every other id as unknown. */
+  chromiumCheck(open: OpenFeed, query: string): string | undefined {
+    // A feed that can grant no extension has no such route: the plain 404, as for any path it lacks.
+    if (open.feed.scope.kind !== 'chromium' && open.feed.scope.kind !== 'collection') return undefined;
+    return this.deps.chromium?.service.answerFeedCheck(query, (id) => this.chromiumRecord(open, id), open.base);
   }
 
   private async options(open: OpenFeed, record: AddonRecord): Promise<DocumentOptions> {
@@ -121,8 +163,8 @@ export class FeedAnswers {
     return [vpnFolder(channel.name, channel.prefix, isPrivate), vpnFolder(channel.name, channel.prefix, !isPrivate)].map((folder) => `${folder}${name}`);
   }
 
-  /** The object key of a package of a granted add-on (public/ or private/feed-files/), if offered. */
-  packageKey(record: AddonRecord, file: string): string | undefined {
+  /** The object key of a package of a granted add-on or extension (public/ or private/feed-files/), if offered. */
+  packageKey(record: AddonRecord | ChromiumRecord, file: string): string | undefined {
     const version = record.versions.find((v) => v.file === file && !v.withdrawnAt);
     return version ? packageKey(record, version) : undefined;
   }

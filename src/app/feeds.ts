@@ -7,6 +7,8 @@ import type { FeedRecord, FeedScope, FeedStore } from '../storage/feed-store.ts'
 import type { TaskLock } from './shared-lock.ts';
 import { ownerKey, type Actor } from './publish-errors.ts';
 import type { VpnStore } from '../storage/vpn-store.ts';
+import type { ChromiumStore } from '../storage/chromium-store.ts';
+import type { PluginStore } from '../storage/plugin-store.ts';
 import { mayManageChannel } from './vpn-visibility.ts';
 
 export type FeedErrorCode = 'FEED_INVALID' | 'FEED_NOT_FOUND' | 'FEED_FORBIDDEN';
@@ -16,28 +18,32 @@ export class FeedError extends OutpostError<FeedErrorCode> {}
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 /** A feed's public handle (randomBytes(6), hex): anything else names no feed, checked before any lock or read. */
 const FEED_ID = /^[0-9a-f]{12}$/;
-const SCOPE = /^(addon|collection|vpn)[ \t]+(\S{1,200})$/;
+const SCOPE = /^(addon|chromium|jami|collection|vpn)[ \t]+(\S{1,200})$/;
 const MAX_LABEL = 100;
 const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const NOUNS: Record<FeedScope['kind'], string> = { addon: 'add-on', chromium: 'Chromium extension', jami: 'Jami plugin', collection: 'collection', vpn: 'VPN channel' };
 
 export function hashFeedToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** `addon <id>` / `collection <name>` / `vpn <channel>`, the form the admin, API and CLI take and show. */
+/** `addon <id>` / `chromium <id>` / `jami <id>` / `collection <name>` / `vpn <channel>`, the form the admin, API and CLI take and show. */
 export function scopeText(scope: FeedScope): string {
   return `${scope.kind} ${scope.id}`;
 }
 
 export function parseScope(text: string): FeedScope {
   const match = SCOPE.exec(text.trim());
-  if (!match) throw new FeedError('FEED_INVALID', 'A feed scope is "addon <id>", "collection <name>" or "vpn <channel>".');
+  if (!match) throw new FeedError('FEED_INVALID', 'A feed scope is "addon <id>", "chromium <id>", "jami <id>", "collection <name>" or "vpn <channel>".');
   return { kind: match[1] as FeedScope['kind'], id: match[2]! };
 }
 
 export interface FeedDeps {
   feeds: FeedStore;
   catalog: Pick<AddonCatalog, 'get'>;
+  chromium?: Pick<ChromiumStore, 'get'>;
+  plugins?: Pick<PluginStore, 'get'>;
   collections: Pick<CollectionStore, 'get'>;
   /** The VPN channels (OUTPOST_VPN_CHANNELS, production first). */
   vpnChannels?: readonly { readonly name: string; readonly records: Pick<VpnStore, 'list'> }[];
@@ -101,9 +107,9 @@ export class FeedService {
       if (!may && loud) throw new FeedError('FEED_FORBIDDEN', `The ${scope.id} channel holds add-ons of other keys (or none); an admin makes its feeds.`);
       return may;
     }
-    const record = scope.kind === 'addon' ? this.deps.catalog.get(scope.id) : undefined;
+    const record = this.owned(scope);
     if (!record) {
-      if (loud) throw new FeedError('FEED_FORBIDDEN', scope.kind === 'addon' ? `No add-on ${scope.id} of your key.` : 'Only an admin makes feeds of collections.');
+      if (loud) throw new FeedError('FEED_FORBIDDEN', scope.kind === 'collection' ? 'Only an admin makes feeds of collections.' : `No ${NOUNS[scope.kind]} ${scope.id} of your key.`);
       return false;
     }
     if (!loud) return record.publisherKey === actor.keyName;
@@ -122,18 +128,25 @@ export class FeedService {
     // Authorisation before existence: a token must not learn which collections exist, nor that
     // another key's private add-on does.
     if (!actor.admin && scope.kind === 'collection') throw new FeedError('FEED_FORBIDDEN', 'Only an admin makes feeds of collections.');
-    const record = scope.kind === 'addon' ? this.deps.catalog.get(scope.id) : undefined;
+    const record = this.owned(scope);
     const hidden = record?.private === true && !actor.admin && record.publisherKey !== actor.keyName;
     const collection = scope.kind === 'collection' ? this.deps.collections.get(scope.id) : undefined;
-    if (hidden || !this.exists(scope)) throw new FeedError('FEED_INVALID', `There is no ${scope.kind === 'vpn' ? 'VPN channel' : scope.kind} ${scope.id}.`);
+    if (hidden || !this.exists(scope)) throw new FeedError('FEED_INVALID', `There is no ${NOUNS[scope.kind]} ${scope.id}.`);
     this.allowed(scope, actor, true);
     const id = randomBytes(6).toString('hex');
     const made = { id, label: text, scope, createdAt: this.now().toISOString(), revision: 1, ...(collection ? { collectionCreatedAt: collection.createdAt } : {}) };
     return this.deps.lock.run(`feed:${id}`, () => this.issue((tokenHash) => ({ ...made, tokenHash }), 'feed-create', actor));
   }
 
+  /** The record of a per-package scope (add-on, Chromium extension, Jami plugin): its publisher key decides. */
+  private owned(scope: FeedScope): { publisherKey: string; private?: true } | undefined {
+    if (scope.kind === 'addon') return this.deps.catalog.get(scope.id);
+    if (scope.kind === 'jami') return this.deps.plugins?.get(scope.id);
+    return scope.kind === 'chromium' ? this.deps.chromium?.get(scope.id) : undefined;
+  }
+
   private exists(scope: FeedScope): boolean {
-    if (scope.kind === 'addon') return this.deps.catalog.get(scope.id) !== undefined;
+    if (scope.kind !== 'collection' && scope.kind !== 'vpn') return this.owned(scope) !== undefined;
     if (scope.kind === 'collection') return this.deps.collections.get(scope.id) !== undefined;
     return this.deps.vpnChannels?.some((c) => c.name === scope.id) === true;
   }

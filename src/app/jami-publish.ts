@@ -5,14 +5,14 @@ import type { PluginRecord, PluginVersion } from '../jami-store/plugin-record.ts
 import { compareJamiVersions } from '../jami-store/version-order.ts';
 import type { Config } from '../config.ts';
 import type { AuditLog } from '../storage/audit-log.ts';
-import { dataKeys } from '../storage/data-keys.ts';
-import { listNames, writeObject } from '../storage/objects/object-bytes.ts';
+import { writeObject } from '../storage/objects/object-bytes.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { readOperatorFiles } from '../storage/operator-files.ts';
 import { openZipFile } from '../storage/file-zip-source.ts';
 import type { PluginStore } from '../storage/plugin-store.ts';
 import { revocationFetchers } from '../storage/revocation-fetch.ts';
 import type { TaskLock } from './shared-lock.ts';
+import { jamiFileKey, placeJamiFiles } from './jami-visibility.ts';
 import { reached, type KindRecovery, type PackageIntents } from './package-intents.ts';
 import { PublishError, type Actor } from './publish-errors.ts';
 import { publishCandidate, type Candidate, type PackageKind, type PublishResult, type StagedUpload, type Stored } from './publish-pipeline.ts';
@@ -110,20 +110,16 @@ export class JamiPublishService {
   };
 
   /**
-   * A publish cut short: the record is the truth, so files it does not name (a package or image
-   * written before the record was saved) leave the public tree; the store lists records only.
+   * A publish or visibility switch cut short: the record is the truth, so files it does not name
+   * (a package or image written before the record was saved) are removed, and the others put
+   * where its visibility says (jami-visibility.ts); the store lists records only.
    */
   readonly recovery: KindRecovery = {
     kind: 'jami',
     lockKey: (id) => `jami:${id}`,
     settle: async (intent) => {
-      const { objects, plugins } = this.deps;
-      const record = plugins.get(intent.id);
-      const named = new Set(record?.versions.flatMap((v) => [v.file, v.icon?.file, v.background?.file]));
-      const folder = dataKeys.jamiFiles(intent.id);
-      for (const name of await listNames(objects, folder)) {
-        if (!name.includes('/') && !named.has(name)) await objects.remove(`${folder}${name}`);
-      }
+      const record = this.deps.plugins.get(intent.id);
+      await placeJamiFiles(this.deps.objects, intent.id, record);
       return reached(record, intent);
     },
   };
@@ -146,11 +142,13 @@ export class JamiPublishService {
     const { objects, plugins } = this.deps;
     const { id, pkg, verification, upload } = c;
     const base = `${id}-${verification.version}`;
+    // A private plugin's new version goes where its others are: out of public/.
+    const place = { id, ...(previous?.private ? { private: true as const } : {}) };
     const image = async (img: typeof pkg.icon, kind: string) => {
       const ext = img?.contentType ? IMAGE_EXT[img.contentType] : undefined;
       if (!img || !ext) return undefined;
       const file = `${base}.${kind}.${ext}`;
-      await writeObject(objects, dataKeys.jamiFile(id, file), img.bytes);
+      await writeObject(objects, jamiFileKey(place, file), img.bytes);
       return { file, contentType: img.contentType! };
     };
     const version: PluginVersion = {
@@ -171,13 +169,15 @@ export class JamiPublishService {
       ...(await image(pkg.background, 'background').then((background) => (background ? { background } : {}))),
       publishedAt: this.now().toISOString(),
     };
-    await objects.adopt(upload.path, dataKeys.jamiFile(id, version.file), upload.size);
+    await objects.adopt(upload.path, jamiFileKey(place, version.file), upload.size);
     const at = version.publishedAt;
     const record: PluginRecord = {
       id,
       publisherKey: keyName,
       createdAt: previous?.createdAt ?? at,
       updatedAt: at,
+      ...(previous?.private ? { private: true as const } : {}),
+      ...(previous?.revision ? { revision: previous.revision } : {}),
       versions: [...(previous?.versions ?? []), version],
     };
     await plugins.save(record);

@@ -7,6 +7,7 @@ import { PluginStore } from '../storage/plugin-store.ts';
 import { JamiPublishService } from './jami-publish.ts';
 import { ChromiumPublishService, CHROMIUM_UPDATE_DOCUMENT } from './chromium-publish.ts';
 import { ChromiumVersionChanges } from './chromium-changes.ts';
+import { JamiVisibility } from './jami-visibility.ts';
 import { ChromiumStore } from '../storage/chromium-store.ts';
 import { PackagePublisher } from './package-publish.ts';
 import { VpnStore } from '../storage/vpn-store.ts';
@@ -70,6 +71,7 @@ export interface Outpost extends AuthState {
   /** The intents of Jami, Chromium and VPN changes, and how each kind settles one. */
   intents: PackageIntents;
   plugins: PluginStore;
+  jamiVisibility: JamiVisibility;
   chromium: ChromiumPublishService;
   /** Published Chromium extensions (what gupdate answers and listings read). */
   chromiumRecords: ChromiumStore;
@@ -210,6 +212,7 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   });
   const { records: vpnRecords, index: vpnIndex, service: vpn } = vpnChannels[0]!;
   intents.register(jami.recovery);
+  const jamiVisibility = new JamiVisibility({ objects, plugins, lock, intents });
   intents.register(chromiumVersions.recovery);
   const inUse = vpnChannels.map((c) => c.prefix);
   intents.register(vpnRecovery((name) => {
@@ -233,7 +236,7 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   });
   const { feeds: feedRecords, problems: feedProblems } = await FeedStore.open(objects);
   for (const p of feedProblems) log.error({ file: p.file, reason: p.reason }, 'feed record skipped');
-  const feeds = new FeedService({ feeds: feedRecords, catalog, collections: collectionRecords, vpnChannels, lock, audit });
+  const feeds = new FeedService({ feeds: feedRecords, catalog, chromium: chromiumRecords, plugins, collections: collectionRecords, vpnChannels, lock, audit });
   /** What a lock key guards (see each service's lockKey), read again from the bucket. */
   async function refreshGuarded(key: string): Promise<void> {
     const colon = key.indexOf(':');
@@ -275,5 +278,5 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   };
   // Strangers' adaptive answers: a private add-on is an unknown id (feeds answer for it instead).
   const updateQueries = new UpdateQueryService(publicAddons(catalog), manifests, memory);
-  return { outpost: { config, layout, objects, lock, keys, tokens, admins, sessions, accountFailures, addressAttempts, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, intents, plugins, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, feedRecords, feeds, ...(sync ? { sync } : {}), logger: log, close }, firstRun };
+  return { outpost: { config, layout, objects, lock, keys, tokens, admins, sessions, accountFailures, addressAttempts, audit, catalog, memory, updateQueries, manifests, publish, versions, journal, intents, plugins, jamiVisibility, chromium, chromiumRecords, chromiumVersions, vpnRecords, vpnIndex, vpn, vpnChannels, packages, collectionRecords, collections, feedRecords, feeds, ...(sync ? { sync } : {}), logger: log, close }, firstRun };
 }

@@ -8,8 +8,10 @@ import type { VpnStore } from '../storage/vpn-store.ts';
 
 export interface PublicCatalogSources {
   catalog: AddonCatalog;
-  plugins: PluginStore;
-  chromium: ChromiumStore;
+  /** The public ones only (a private plugin is left out by the caller's view). */
+  plugins: Pick<PluginStore, 'list'>;
+  /** Every record, private ones too: the catalog leaves those out itself. */
+  chromium: Pick<ChromiumStore, 'list'>;
   /** The newest Chromium version still offered (the admin's display order decides). */
   chromiumNewest(record: ChromiumRecord): ChromiumVersion | undefined;
   /** The production index's add-ons (none while it is private): other channels are for testing and stay out. */
@@ -88,7 +90,7 @@ export class PublicCatalog {
     const { plugins, chromium, vpn, jamiPrefix, chromiumNewest } = this.sources;
     return [
       ...plugins.list().map((r) => jamiEntry(r, acceptLanguage, jamiPrefix)),
-      ...chromium.list().map((r) => chromiumEntry(r, chromiumNewest(r))),
+      ...chromium.list().filter((r) => !r.private).map((r) => chromiumEntry(r, chromiumNewest(r))),
       ...vpn.list().map(vpnEntry),
     ].filter((e): e is CatalogEntry => e !== undefined).sort(byListingOrder);
   }

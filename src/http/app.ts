@@ -17,10 +17,12 @@ import { servedFiles, storedFiles } from './routes/served-files.ts';
 import { updateQueryRoutes } from './routes/update-queries.ts';
 import { releaseNotesRoutes } from './routes/release-notes.ts';
 import { collectionRoutes } from './routes/collections.ts';
-import { folderSender, jamiStoreRoutes } from './routes/jami-store.ts';
+import { folderSender, jamiStoreRoutes, type PluginSource } from './routes/jami-store.ts';
+import type { PluginRecord } from '../jami-store/plugin-record.ts';
 import { publicCatalogRoutes } from './routes/public-catalog.ts';
 import { PublicCatalog } from '../app/public-catalog.ts';
 import { publicAddons } from '../app/public-view.ts';
+import type { ChromiumRecord } from '../storage/chromium-store.ts';
 import { chromiumVersionsForDisplay } from './chromium-view.ts';
 import { chromiumUpdateRoutes } from './routes/chromium-updates.ts';
 import type { UpdateQueryService } from '../app/update-queries.ts';
@@ -102,16 +104,20 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
     chromium: { records: outpost.chromiumRecords, changes: outpost.chromiumVersions },
     vpn: { channels: outpost.vpnChannels },
     feeds: outpost.feeds,
+    jamiVisibility: outpost.jamiVisibility,
+    plugins: outpost.plugins,
     servedFiles: outpost.config.bucket
       ? storedFiles(publicSender(outpost), outpost.vpnChannels.map((c) => c.prefix))
       : servedFiles(outpost.layout.publicDir, outpost.vpnChannels.map((c) => ({ prefix: c.prefix, dir: outpost.layout.vpnIndexDir(c.prefix) }))),
     updateQueries: outpost.updateQueries,
-    jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(outpost.plugins, publicSender(outpost)) },
+    jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(() => publicPlugins(outpost), publicSender(outpost)) },
     chromiumUpdates: chromiumUpdateRoutes(outpost.chromium),
     collections: collectionRoutes(outpost.collectionRecords, {
       ...collectionSources(outpost),
       addon: (id) => publicAddons(outpost.catalog).get(id),
-      hidden: (m) => (m.kind === 'addon' && outpost.catalog.get(m.id)?.private === true) || inPrivateChannel(outpost, m),
+      chromium: (id) => publicChromium(outpost, id),
+      jami: (id) => publicPlugins(outpost).get(id),
+      hidden: (m) => privateMember(outpost, m) || inPrivateChannel(outpost, m),
     }),
     feedRoutes: feedRoutesFor(outpost),
     ...(outpost.config.publicCatalog ? { publicCatalog: publicCatalogFor(outpost) } : {}),
@@ -120,21 +126,44 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
   });
 }
 
+/** What a feed's sender may send from a bucket (besides VPN index folders): packages and Jami files, public or aside. */
+const FEED_PREFIXES = ['public/files/', 'private/feed-files/', 'public/jami/', 'private/jami-feed-files/'];
+
 /** /feeds/<token>/…: documents rendered per feed, packages from public/ or private/feed-files/. */
 export function feedRoutesFor(outpost: Outpost): Router {
   return feedRoutes({
     answers: new FeedAnswers({
       feeds: outpost.feeds,
       catalog: outpost.catalog,
+      chromium: { records: outpost.chromiumRecords, service: outpost.chromium },
+      plugins: outpost.plugins,
       collections: outpost.collectionRecords,
       documentOptions: (record) => outpost.manifests.documentOptions(record),
       publicUrl: outpost.config.publicUrl,
       memory: outpost.memory,
       vpn: outpost.vpnChannels,
     }),
-    send: outpost.config.bucket ? objectSender(outpost.objects, (key) => key.startsWith('public/files/') || key.startsWith('private/feed-files/') || isVpnFeedKey(outpost, key)) : publicSender(outpost),
+    send: outpost.config.bucket ? objectSender(outpost.objects, (key) => FEED_PREFIXES.some((p) => key.startsWith(p)) || isVpnFeedKey(outpost, key)) : publicSender(outpost),
     collectionSources: collectionSources(outpost),
   });
+}
+
+/** A private add-on, extension or plugin: strangers must not even see it named. */
+function privateMember(outpost: Outpost, m: CollectionMember): boolean {
+  const record = m.kind === 'addon' ? outpost.catalog.get(m.id) : m.kind === 'chromium' ? outpost.chromiumRecords.get(m.id) : m.kind === 'jami' ? outpost.plugins.get(m.id) : undefined;
+  return record?.private === true;
+}
+
+/** A Chromium extension as strangers see it: a private one is an unknown id. */
+function publicChromium(outpost: Outpost, id: string): ChromiumRecord | undefined {
+  const record = outpost.chromiumRecords.get(id);
+  return record && !record.private ? record : undefined;
+}
+
+/** The Jami plugins strangers see: a private one is an unknown id (the store, catalog and collections). */
+function publicPlugins(outpost: Outpost): PluginSource {
+  const shown = (r: PluginRecord | undefined) => (r && !r.private ? r : undefined);
+  return { get: (id) => shown(outpost.plugins.get(id)), list: () => outpost.plugins.list().filter((r) => !r.private) };
 }
 
 /** A VPN channel's index files, in its public folder or its private one: what a VPN feed sends. */
@@ -171,7 +200,7 @@ export function publicCatalogFor(outpost: Outpost): Router {
   return publicCatalogRoutes({
     catalog: new PublicCatalog({
       catalog: outpost.catalog,
-      plugins: outpost.plugins,
+      plugins: publicPlugins(outpost),
       chromium: outpost.chromiumRecords,
       chromiumNewest: (r) => chromiumVersionsForDisplay(r).find((v) => !v.withdrawnAt),
       // A private channel is served only through its feeds.
@@ -179,8 +208,8 @@ export function publicCatalogFor(outpost: Outpost): Router {
       jamiPrefix: outpost.config.jami.prefix,
     }),
     addon: (id) => publicAddons(outpost.catalog).get(id),
-    jami: (id) => outpost.plugins.get(id),
-    chromium: (id) => outpost.chromiumRecords.get(id),
+    jami: (id) => publicPlugins(outpost).get(id),
+    chromium: (id) => publicChromium(outpost, id),
     vpn: (id) => (production.visibility.isPrivate() ? undefined : production.records.get(id)),
     send: publicSender(outpost),
     detail: {

@@ -36,6 +36,8 @@ export function chromiumDetails(record: ChromiumRecord, publicUrl: string) {
     type: 'chromium-extension' as const,
     name: versions[0]?.name ?? record.id,
     publisherKey: record.publisherKey,
+    /** Served only through feeds (the deployment's public URLs then answer as for an unknown id). */
+    private: record.private === true,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     latestVersion: versions.find((v) => !v.withdrawnAt)?.version ?? null,

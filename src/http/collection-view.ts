@@ -13,7 +13,7 @@ import { chromiumUpdateUrl, chromiumVersionsForDisplay } from './chromium-view.t
  */
 export interface CollectionSources {
   publicUrl: string;
-  /** The base of XPI members' links (a feed's prefix); publicUrl when absent. */
+  /** The base of XPI, Chromium and Jami members' links (a feed's prefix); publicUrl when absent. */
   addonUrl?: string;
   jamiPrefix: string;
   addon(id: string): AddonRecord | undefined;
@@ -61,15 +61,18 @@ function offerChromium(m: CollectionMember, s: CollectionSources): OfferedMember
   const record = s.chromium(m.id);
   const newest = record ? chromiumVersionsForDisplay(record).find((v) => !v.withdrawnAt) : undefined;
   if (!record || !newest) return { kind: m.kind, id: m.id, name: m.id, downloads: [] };
-  return { kind: m.kind, id: m.id, name: newest.name, version: newest.version, downloads: [{ label: 'CRX', url: fileUrl(s.publicUrl, m.id, newest.file) }], updateUrl: chromiumUpdateUrl(s.publicUrl) };
+  // A feed's page: the package and the policy's update URL under the feed, which grants members.
+  const base = s.addonUrl ?? s.publicUrl;
+  return { kind: m.kind, id: m.id, name: newest.name, version: newest.version, downloads: [{ label: 'CRX', url: fileUrl(base, m.id, newest.file) }], updateUrl: chromiumUpdateUrl(base) };
 }
 
 function offerJami(m: CollectionMember, s: CollectionSources): OfferedMember {
   const record = s.jami(m.id);
   const newest = record?.versions.slice().sort((a, b) => compareJamiVersions(b.version, a.version))[0];
   if (!record || !newest) return { kind: m.kind, id: m.id, name: m.id, downloads: [] };
-  // The store's download route, per ABI: what an Android user saves and installs by hand.
-  const store = `${s.publicUrl}${s.jamiPrefix}`;
+  // The store's download route, per ABI: what an Android user saves and installs by hand (a
+  // feed's store is its /jami/).
+  const store = s.addonUrl ? `${s.addonUrl}/jami` : `${s.publicUrl}${s.jamiPrefix}`;
   return { kind: m.kind, id: m.id, name: newest.name, version: newest.version, downloads: newest.abis.map((abi) => ({ label: abi, url: `${store}/download/${encodeURIComponent(abi)}/${encodeURIComponent(m.id)}` })) };
 }
 

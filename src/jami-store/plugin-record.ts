@@ -30,6 +30,13 @@ export interface PluginRecord {
   publisherKey: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Served only through feeds: its files in private/jami-feed-files/<id>/, and the public store
+   * API, catalog and collections answer as for an unknown plugin.
+   */
+  private?: true;
+  /** Counts visibility changes (publishes only add versions, which stand in for a revision). */
+  revision?: number;
   versions: PluginVersion[];
 }
 

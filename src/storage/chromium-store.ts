@@ -31,6 +31,11 @@ export interface ChromiumRecord {
   updatedAt: string;
   /** Counts changes; the audit entry of a publish carries it. */
   revision: number;
+  /**
+   * Served only through feeds: its packages in private/feed-files/<id>/, its icons in
+   * private/feed-icons/<id>/, no static updates.xml, and every public answer as for an unknown id.
+   */
+  private?: true;
   versions: ChromiumVersion[];
 }
 

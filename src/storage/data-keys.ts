@@ -37,6 +37,9 @@ export const dataKeys = {
   jamiFile: (id: string, file: string) => `${dataKeys.jamiFiles(id)}${segment(file)}`,
   /** The prefix of every file of a Jami plugin (ends with /). */
   jamiFiles: (id: string) => `public/jami/${segment(id)}/`,
+  /** A private Jami plugin's files (feeds only): out of public/, with its packages and images. */
+  jamiFeedFile: (id: string, file: string) => `${dataKeys.jamiFeedFiles(id)}${segment(file)}`,
+  jamiFeedFiles: (id: string) => `private/jami-feed-files/${segment(id)}/`,
   /** The folder a VPN index is served from: `prefix` is a URL path such as `/vpn` (ends with /). */
   vpnIndex: (prefix: string) => {
     if (!prefix.startsWith('/')) throw refused(prefix);

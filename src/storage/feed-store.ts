@@ -3,16 +3,18 @@ import type { ObjectStore } from './objects/object-store.ts';
 import { JsonRecordStore, type RecordLoadProblem } from './json-record-store.ts';
 
 /**
- * What a feed grants: one XPI add-on, one collection (and with it its XPI members), or one VPN
- * channel's signed index (`id` is the channel's name). Other kinds (chromium, jami) would be
- * further members of this union.
+ * What a feed grants: one XPI add-on, one Chromium extension, one Jami plugin, one collection
+ * (and with it its XPI, Chromium and Jami members), or one VPN channel's signed index (`id` is
+ * the channel's name).
  */
 export type FeedScope =
   | { readonly kind: 'addon'; readonly id: string }
+  | { readonly kind: 'chromium'; readonly id: string }
+  | { readonly kind: 'jami'; readonly id: string }
   | { readonly kind: 'collection'; readonly id: string }
   | { readonly kind: 'vpn'; readonly id: string };
 
-export const FEED_SCOPE_KINDS: readonly FeedScope['kind'][] = ['addon', 'collection', 'vpn'];
+export const FEED_SCOPE_KINDS: readonly FeedScope['kind'][] = ['addon', 'chromium', 'jami', 'collection', 'vpn'];
 
 /**
  * A private feed: the secret URL prefix /feeds/<token>/ granting read access to `scope`. Only the

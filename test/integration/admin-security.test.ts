@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRouter } from '../../src/http/admin/router.ts';
 import { SessionService } from '../../src/auth/session-service.ts';
 import { feedRoutesFor, publicCatalogFor } from '../../src/http/app.ts';
+import { jamiStoreRoutes } from '../../src/http/routes/jami-store.ts';
 import { SessionStore } from '../../src/http/admin/session.ts';
 import { AdminClient } from '../helpers/admin-client.ts';
 import { buildXpi, FIREFOX_ID, installRdf } from '../helpers/build-xpi.ts';
+import { buildExtensionZip } from '../helpers/crx-build.ts';
 import { cliRunner } from '../helpers/cli.ts';
 import { tempFolderObjects } from '../helpers/object-backends.ts';
 import { fixture } from '../unit/vpn/vpn-fixtures.ts';
@@ -59,6 +61,10 @@ describe('admin interface security', () => {
       ['POST', '/collections/:name/delete'],
       ['POST', '/collections/:name/visibility'],
       ['POST', '/addons/:id/visibility'],
+      ['POST', '/chromium/:id/visibility'],
+      ['GET', '/jami'],
+      ['GET', '/jami/:id'],
+      ['POST', '/jami/:id/visibility'],
       ['GET', '/feeds'],
       ['POST', '/feeds'],
       ['POST', '/feeds/:id/rotate'],
@@ -109,7 +115,7 @@ describe('admin interface security', () => {
     const outer = feedRoutesFor(server.outpost) as unknown as { stack: { handle: unknown }[] };
     const routes = outer.stack.flatMap((layer) => (typeof (layer.handle as { stack?: unknown }).stack === 'object' ? routesOf(layer.handle) : []));
     // A new feed route fails here until it is added, and so walked below.
-    expect(routes).toEqual([['GET', '/updates/:id'], ['GET', '/update'], ['GET', '/updates/:id/*doc'], ['GET', '/notes/:id/:version{/:locale}'], ['GET', '/files/:id/:file'], ['GET', '/collections/:file'], ['GET', '/*path']]);
+    expect(routes).toEqual([['GET', '/updates/:id'], ['GET', '/update'], ['GET', '/updates/:id/*doc'], ['GET', '/chromium/updates.xml'], ['GET', '/notes/:id/:version{/:locale}'], ['GET', '/files/:id/:file'], ['GET', '/collections/:file'], ['GET', '/*path']]);
     const admin = { name: 'admin:test', keyName: '', admin: true };
     const { token } = await server.outpost.feeds.create({ kind: 'addon', id: ID }, 'walk', admin);
     // A VPN channel feed grants its index (the /*path route) and nothing of the add-on layout.
@@ -125,9 +131,9 @@ describe('admin interface security', () => {
         expect((await res.json()).error.code).toBe('NOT_FOUND');
       }
       const good = await fetch(`${server.url}/feeds/${token}${fill(route)}?id=${encodeURIComponent(ID)}`, { redirect: 'manual' });
-      // A collection route of an add-on feed grants nothing, nor does a VPN index path; this
-      // add-on has no hosted notes.
-      expect({ route, status: good.status }).toEqual({ route, status: route.startsWith('/collections') || route.startsWith('/notes') || route === '/*path' ? 404 : 200 });
+      // A collection route of an add-on feed grants nothing, nor do a VPN index path and the
+      // Chromium check; this add-on has no hosted notes.
+      expect({ route, status: good.status }).toEqual({ route, status: route.startsWith('/collections') || route.startsWith('/notes') || route === '/*path' || route.startsWith('/chromium') ? 404 : 200 });
       const channel = await fetch(`${server.url}/feeds/${vpn}${fill(route)}?id=${encodeURIComponent(ID)}`, { redirect: 'manual' });
       expect({ route, vpn: channel.status }).toEqual({ route, vpn: route === '/*path' ? 200 : 404 });
       if (channel.status === 200) expect(channel.headers.get('cache-control')).toMatch(/^private, /);
@@ -137,6 +143,28 @@ describe('admin interface security', () => {
       if (good.status === 200) expect(good.headers.get('cache-control')).toMatch(/^private, /);
       for (const method of ['POST', 'PUT', 'DELETE']) expect({ route, method, status: (await fetch(`${server.url}/feeds/${token}${fill(route)}`, { method })).status }).toEqual({ route, method, status: 404 });
       for (const method of ['POST', 'PUT', 'DELETE']) expect({ route, method, vpn: (await fetch(`${server.url}/feeds/${vpn}${fill(route)}`, { method })).status }).toEqual({ route, method, vpn: 404 });
+    }
+    // The Jami store API mounted under a feed (jami/…): only a jami or collection feed has it.
+    const store = routesOf(jamiStoreRoutes(() => ({ get: () => undefined, list: () => [] }), () => undefined));
+    expect(store).toEqual([['GET', '/'], ['GET', '/details/:id'], ['GET', '/versions/:id'], ['GET', '/download/:arch/:id'], ['GET', '/icons/:id'], ['GET', '/backgrounds/:id']]);
+    for (const [, route] of store) {
+      const p = `/jami${route.replace(':arch', 'x86_64-linux-gnu').replace(':id', 'Plugin')}`;
+      for (const secret of ['A'.repeat(43), token, vpn]) expect({ p, status: (await fetch(`${server.url}/feeds/${secret}${p}`)).status }).toEqual({ p, status: 404 });
+      for (const method of ['POST', 'PUT', 'DELETE']) expect({ p, method, status: (await fetch(`${server.url}/feeds/${token}${p}`, { method })).status }).toEqual({ p, method, status: 404 });
+    }
+    // A Chromium extension's feed grants its gupdate answers and .crx, nothing else.
+    const zip = new FormData();
+    zip.set('package', new Blob([new Uint8Array(await buildExtensionZip())]), 'ext.zip');
+    const extension = (await (await fetch(`${server.url}/api/v1/packages`, { method: 'POST', body: zip, headers: { authorization: `Bearer ${server.token}` } })).json()) as { id: string };
+    const chromium = (await server.outpost.feeds.create({ kind: 'chromium', id: extension.id }, 'walk', admin)).token;
+    const crxFill = (route: string) => route.replace(':id', extension.id).replace('*doc', 'updates.xml').replace(':file', `${extension.id}-1.0.crx`).replace(':version{/:locale}', '1.0/en-US').replace('*path', 'vpn/manifest.json');
+    const granted = ['/updates/:id/*doc', '/chromium/updates.xml', '/files/:id/:file'];
+    for (const [, route] of routes) {
+      const res = await fetch(`${server.url}/feeds/${chromium}${crxFill(route)}?x=${encodeURIComponent(`id=${extension.id}&v=0.1`)}`, { redirect: 'manual' });
+      expect({ route, chromium: res.status }).toEqual({ route, chromium: granted.includes(route) ? 200 : 404 });
+      if (res.status === 200) expect(res.headers.get('cache-control')).toMatch(/^private, /);
+      expect(res.headers.get('set-cookie')).toBeNull();
+      for (const method of ['POST', 'PUT', 'DELETE']) expect({ route, method, chromium: (await fetch(`${server.url}/feeds/${chromium}${crxFill(route)}`, { method })).status }).toEqual({ route, method, chromium: 404 });
     }
   });
 

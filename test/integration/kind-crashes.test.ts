@@ -13,10 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dataKeys } from '../../src/storage/data-keys.ts';
-import { listNames, readObject } from '../../src/storage/objects/object-bytes.ts';
+import { listNames } from '../../src/storage/objects/object-bytes.ts';
 import type { ObjectStore } from '../../src/storage/objects/object-store.ts';
 import { verifyIndex } from '../../src/vpn/vpn-index.ts';
-import { buildExtensionZip, extensionManifest } from '../helpers/crx-build.ts';
 import { buildJpl, signerFor, type JplSigner } from '../helpers/jami-jpl.ts';
 import { jamiPki } from '../helpers/jami-pki.ts';
 import { hookedStore } from '../helpers/object-store-hooks.ts';
@@ -24,39 +23,12 @@ import { vpnManifest } from '../helpers/qt-rcc.ts';
 import { serverBackends } from '../helpers/server-backends.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { rccOf } from '../unit/vpn/rcc-build.ts';
+import { chromiumPublish, chromiumVisibility, chromiumWithdraw } from './kind-crash-chromium.ts';
+import { jamiVisibility } from './kind-crash-jami.ts';
+import { call, objectsOf, post, sha256, storedSha, type Harness, type Scenario } from './kind-crash-harness.ts';
 
-const sha256 = (bytes: Buffer): string => crypto.createHash('sha256').update(bytes).digest('hex');
 const WRITES = new Set(['put', 'adopt', 'move', 'remove']);
 const LINUX = 'x86_64-linux-gnu';
-
-/** What a scenario works with: the instance serving now, the first start's token. */
-interface Harness {
-  server: TestServer;
-  token: string;
-}
-
-interface Scenario {
-  /** Unarmed, before each round: what the round's change needs (a version to withdraw…). */
-  prepare?(h: Harness, round: number): Promise<void>;
-  /** The change under test; its answer's status. */
-  change(h: Harness, round: number): Promise<number>;
-  /** After the change answered `status` (or was cut short: `status` undefined). */
-  answered?(round: number, status: number | undefined): void;
-  /** On a repaired instance: what it serves agrees with its records; answered changes are there. */
-  check(h: Harness): Promise<void>;
-}
-
-const post = async (h: Harness, bytes: Buffer, name: string, token = h.token) => {
-  const form = new FormData();
-  form.set('package', new Blob([new Uint8Array(bytes)]), name);
-  return (await fetch(`${h.server.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } })).status;
-};
-const call = async (h: Harness, method: string, p: string) => (await fetch(`${h.server.url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${h.token}` } })).status;
-const objectsOf = (h: Harness): ObjectStore => h.server.outpost.objects;
-const storedSha = async (h: Harness, key: string) => {
-  const bytes = await readObject(objectsOf(h), key, 64 * 1024 * 1024);
-  return bytes && sha256(bytes);
-};
 
 let signer: JplSigner;
 let jamiEnv: NodeJS.ProcessEnv;
@@ -85,80 +57,6 @@ function jamiPublish(id: (round: number) => string): Scenario {
         for (const v of versions) expect(record?.versions.map((x) => x.version), `${pluginId} ${v}`).toContain(v);
       }
     },
-  };
-}
-
-/** Chromium: every offered .crx exists and hashes as the answer says, in both documents. */
-async function checkChromium(h: Harness, acked: Map<string, boolean>): Promise<void> {
-  for (const record of h.server.outpost.chromiumRecords.list()) {
-    const documents = [
-      await (await fetch(`${h.server.url}/updates/${record.id}/updates.xml`)).text(),
-      await (await fetch(`${h.server.url}/chromium/updates.xml?x=${encodeURIComponent(`id=${record.id}&v=0.0.1&uc`)}`)).text(),
-    ];
-    // Each test instance has a public URL of its own (its port): links are compared without it.
-    const local = (text: string) => text.replaceAll(/http:\/\/127\.0\.0\.1:\d+/g, h.server.url);
-    expect(local(documents[0]!)).toBe(local(h.server.outpost.chromium.staticDocument(record)));
-    for (const xml of documents) {
-      const check = /<updatecheck[^>]*codebase="([^"]+)"[^>]*hash_sha256="([0-9a-f]+)"/.exec(local(xml));
-      if (!check) continue;
-      const res = await fetch(check[1]!);
-      expect(res.status, check[1]).toBe(200);
-      expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(check[2]);
-    }
-    for (const v of record.versions) {
-      expect(await storedSha(h, dataKeys.file(record.id, v.file)), v.file).toBe(v.withdrawnAt ? undefined : v.sha256);
-    }
-    const named = record.versions.filter((v) => !v.withdrawnAt).map((v) => v.file).sort();
-    expect((await listNames(objectsOf(h), dataKeys.files(record.id))).sort()).toEqual(named);
-  }
-  for (const [key, active] of acked) {
-    const [id, version] = key.split(' ');
-    const entry = h.server.outpost.chromiumRecords.get(id!)?.versions.find((v) => v.version === version);
-    expect(entry, key).toBeDefined();
-    expect(!entry!.withdrawnAt, key).toBe(active);
-  }
-}
-
-function chromiumPublish(firstPublish: boolean): Scenario {
-  const acked = new Map<string, boolean>();
-  const tokens = new Map<number, string>();
-  let pending = '';
-  return {
-    // A first publish each round: a new publisher key packs a new extension id.
-    prepare: async (h, round) => {
-      if (!firstPublish) return;
-      await h.server.outpost.keys.create(`k${round}`);
-      tokens.set(round, (await h.server.outpost.tokens.create(`k${round}`, `round ${round}`)).token);
-    },
-    change: async (h, round) => {
-      const version = firstPublish ? '1.0' : `1.${round}`;
-      const form = new FormData();
-      form.set('package', new Blob([new Uint8Array(await buildExtensionZip(extensionManifest({ version })))]), 'ext.zip');
-      const res = await fetch(`${h.server.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${tokens.get(round) ?? h.token}` } });
-      pending = res.status === 201 ? `${((await res.json()) as { id: string }).id} ${version}` : '';
-      return res.status;
-    },
-    answered: () => void (pending && acked.set(pending, true)),
-    check: (h) => checkChromium(h, acked),
-  };
-}
-
-function chromiumWithdraw(): Scenario {
-  const acked = new Map<string, boolean>();
-  let id = '';
-  return {
-    prepare: async (h, round) => {
-      const form = new FormData();
-      form.set('package', new Blob([new Uint8Array(await buildExtensionZip(extensionManifest({ version: `2.${round}` })))]), 'ext.zip');
-      const res = await fetch(`${h.server.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${h.token}` } });
-      expect(res.status).toBe(201);
-      id = ((await res.json()) as { id: string }).id;
-      acked.set(`${id} 2.${round}`, true);
-    },
-    change: (h, round) => call(h, 'DELETE', `/chromium/${id}/versions/2.${round}`),
-    // A withdrawal cut short may be finished or taken back: either state is right.
-    answered: (round, status) => void (status === 200 ? acked.set(`${id} 2.${round}`, false) : acked.delete(`${id} 2.${round}`)),
-    check: (h) => checkChromium(h, acked),
   };
 }
 
@@ -216,6 +114,8 @@ const SCENARIOS: [string, () => Scenario][] = [
   ['a Chromium first publish', () => chromiumPublish(true)],
   ['a Chromium publish of a next version', () => chromiumPublish(false)],
   ['a Chromium withdrawal', () => chromiumWithdraw()],
+  ['a Chromium visibility switch', () => chromiumVisibility()],
+  ['a Jami visibility switch', () => jamiVisibility(() => signer)],
   ['a VPN first publish', () => vpnPublish(true)],
   ['a VPN replacement', () => vpnPublish(false)],
   ['a VPN withdrawal', () => vpnWithdraw()],

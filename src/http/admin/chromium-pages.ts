@@ -7,12 +7,14 @@ import { adminActor } from './catalog-pages.ts';
 import { requireCsrf } from './guard.ts';
 import { userError } from './user-error.ts';
 import { renderPage } from './views.ts';
+import { visibilityRoute } from './visibility-route.ts';
 
 const versionAnchor = (version: string) => `v-${version.replace(/[^0-9.]/g, '_').replaceAll('.', '-')}`;
 
 /**
  * Chromium extensions in the admin: the list, and per extension what to deploy (the
- * ExtensionInstallForcelist line, the manifest's update_url), its versions, withdraw and restore.
+ * ExtensionInstallForcelist line, the manifest's update_url), its versions, withdraw and restore,
+ * and its visibility.
  */
 export function chromiumPages(router: Router, outpost: Outpost): void {
   const { chromiumRecords: records, config } = outpost;
@@ -100,5 +102,11 @@ export function chromiumPages(router: Router, outpost: Outpost): void {
       await outpost.chromiumVersions.restore(params(req).id, version, adminActor(req));
       return `Version ${version} is offered again.`;
     });
+  });
+
+  // Private: served only through feeds (Feeds page); public again: back on every public URL.
+  visibilityRoute(router, 'chromium', (id, visibility, actor) => outpost.chromiumVersions.setVisibility(id, visibility, actor), {
+    private: 'The extension is private: its public URLs answer as for an unknown id and its packages left the public tree. Give browsers a feed (Feeds).',
+    public: 'The extension is public again: its packages and updates.xml are served.',
   });
 }

@@ -17,7 +17,12 @@ export function feedPages(router: Router, outpost: Outpost): void {
     renderPage(req, res, 'feeds', { title: 'Feeds', nav: 'feeds', status }, {
       feeds: feeds.list(adminActor(req)).map((f) => ({ ...f, scopeText: scopeText(f.scope) })),
       // What the scope field offers (it takes any add-on id too): channels and collections.
-      choices: [...outpost.vpnChannels.map((c) => `vpn ${c.name}`), ...outpost.collectionRecords.list().map((c) => `collection ${c.id}`).sort()],
+      choices: [
+        ...outpost.vpnChannels.map((c) => `vpn ${c.name}`),
+        ...outpost.collectionRecords.list().map((c) => `collection ${c.id}`).sort(),
+        ...outpost.chromiumRecords.list().map((r) => `chromium ${r.id}`).sort(),
+        ...outpost.plugins.list().map((r) => `jami ${r.id}`).sort(),
+      ],
       form: { scope: '', label: '' },
       ...extra,
     });

@@ -7,6 +7,7 @@ import { activityPage } from './activity-page.ts';
 import { addonPages } from './addon-pages.ts';
 import { catalogPages } from './catalog-pages.ts';
 import { chromiumPages } from './chromium-pages.ts';
+import { jamiPages } from './jami-pages.ts';
 import { vpnPages } from './vpn-pages.ts';
 import { collectionPages } from './collection-pages.ts';
 import { feedPages } from './feed-pages.ts';
@@ -66,6 +67,7 @@ export function adminRouter(outpost: Outpost, options: AdminOptions = {}): Route
   const { uploadPage } = catalogPages(router, outpost);
   addonPages(router, outpost);
   chromiumPages(router, outpost);
+  jamiPages(router, outpost);
   vpnPages(router, outpost);
   collectionPages(router, outpost);
   feedPages(router, outpost);

@@ -17,6 +17,8 @@ import { vpnApiRoutes, type VpnApiDeps } from './vpn-api.ts';
 import { parseVisibility } from '../visibility.ts';
 import { feedApiRoutes } from './feed-api.ts';
 import type { FeedService } from '../../app/feeds.ts';
+import type { JamiVisibility } from '../../app/jami-visibility.ts';
+import type { PluginStore } from '../../storage/plugin-store.ts';
 
 export interface ApiDeps {
   publish: XpiPublishService;
@@ -33,6 +35,9 @@ export interface ApiDeps {
   vpn?: Omit<VpnApiDeps, 'actor'>;
   /** Private feeds; absent in apps built without them. */
   feeds?: FeedService;
+  /** Jami plugins' visibility; absent in apps built without it. */
+  jamiVisibility?: Pick<JamiVisibility, 'set'>;
+  plugins?: Pick<PluginStore, 'get'>;
 }
 
 function tokenActor(req: Request): Actor {
@@ -129,6 +134,20 @@ export function apiRoutes(deps: ApiDeps): Router {
     res.json(details(updated, deps.publicUrl));
   });
 
+  // A Jami plugin private (served only through feeds) or public again; idempotent. Another key's
+  // private plugin is an unknown id, not a 403 that tells it exists.
+  if (deps.jamiVisibility) {
+    const jami = deps.jamiVisibility;
+    router.post('/jami/:id/visibility/:visibility', async (req, res) => {
+      const visibility = parseVisibility(req.params.visibility);
+      const actor = tokenActor(req);
+      const id = String(req.params.id);
+      const known = deps.plugins?.get(id);
+      if (!known || (known.private && known.publisherKey !== actor.keyName)) throw new ApiError('NOT_FOUND', `No Jami plugin ${id}.`);
+      const updated = await jami.set(id, visibility, actor);
+      res.json({ id: updated.id, type: 'jami-plugin', private: updated.private === true });
+    });
+  }
   if (deps.feeds) router.use(feedApiRoutes({ feeds: deps.feeds, publicUrl: deps.publicUrl, actor: tokenActor }));
   if (deps.chromium) router.use(chromiumApiRoutes({ ...deps.chromium, publicUrl: deps.publicUrl, actor: tokenActor }));
   if (deps.vpn) router.use(vpnApiRoutes({ ...deps.vpn, actor: tokenActor }));

@@ -7,6 +7,9 @@ import type { CollectionSources } from '../collection-view.ts';
 import { updateQueryFrom } from './update-queries.ts';
 import { sendCollection } from './collections.ts';
 import { sendReleaseNotes } from './release-notes.ts';
+import { CHROMIUM_UPDATE_DOCUMENT } from '../../app/chromium-publish.ts';
+import { jamiFileKey } from '../../app/jami-visibility.ts';
+import { jamiStoreRoutes, type PluginSource } from './jami-store.ts';
 
 export interface FeedRouteDeps {
   answers: FeedAnswers;
@@ -21,7 +24,8 @@ const feedOf = (res: Response): OpenFeed => res.locals.feed as OpenFeed;
 /**
  * /feeds/<token>/…: what a private feed serves, the public URL layout under a secret prefix —
  * updates/<id>/… documents and the adaptive query, files/<id>/<file>, collections/<name>[.json],
- * and a VPN channel's <prefix>/manifest.json, .sig and <id>.rcc.
+ * a Chromium extension's updates/<id>/updates.xml and chromium/updates.xml?x=…, a Jami plugin's
+ * store API under jami/, and a VPN channel's <prefix>/manifest.json, .sig and <id>.rcc.
  * An unknown, revoked or malformed secret, or anything the feed does not grant, falls through to
  * the same 404 as any unknown path. The secret never reaches a log (log-redaction.ts).
  */
@@ -54,6 +58,13 @@ export function feedRoutes(deps: FeedRouteDeps): Router {
     res.send(body);
   };
 
+  const sendGupdate = (res: Response, body: string) => {
+    res.setHeader('Content-Type', 'text/xml; charset=utf-8');
+    res.setHeader('Cache-Control', CACHE_FEED);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.send(body);
+  };
+
   const query = async (req: Request, res: Response, next: NextFunction, id: string | undefined) => {
     const record = id ? await granted(res, id) : undefined;
     if (!record) return next();
@@ -64,11 +75,23 @@ export function feedRoutes(deps: FeedRouteDeps): Router {
   feed.get('/update', (req, res, next) => query(req, res, next, typeof req.query.id === 'string' ? req.query.id : undefined));
 
   feed.get('/updates/:id/*doc', async (req, res, next) => {
-    const record = await granted(res, String(req.params.id));
+    const id = String(req.params.id);
+    const record = await granted(res, id);
     const path = (req.params as unknown as { doc: string[] }).doc.join('/');
     const body = record ? await deps.answers.document(feedOf(res), record, path) : undefined;
-    if (!body) return next();
-    sendDocument(req, res, path.endsWith('.rdf') ? 'rdf' : 'json', body);
+    if (body) return sendDocument(req, res, path.endsWith('.rdf') ? 'rdf' : 'json', body);
+    // A Chromium extension's static updates.xml, as public/updates/<id>/updates.xml is.
+    const extension = path === CHROMIUM_UPDATE_DOCUMENT ? deps.answers.chromiumRecord(feedOf(res), id) : undefined;
+    if (!extension) return next();
+    sendGupdate(res, deps.answers.chromiumDocument(feedOf(res), extension));
+  });
+
+  // The shared gupdate check, answering only what the feed grants (every other id: noupdate, as unknown).
+  feed.get('/chromium/updates.xml', (req, res, next) => {
+    const q = req.originalUrl.indexOf('?');
+    const body = deps.answers.chromiumCheck(feedOf(res), q < 0 ? '' : req.originalUrl.slice(q + 1));
+    if (body === undefined) return next();
+    sendGupdate(res, body);
   });
 
   // Hosted release notes: a feed's documents link here (feed-answers.ts asServed).
@@ -77,7 +100,8 @@ export function feedRoutes(deps: FeedRouteDeps): Router {
   });
 
   feed.get('/files/:id/:file', async (req, res, next) => {
-    const record = await granted(res, String(req.params.id));
+    const id = String(req.params.id);
+    const record = (await granted(res, id)) ?? deps.answers.chromiumRecord(feedOf(res), id);
     const key = record && deps.answers.packageKey(record, String(req.params.file));
     if (!key) return next();
     deps.send(req, res, next, key, { contentType: servedType(key), cacheControl: CACHE_FEED_FILES });
@@ -92,6 +116,21 @@ export function feedRoutes(deps: FeedRouteDeps): Router {
     const sources: CollectionSources = { ...deps.collectionSources, addonUrl: open.base };
     sendCollection(res, collection, sources, json, `${open.base}/collections/${encodeURIComponent(collection.id)}.json`, CACHE_FEED);
   });
+
+  // A Jami plugin's store API (list, details, versions, download, icons, backgrounds): a Jami
+  // client pointed at <feed>/jami sees what the feed grants, private or not.
+  const jami = jamiStoreRoutes((req) => (req.res!.locals.jamiPlugins as PluginSource), deps.send, { fileKey: jamiFileKey, cacheControl: CACHE_FEED });
+  feed.use(
+    '/jami',
+    (req, res, next) => {
+      const plugins = deps.answers.jamiPlugins(feedOf(res));
+      if (!plugins) return next('router');
+      res.locals.jamiPlugins = plugins;
+      res.setHeader('Cache-Control', CACHE_FEED);
+      next();
+    },
+    jami,
+  );
 
   // A VPN channel feed: <channel prefix>/manifest.json, manifest.json.sig and <id>.rcc. Not
   // immutable: an add-on's .rcc keeps its name when new bytes replace it.

@@ -13,20 +13,35 @@ import { ApiError } from '../api-error.ts';
  * unavailable" to the client, and /versions and /details answer 404 — never [] — for an unknown
  * plugin, because the client reads element 0 unchecked.
  */
-export function jamiStoreRoutes(plugins: PluginStore, send: PublicSender): Router {
+export type PluginSource = Pick<PluginStore, 'get' | 'list'>;
+
+export interface JamiStoreOptions {
+  /** Where a file of a plugin is (a private plugin's are out of public/). */
+  fileKey?: (record: PluginRecord, file: string) => string;
+  /** A feed's (private); else the public store's. */
+  cacheControl?: string;
+}
+
+/**
+ * `plugins(req)`: the plugins this request may see — the public ones, or what a feed grants
+ * (every other id is unknown, exactly).
+ */
+export function jamiStoreRoutes(pluginsFor: (req: Request) => PluginSource, send: PublicSender, options: JamiStoreOptions = {}): Router {
   const router = Router();
+  const fileKey = options.fileKey ?? ((record: PluginRecord, file: string) => dataKeys.jamiFile(record.id, file));
+  const cache = options.cacheControl ? { cacheControl: options.cacheControl } : {};
   const arch = (req: Request) => (typeof req.query.arch === 'string' && req.query.arch !== '' ? req.query.arch : undefined);
   const lang = (req: Request) => req.get('accept-language');
 
   const newest = (req: Request, id: string, archName = arch(req)): { record: PluginRecord; version: PluginVersion } => {
-    const record = plugins.get(id);
+    const record = pluginsFor(req).get(id);
     const version = record ? versionsForArch(record, archName)[0] : undefined;
     if (!record || !version) throw new ApiError('NOT_FOUND', `No plugin ${id}${archName ? ` for ${archName}` : ''}.`);
     return { record, version };
   };
 
   router.get('/', (req, res) => {
-    const list = plugins
+    const list = pluginsFor(req)
       .list()
       .map((record) => ({ record, version: versionsForArch(record, arch(req))[0] }))
       .filter((p): p is { record: PluginRecord; version: PluginVersion } => p.version !== undefined)
@@ -41,7 +56,7 @@ export function jamiStoreRoutes(plugins: PluginStore, send: PublicSender): Route
   });
 
   router.get('/versions/:id', (req, res) => {
-    const record = plugins.get(String(req.params.id));
+    const record = pluginsFor(req).get(String(req.params.id));
     const versions = record ? versionsForArch(record, arch(req)) : [];
     if (!record || versions.length === 0) throw new ApiError('NOT_FOUND', `No plugin ${String(req.params.id)}.`);
     res.json(versions.map((v) => pluginObject(record, v, lang(req))));
@@ -49,17 +64,18 @@ export function jamiStoreRoutes(plugins: PluginStore, send: PublicSender): Route
 
   router.get('/download/:arch/:id', (req, res, next) => {
     const id = String(req.params.id);
-    const { version } = newest(req, id, String(req.params.arch));
-    send(req, res, next, dataKeys.jamiFile(id, version.file), jamiDownload(id));
+    const { record, version } = newest(req, id, String(req.params.arch));
+    send(req, res, next, fileKey(record, version.file), { ...jamiDownload(id), ...cache });
   });
 
   for (const [route, field] of [['/icons/:id', 'icon'], ['/backgrounds/:id', 'background']] as const) {
     router.get(route, (req, res, next) => {
       const id = String(req.params.id);
-      const image = newest(req, id).version[field];
+      const { record, version } = newest(req, id);
+      const image = version[field];
       if (!image) throw new ApiError('NOT_FOUND', `${id} has no ${field}.`);
       res.set('Content-Security-Policy', IMAGE_CSP);
-      send(req, res, next, dataKeys.jamiFile(id, image.file), { contentType: image.contentType });
+      send(req, res, next, fileKey(record, image.file), { contentType: image.contentType, ...cache });
     });
   }
   return router;
