@@ -18,7 +18,7 @@ import { FeedService } from './feeds.ts';
 import { VpnIndexKey } from './vpn-index-key.ts';
 import { VpnIndexWriter } from './vpn-index-writer.ts';
 import { VPN_LOCK, VpnPublishService } from './vpn-publish.ts';
-import { vpnFolder, VpnVisibility } from './vpn-visibility.ts';
+import { checkVpnSettings, vpnFolder, VpnVisibility } from './vpn-visibility.ts';
 import { VpnChannelStore } from '../storage/vpn-channel-store.ts';
 import { DataLayout } from '../storage/data-layout.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
@@ -197,7 +197,8 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
   // One signed index per channel, each with its own folder, key, records and lock.
   const vpnStores = await Promise.all(config.vpn.channels.map(({ name }) => VpnStore.open(objects, name)));
   const { channels: vpnSettings, problems: vpnSettingProblems } = await VpnChannelStore.open(objects);
-  for (const p of vpnSettingProblems) log.error({ file: p.file, reason: p.reason }, 'VPN channel setting skipped');
+  // Refused rather than skipped: a private channel read as public would be moved into public/.
+  await checkVpnSettings(objects, vpnSettings, vpnSettingProblems, config.vpn.channels);
   const vpnChannels: VpnChannel[] = config.vpn.channels.map(({ name, prefix, keyName }, i) => {
     const { vpn: records, problems } = vpnStores[i]!;
     for (const p of problems) log.error({ file: p.file, reason: p.reason, channel: name }, 'VPN add-on record skipped');
@@ -206,7 +207,7 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
     const index = new VpnIndexWriter({ objects, records, key, prefix, channel: name, indexDays: config.vpn.indexDays, folder });
     // Read at publish time, once every channel exists: an id has one owner across channels.
     const ownerElsewhere = (id: string) => vpnChannels.find((c) => c.name !== name && c.records.get(id))?.records.get(id)?.publisherKey;
-    const service = new VpnPublishService({ objects, records, index, publicKey: () => key.publicKey(), lock, audit, intents, publicUrl: config.publicUrl, prefix, channel: name, ownerElsewhere });
+    const service = new VpnPublishService({ objects, records, index, publicKey: () => key.publicKey(), lock, audit, intents, publicUrl: config.publicUrl, prefix, channel: name, ownerElsewhere, isPrivate: () => vpnSettings.isPrivate(name) });
     const visibility = new VpnVisibility({ objects, settings: vpnSettings, records, index, service, prefix, audit });
     return { name, prefix, records, index, service, visibility };
   });
@@ -265,6 +266,14 @@ async function open(config: Config, layout: DataLayout, log: Logger, folderLock:
     const recoverStale = async (before: number) => {
       const addons = await recoverChanges({ objects, catalog, manifests, journal, audit }, lock, { before });
       const others = await intents.recover({ before });
+      // A VPN channel switch keeps no intent: its setting is the decision. One cut short leaves
+      // files in the folder the setting does not name (maybe public/): drained here, as at start.
+      for (const c of vpnChannels) {
+        if (!(await c.visibility.leftBehind())) continue;
+        await c.service.runLocked(async () => {
+          if ((await c.visibility.drain()).length) await c.service.reindexIfStale();
+        });
+      }
       const finished = [...addons.finished, ...others.finished];
       const undone = [...addons.undone, ...others.undone];
       if (finished.length || undone.length) log.warn({ finished, undone }, 'finished or took back changes another instance left half-done');

@@ -17,6 +17,7 @@ import type { PackageIntents } from './package-intents.ts';
 import type { Intent } from '../storage/change-journal.ts';
 import { inspectVpnUpload } from './vpn-inspect.ts';
 import { INDEX_FILE, SIGNATURE_FILE, type VpnIndexWriter } from './vpn-index-writer.ts';
+import { mayManageChannel } from './vpn-visibility.ts';
 
 interface VpnCandidate extends Candidate {
   readonly addon: VpnAddon;
@@ -46,6 +47,8 @@ export interface VpnPublishDeps {
   channel?: string;
   /** The publisher key that owns `id` in another channel, if any. */
   ownerElsewhere?: (id: string) => string | undefined;
+  /** Whether the channel is private (vpn-visibility.ts): then only who manages it adds add-ons. */
+  isPrivate?: () => boolean;
   now?: () => Date;
 }
 
@@ -138,6 +141,11 @@ export class VpnPublishService {
     check: async (previous, c, _keyName, actor) => {
       const owner = previous ? undefined : this.deps.ownerElsewhere?.(c.id);
       if (owner !== undefined) ownerKey({ publisherKey: owner }, actor, c.id);
+      // A private channel is served to its feeds' holders: another key's new add-on would reach
+      // them without its owner or theirs agreeing (and would take the channel out of their hands).
+      if (!previous && this.deps.isPrivate?.() && !mayManageChannel(this.deps.records, actor)) {
+        throw new VpnError('VPN_CHANNEL_FORBIDDEN', `The ${this.channel} channel is private and managed by another key; an admin adds add-ons to it, or makes it public first.`);
+      }
       return [];
     },
     // One intent per channel (its lock), naming the add-on as the audit entry's target.

@@ -3,6 +3,8 @@ import { dataKeys, segment } from '../storage/data-keys.ts';
 import { listNames } from '../storage/objects/object-bytes.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import type { VpnChannelStore } from '../storage/vpn-channel-store.ts';
+import type { RecordLoadProblem } from '../storage/json-record-store.ts';
+import { ConfigError } from '../config.ts';
 import type { VpnStore } from '../storage/vpn-store.ts';
 import { exists } from './addon-changes.ts';
 import { VpnError } from '../vpn/vpn-errors.ts';
@@ -35,6 +37,22 @@ export function mayManageChannel(records: Pick<VpnStore, 'list'>, actor: Actor):
   if (actor.admin) return true;
   const keys = new Set(records.list().map((r) => r.publisherKey));
   return keys.size === 1 && keys.has(actor.keyName);
+}
+
+/**
+ * At start: every channel's setting must be readable, and a channel whose private folder holds
+ * files must have one. Otherwise the channel would read as public and start-up repair would move
+ * a private channel's index and add-ons into public/. The operator restores the file instead.
+ */
+export async function checkVpnSettings(objects: ObjectStore, settings: VpnChannelStore, problems: readonly RecordLoadProblem[], channels: readonly { name: string }[]): Promise<void> {
+  const [problem] = problems;
+  if (problem) throw new ConfigError('CONFIG_INVALID', `The VPN channel setting ${problem.file} cannot be read (${problem.reason}); it says whether a channel is private: restore it from a backup.`);
+  for (const { name } of channels) {
+    const folder = dataKeys.vpnFeedIndex(name);
+    if (!settings.get(name) && (await listNames(objects, folder)).some(ours)) {
+      throw new ConfigError('CONFIG_INVALID', `The VPN channel ${name} has a private index (${folder}) but no setting (${dataKeys.vpnChannelSettings}${name}.json): restore it, or write {"id":"${name}","private":true,"updatedAt":"…","revision":1} there.`);
+    }
+  }
 }
 
 const ours = (name: string) => !name.includes('/') && (name === INDEX_FILE || name === SIGNATURE_FILE || name.endsWith('.rcc'));
@@ -92,6 +110,11 @@ export class VpnVisibility {
       });
       return true;
     });
+  }
+
+  /** Whether the folder the setting does not name holds anything of the channel's (cheap: one listing). */
+  async leftBehind(): Promise<boolean> {
+    return (await listNames(this.deps.objects, this.otherFolder())).some(ours);
   }
 
   /**

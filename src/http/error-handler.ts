@@ -2,10 +2,12 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorCode } from '../error-codes.ts';
 import { isOutpostError } from '../errors.ts';
 import { ApiError } from './api-error.ts';
+import { redactUrl } from './log-redaction.ts';
 import { statusForCode } from './error-status.ts';
 
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new ApiError('NOT_FOUND', `Nothing at ${req.method} ${req.path}.`));
+  // The path may hold a feed's secret (a mistyped or revoked one, or one for another route).
+  next(new ApiError('NOT_FOUND', `Nothing at ${req.method} ${redactUrl(req.path)}.`));
 };
 
 /** Always `{ "error": { "code", "message" } }`; internals are logged, never sent. */

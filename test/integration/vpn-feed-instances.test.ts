@@ -54,4 +54,15 @@ describe.skipIf(!gateway)('a private VPN channel with two instances on one bucke
     const index = JSON.parse((await rawGet(`${a.url}/feeds/${feed.token}/vpn/manifest.json`)).body.toString('utf8')) as { addons: { id: string }[] };
     expect(index.addons.map((x) => x.id).sort()).toEqual(['late_addon', 'message_demo']);
   });
+
+  it('a running instance finishes a switch another one left half-done: nothing stays in public/', async () => {
+    // As a crash leaves it: the setting says public again, the files are still in the private folder.
+    const setting = Buffer.from(JSON.stringify({ id: 'production', private: false, updatedAt: new Date().toISOString(), revision: 99 }));
+    await a.outpost.objects.put('private/vpn-channel-settings/production.json', setting, setting.length);
+    await b.outpost.sync!.resync(Date.now());
+    expect(await listNames(b.outpost.objects, 'private/vpn-feed-index/production/')).toEqual([]);
+    expect((await rawGet(`${b.url}/vpn/late_addon.rcc`)).body.equals(LATE)).toBe(true);
+    const index = JSON.parse((await rawGet(`${b.url}/vpn/manifest.json`)).body.toString('utf8')) as { addons: { id: string }[] };
+    expect(index.addons.map((x) => x.id).sort()).toEqual(['late_addon', 'message_demo']);
+  });
 });

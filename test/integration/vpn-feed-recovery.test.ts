@@ -73,6 +73,23 @@ describe.each(serverBackends('vpn-feed-recovery'))('a VPN channel visibility swi
     expect((await rawGet(`${server.url}/feeds/${feed.token}/vpn/second_addon.rcc`)).body.equals(SECOND)).toBe(true);
   });
 
+  it('a private channel whose setting is unreadable or gone stops the start instead of turning public', async () => {
+    const environment = await env();
+    const server = await published(environment);
+    const auth = { authorization: `Bearer ${server.token}` };
+    expect((await fetch(`${server.url}/api/v1/vpn/visibility/private`, { method: 'POST', headers: auth })).status).toBe(200);
+    const objects = server.outpost.objects;
+    await server.close();
+    servers = servers.filter((s) => s !== server);
+    const settingKey = `${dataKeys.vpnChannelSettings}production.json`;
+    await objects.put(settingKey, Buffer.from('{"id":'), 6);
+    await expect(startServer({ dir: server.dir, env: environment })).rejects.toThrow(/cannot be read/);
+    await objects.remove(settingKey);
+    await expect(startServer({ dir: server.dir, env: environment })).rejects.toThrow(/has a private index/);
+    expect(await listNames(objects, PUBLIC)).toEqual([]);
+    expect((await listNames(objects, PRIVATE)).sort()).toEqual(['manifest.json', 'manifest.json.sig', 'message_demo.rcc', 'second_addon.rcc']);
+  });
+
   it('made public again with its setting saved, nothing moved yet: finished at start', async () => {
     const environment = await env();
     let server = await published(environment);

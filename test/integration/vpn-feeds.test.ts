@@ -145,6 +145,18 @@ describe.each(serverBackends('vpn-feeds'))('VPN channel feeds on a %s', (_backen
     expect(await (await client.request('/admin/vpn')).text()).toContain('Make public');
   });
 
+  it('to another key a private channel takes no new add-on and shows none of the others\'', async () => {
+    const other = async (p: string, init: RequestInit = {}) => fetch(`${server.url}/api/v1/${p}`, { ...init, headers: { authorization: `Bearer ${otherToken}` } });
+    const form = new FormData();
+    form.set('package', new Blob([new Uint8Array(rccOf({ 'manifest.json': JSON.stringify(vpnManifest('intruder_addon')) }))]), 'intruder_addon.rcc');
+    const refused = await other('packages', { method: 'POST', body: form });
+    expect([refused.status, (await refused.json()).error.code]).toEqual([403, 'VPN_CHANNEL_FORBIDDEN']);
+    expect(server.outpost.vpnRecords.get('intruder_addon')).toBeUndefined();
+    expect((await (await other('vpn')).json()).addons).toEqual([]);
+    expect((await other('vpn/message_demo')).status).toBe(404);
+    expect((await other('vpn/message_demo', { method: 'DELETE' })).status).toBe(404);
+  });
+
   it('publishes and withdraws while private without a byte reaching public/', async () => {
     const feed = (await createFeed('vpn production')).body.url as string;
     const res = await send(fixture('zlib'), 'message_demo.rcc');

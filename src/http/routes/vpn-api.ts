@@ -53,17 +53,24 @@ export function vpnApiRoutes(deps: VpnApiDeps): Router {
     if (!found) throw new VpnError('VPN_CHANNEL_UNKNOWN', `No VPN channel ${JSON.stringify(String(asked).slice(0, 64))}; this server has ${deps.channels.map((c) => c.name).join(', ')}.`);
     return found;
   };
+  /** In a private channel a token sees its own key's add-ons only: others' are unknown ids to it. */
+  const visible = (req: Request, channel: Pick<VpnChannel, 'visibility'>, record: { publisherKey: string }) => {
+    const actor = deps.actor(req);
+    return !channel.visibility.isPrivate() || actor.admin === true || record.publisherKey === actor.keyName;
+  };
   const known = (req: Request) => {
     const channel = channelOf(req);
-    const record = channel.records.get(String(req.params.id));
+    const found = channel.records.get(String(req.params.id));
+    const record = found && visible(req, channel, found) ? found : undefined;
     if (!record) throw new ApiError('NOT_FOUND', `No VPN add-on ${String(req.params.id)} in the ${channel.name} channel.`);
     return { channel, record };
   };
 
   router.get('/vpn', (req, res) => {
     const at = now();
-    const { name, records, service, visibility } = channelOf(req);
-    const list = records.list().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const channel = channelOf(req);
+    const { name, records, service, visibility } = channel;
+    const list = records.list().filter((r) => visible(req, channel, r)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     res.json({ channel: name, private: visibility.isPrivate(), channels: deps.channels.map((c) => c.name), addons: list.map((r) => vpnDetails(r, service, at)) });
   });
 
