@@ -28,6 +28,7 @@ export type StaleChangeRecovery = (before: number) => Promise<void>;
 export class InstanceSync {
   private timers: NodeJS.Timeout[] = [];
   private polling?: Promise<void>;
+  private nextPoll?: Promise<void>;
   private staleIntentMs = 0;
 
   constructor(
@@ -55,9 +56,22 @@ export class InstanceSync {
     every(options.resyncMs, () => this.resync(Date.now()));
   }
 
-  /** Re-reads what the other instances changed since the last poll (one poll at a time). */
+  /**
+   * Re-reads what the other instances changed, up to at least the moment of the call (one poll at
+   * a time). A poll already running may have read the feed before that moment, so a caller then
+   * waits for it and for one more, which every caller in the meantime shares.
+   */
   poll(): Promise<void> {
-    this.polling ??= (async () => {
+    if (this.polling) {
+      this.nextPoll ??= this.polling
+        .catch(() => undefined)
+        .then(() => {
+          this.nextPoll = undefined;
+          return this.poll();
+        });
+      return this.nextPoll;
+    }
+    this.polling = (async () => {
       try {
         for (const { kind, id } of await this.feed.poll()) await this.stores.get(kind)?.refresh(id);
       } finally {
