@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { Outpost, VpnChannel } from '../../app/outpost.ts';
 import { INDEX_FILE, SIGNATURE_FILE } from '../../app/vpn-index-writer.ts';
+import { parseVisibility } from '../visibility.ts';
 import type { VpnRecord } from '../../storage/vpn-store.ts';
 import { vpnAddonView } from '../vpn-view.ts';
 import { adminActor } from './catalog-pages.ts';
@@ -104,8 +105,8 @@ export function vpnPages(router: Router, outpost: Outpost): void {
   router.post('/vpn-channels/:channel/visibility', requireCsrf, async (req, res) => {
     const channel = channels.find((c) => c.name === req.params.channel);
     if (!channel) return renderPage(req, res, 'error', { title: 'Not found', status: 404 }, { heading: 'No such VPN channel', message: 'This server has no such index.' });
-    const visibility = (req.body as Record<string, unknown> | undefined)?.visibility === 'private' ? 'private' : 'public';
     try {
+      const visibility = parseVisibility((req.body as Record<string, unknown> | undefined)?.visibility);
       await channel.visibility.set(visibility, adminActor(req));
       req.session!.flash = {
         kind: 'ok',

@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
-import { PublishError, type Actor } from '../../app/publish-errors.ts';
+import type { Actor } from '../../app/publish-errors.ts';
+import { parseVisibility } from '../visibility.ts';
 import type { VpnPublishService } from '../../app/vpn-publish.ts';
 import type { VpnChannel } from '../../app/outpost.ts';
 import type { VpnRecord } from '../../storage/vpn-store.ts';
@@ -76,8 +77,7 @@ export function vpnApiRoutes(deps: VpnApiDeps): Router {
 
   // The channel private (its index served only through feeds) or public again; idempotent.
   router.post('/vpn/visibility/:visibility', async (req, res) => {
-    const wanted = String(req.params.visibility);
-    if (wanted !== 'private' && wanted !== 'public') throw new PublishError('VISIBILITY_INVALID', 'The visibility is private or public.');
+    const wanted = parseVisibility(req.params.visibility);
     const channel = channelOf(req);
     const changed = await channel.visibility.set(wanted, deps.actor(req));
     res.json({ channel: channel.name, private: channel.visibility.isPrivate(), changed });
