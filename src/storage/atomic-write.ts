@@ -58,6 +58,16 @@ export async function writeFileAtomic(
   await fsyncDirectory(dir);
 }
 
+/** Makes the bytes of a file written without fsync durable (before a rename publishes it). */
+export async function syncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Makes renames, links and unlinks in `dir` durable. */
 export async function fsyncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');

@@ -3,7 +3,7 @@ import { chmod, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } fr
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { atomicTempPath, fsyncDirectory } from '../atomic-write.ts';
+import { atomicTempPath, fsyncDirectory, syncFile } from '../atomic-write.ts';
 import { isSafeSegment } from '../../names/safe-segment.ts';
 import { withFileLock } from '../file-lock.ts';
 import { checkObjectKey, ObjectStoreError, type ByteRange, type ObjectBody, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
@@ -113,8 +113,13 @@ export class FolderObjects implements ObjectStore {
     return info?.isFile() ? { key, size: info.size } : undefined;
   }
 
-  /** A rename within the data folder's file system (staged uploads live in private/tmp). */
+  /**
+   * A rename within the data folder's file system (staged uploads live in private/tmp). Staging
+   * does not wait for the disk, so the bytes are made durable here, before the name: a power cut
+   * must not leave a published package name over a file the disk never received.
+   */
   async adopt(file: string, key: string, _size: number): Promise<void> {
+    await syncFile(file);
     await this.rename(file, this.file(key), key);
   }
 
