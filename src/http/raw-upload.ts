@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { stageStream, StagingLimitError } from '../storage/staged-file.ts';
+import { StagingWriteError } from '../storage/staging-worker.ts';
 import { ApiError, uploadTooLarge } from './api-error.ts';
 import { DRAIN_MS } from './client-errors.ts';
 import { packageUpload, type UploadOptions } from './upload.ts';
@@ -64,7 +65,7 @@ export function rawPackageUpload({ tmpDir, maxBytes }: UploadOptions): RequestHa
         // A failing disk (ENOSPC, EIO) or hashing thread is ours: 500, logged. A body that broke off
         // is the client's, and usually nobody is left to hear the answer.
         const errno = err as NodeJS.ErrnoException;
-        if (req.complete || (errno?.syscall && errno.code !== 'ECONNRESET')) return next(err);
+        if (req.complete || err instanceof StagingWriteError || (errno?.syscall && errno.code !== 'ECONNRESET')) return next(err);
         next(new ApiError('UPLOAD_INVALID', 'The request body ended before all of it arrived.', { cause: err }));
       },
     );

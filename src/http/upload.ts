@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer, { MulterError, type StorageEngine } from 'multer';
 import type { StagedUpload } from '../app/publish-pipeline.ts';
 import { stageStream } from '../storage/staged-file.ts';
+import { StagingWriteError } from '../storage/staging-worker.ts';
 import { ApiError, uploadTooLarge } from './api-error.ts';
 
 /**
@@ -89,6 +90,6 @@ function uploadError(err: unknown, maxBytes: number): unknown {
   }
   // A file-system failure while staging is ours (500); busboy's parse errors ("Unexpected end of
   // form", malformed headers) are the client's.
-  if ((err as NodeJS.ErrnoException)?.syscall) return err;
+  if ((err as NodeJS.ErrnoException)?.syscall || err instanceof StagingWriteError) return err;
   return new ApiError('UPLOAD_INVALID', `The multipart body could not be read: ${(err as Error)?.message ?? 'unknown error'}.`, { cause: err });
 }
