@@ -1,3 +1,4 @@
+import { withPrivateWarning } from './private-warning.ts';
 import { fileUrl } from '../catalog/addon-record.ts';
 import { checkManifestKey, parseChromiumManifest, type ChromiumManifest } from '../crx/chromium-manifest.ts';
 import { compareChromiumVersions } from '../crx/chromium-version.ts';
@@ -253,7 +254,7 @@ export class ChromiumPublishService {
       sha256: v.sha256,
       size: v.size,
       links: { download: fileUrl(this.deps.publicUrl, record.id, v.file), updateXml: `${this.deps.publicUrl}/chromium/updates.xml` },
-      warnings,
+      warnings: withPrivateWarning(warnings, record.private, 'extension'),
     };
   }
 }

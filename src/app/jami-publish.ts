@@ -1,3 +1,4 @@
+import { withPrivateWarning } from './private-warning.ts';
 import { inspectJpl, type JplPackage } from '../jami/jpl-inspect.ts';
 import { jamiVersionWarnings } from '../jami/jami-version.ts';
 import { verifyJpl, type JplVerification } from '../jami/jpl-verify.ts';
@@ -106,7 +107,7 @@ export class JamiPublishService {
       audit: { actor: actor.name, action: 'publish-jpl', target: c.id, details: { version: c.verification.version, sha256: c.sha256 }, ...(actor.ip ? { ip: actor.ip } : {}) },
     }),
     store: (previous, c, keyName) => this.store(previous, c, keyName),
-    answer: (status, record, entry, warnings) => this.result(status, record.id, entry, [...warnings]),
+    answer: (status, record, entry, warnings) => this.result(status, record, entry, [...warnings]),
   };
 
   /**
@@ -184,8 +185,9 @@ export class JamiPublishService {
     return { record, entry: version, audit: { action: 'publish-jpl', revision: record.versions.length, details: { version: version.version, sha256: version.sha256 } } };
   }
 
-  private result(status: PublishResult['status'], id: string, v: PluginVersion, warnings: string[]): PublishResult {
+  private result(status: PublishResult['status'], record: PluginRecord, v: PluginVersion, warnings: string[]): PublishResult {
     const store = `${this.deps.publicUrl}${this.deps.jami.prefix}`;
+    const id = record.id;
     return {
       status,
       id,
@@ -194,7 +196,7 @@ export class JamiPublishService {
       sha256: v.sha256,
       size: v.size,
       links: { download: `${store}/download/${encodeURIComponent(v.abis[0] ?? '')}/${encodeURIComponent(id)}`, storeVersions: `${store}/versions/${encodeURIComponent(id)}` },
-      warnings,
+      warnings: withPrivateWarning(warnings, record.private, 'plugin'),
     };
   }
 }

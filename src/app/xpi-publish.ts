@@ -1,3 +1,4 @@
+import { withPrivateWarning } from './private-warning.ts';
 import { commitChange, iconKey, packageKey, type ChangeDeps } from './addon-changes.ts';
 import {
   activeVersions,
@@ -178,8 +179,7 @@ export class XpiPublishService {
         updateRdf: manifestUrl(this.deps.publicUrl, record.id),
         ...(version.format === 'webextension' ? { updateJson: updateJsonUrl(this.deps.publicUrl, record.id) } : {}),
       },
-      // The links are the public ones, which a private add-on's clients cannot use.
-      warnings: record.private ? [...warnings, 'This add-on is private: the links above answer 404; its feeds serve the new version (outpost feed list).'] : warnings,
+      warnings: withPrivateWarning(warnings, record.private, 'add-on'),
     };
   }
 }

@@ -29,6 +29,7 @@ describe.each(serverBackends('chromium-feeds'))('Chromium extension feeds on a %
     return { status: res.status, body: (await res.json()) as any };
   };
   /** A packed extension of the token's key (one id per key). */
+  let lastWarnings: string[] = [];
   const send = async (version: string, token = server.token) => {
     const form = new FormData();
     const zip = await buildExtensionZip(extensionManifest({ version, name: `Tool ${version}`, icons: { 16: 'i.png' } }), { 'i.png': png });
@@ -37,6 +38,7 @@ describe.each(serverBackends('chromium-feeds'))('Chromium extension feeds on a %
     const body = (await res.json()) as any;
     expect(res.status, JSON.stringify(body)).toBe(201);
     crx[`${body.id} ${version}`] = body.sha256;
+    lastWarnings = body.warnings;
     return body.id as string;
   };
   const check = (base: string, ...ids: string[]) => rawGet(`${base}chromium/updates.xml?${ids.map((i) => `x=${encodeURIComponent(`id=${i}&v=0.1&uc`)}`).join('&')}`);
@@ -111,6 +113,7 @@ describe.each(serverBackends('chromium-feeds'))('Chromium extension feeds on a %
 
   it('a new version of a private extension goes to its feed only', async () => {
     await send('2.0');
+    expect(lastWarnings.join('\n')).toContain('This extension is private');
     expect(await publicOf(id)).toEqual([]);
     expect(await server.outpost.objects.head(`private/feed-files/${id}/${id}-2.0.crx`)).toBeDefined();
     expect((await rawGet(`${feed}updates/${id}/updates.xml`)).body.toString()).toContain(`version="2.0"`);

@@ -34,6 +34,7 @@ describe.each(serverBackends('jami-feeds'))('Jami plugin feeds on a %s', (backen
     form.set('package', new Blob([new Uint8Array(await buildJpl({ id, version, signWith: signer }))]), 'plugin.jpl');
     const res = await fetch(`${server.url}/api/v1/packages`, { method: 'POST', body: form, headers: { authorization: `Bearer ${server.token}` } });
     expect(res.status, await res.clone().text()).toBe(201);
+    return (await res.json()) as { warnings: string[] };
   };
   const storePaths = (id: string) => ['', `details/${id}`, `versions/${id}`, `download/${LINUX}/${id}`, `icons/${id}`, `backgrounds/${id}`].map((p) => `jami/${p}?arch=${LINUX}`);
 
@@ -87,7 +88,8 @@ describe.each(serverBackends('jami-feeds'))('Jami plugin feeds on a %s', (backen
   });
 
   it('a new version of a private plugin goes to its feed only; a collection feed links its store', async () => {
-    await send(ID, '1.1.0');
+    const answer = await send(ID, '1.1.0');
+    expect(answer.warnings.join('\n')).toContain('This plugin is private');
     expect(await listNames(server.outpost.objects, `public/jami/${ID}/`)).toEqual([]);
     const versions = JSON.parse((await rawGet(`${feed}jami/versions/${ID}?arch=${LINUX}`)).body.toString()) as { version: string }[];
     expect(versions.map((v) => v.version)).toEqual(['1.1.0', '1.0.0']);
