@@ -62,7 +62,8 @@ export interface IssuedFeed {
  * Private feeds: create, rotate (a new secret; the old URL dies at once) and revoke, each
  * audited without the secret. Who may: for an add-on, whoever may change it (its key's token or
  * an admin, ownerKey); for a collection, an admin (collections are theirs); for a VPN channel, an
- * admin or a token of the one key owning all its add-ons (mayManageChannel).
+ * admin or a token of the one key owning all its add-ons (mayManageChannel). The key whose token
+ * made a feed may always revoke it.
  */
 export class FeedService {
   private readonly now: () => Date;
@@ -80,7 +81,7 @@ export class FeedService {
   list(actor: Actor): FeedRecord[] {
     return this.deps.feeds
       .list()
-      .filter((f) => this.allowed(f.scope, actor, false))
+      .filter((f) => this.madeBy(f, actor) || this.allowed(f.scope, actor, false))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
@@ -95,8 +96,12 @@ export class FeedService {
   get(id: string, actor: Actor): FeedRecord {
     this.checkId(id);
     const feed = this.deps.feeds.get(id);
-    if (!feed || !this.allowed(feed.scope, actor, false)) throw new FeedError('FEED_NOT_FOUND', `No feed ${id.slice(0, 64)}.`);
+    if (!feed || !(this.madeBy(feed, actor) || this.allowed(feed.scope, actor, false))) throw new FeedError('FEED_NOT_FOUND', `No feed ${id.slice(0, 64)}.`);
     return feed;
+  }
+
+  private madeBy(feed: FeedRecord, actor: Actor): boolean {
+    return !actor.admin && feed.createdByKey !== undefined && feed.createdByKey === actor.keyName;
   }
 
   private allowed(scope: FeedScope, actor: Actor, loud: boolean): boolean {
@@ -134,7 +139,15 @@ export class FeedService {
     if (hidden || !this.exists(scope)) throw new FeedError('FEED_INVALID', `There is no ${NOUNS[scope.kind]} ${scope.id}.`);
     this.allowed(scope, actor, true);
     const id = randomBytes(6).toString('hex');
-    const made = { id, label: text, scope, createdAt: this.now().toISOString(), revision: 1, ...(collection ? { collectionCreatedAt: collection.createdAt } : {}) };
+    const made = {
+      id,
+      label: text,
+      scope,
+      createdAt: this.now().toISOString(),
+      revision: 1,
+      ...(collection ? { collectionCreatedAt: collection.createdAt } : {}),
+      ...(actor.admin ? {} : { createdByKey: actor.keyName }),
+    };
     return this.deps.lock.run(`feed:${id}`, () => this.issue((tokenHash) => ({ ...made, tokenHash }), 'feed-create', actor));
   }
 
@@ -173,7 +186,7 @@ export class FeedService {
     this.checkId(id);
     return this.deps.lock.run(`feed:${id}`, async () => {
       const previous = this.get(id, actor);
-      this.allowed(previous.scope, actor, true);
+      if (!this.madeBy(previous, actor)) this.allowed(previous.scope, actor, true);
       await this.deps.feeds.restore(id, undefined);
       await this.audit(actor, 'feed-revoke', { ...previous, revision: previous.revision + 1 });
     });

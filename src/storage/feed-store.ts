@@ -35,6 +35,12 @@ export interface FeedRecord {
    * made again under the same name is another collection, which this feed does not grant.
    */
   collectionCreatedAt?: string;
+  /**
+   * The publisher key whose token made the feed (absent when an admin did). That key may still
+   * see and revoke it once the scope is no longer its own (another key's add-on joined the VPN
+   * channel), though not rotate it: revoking only takes access away.
+   */
+  createdByKey?: string;
 }
 
 function isFeedRecord(value: unknown): value is FeedRecord {

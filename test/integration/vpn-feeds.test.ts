@@ -197,4 +197,19 @@ describe.each(serverBackends('vpn-feeds'))('VPN channel feeds on a %s', (_backen
     const url = created.stdout.trim().split('\n').at(-1)!;
     expect((await rawGet(`${url}vpn/message_demo.rcc`)).body.equals(fixture('zlib'))).toBe(true);
   });
+
+  it('the key that made a feed may revoke it once another key\'s add-on joined the channel, but not rotate it', async () => {
+    const made = (await createFeed('vpn production')).body;
+    const form = new FormData();
+    form.set('package', new Blob([new Uint8Array(rccOf({ 'manifest.json': JSON.stringify(vpnManifest('joiner_addon')) }))]), 'joiner_addon.rcc');
+    const joined = await fetch(`${server.url}/api/v1/packages`, { method: 'POST', body: form, headers: auth(otherToken) });
+    expect(joined.status, await joined.clone().text()).toBe(201);
+    expect((await api('feeds')).body.feeds.map((f: { id: string }) => f.id)).toContain(made.id);
+    expect(await api(`feeds/${made.id}/rotate`, 'POST')).toMatchObject({ status: 403, body: { error: { code: 'FEED_FORBIDDEN' } } });
+    expect((await rawGet(`${made.url}vpn/manifest.json`)).status).toBe(200);
+    // The other key sees nothing of it.
+    expect((await api(`feeds/${made.id}`, 'DELETE', otherToken)).status).toBe(404);
+    expect((await api(`feeds/${made.id}`, 'DELETE')).status).toBe(200);
+    expect((await rawGet(`${made.url}vpn/manifest.json`)).status).toBe(404);
+  });
 });
