@@ -70,14 +70,17 @@ async function openDirect(file: string): Promise<FileHandle | undefined> {
 export async function stageStream(source: Readable, dir: string, maxBytes = Number.POSITIVE_INFINITY): Promise<StagedFile> {
   const file = path.join(dir, `upload-${randomBytes(12).toString('hex')}`);
   const handle = await open(file, 'wx', 0o600);
-  const direct = await openDirect(file);
-  const job = startStaging(handle.fd, direct?.fd);
-  const sink = new StagingSink(job, maxBytes);
+  let direct: FileHandle | undefined;
+  let job: StagingJob | undefined;
+  let sink: StagingSink | undefined;
   const close = async () => {
     await direct?.close();
     await handle.close();
   };
   try {
+    direct = await openDirect(file);
+    job = startStaging(handle.fd, direct?.fd);
+    sink = new StagingSink(job, maxBytes);
     // pipe(), not pipeline(): a failing sink unpipes itself, and the source stays readable.
     source.pipe(sink);
     await Promise.all([finished(source), finished(sink)]);
@@ -85,9 +88,11 @@ export async function stageStream(source: Readable, dir: string, maxBytes = Numb
     await close();
     return { path: file, size: sink.size, sha256 };
   } catch (err) {
-    source.unpipe(sink);
-    sink.destroy();
-    await job.cancel();
+    if (sink) {
+      source.unpipe(sink);
+      sink.destroy();
+    }
+    await job?.cancel();
     await close().catch(() => undefined);
     await rm(file, { force: true });
     throw err;

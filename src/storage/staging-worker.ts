@@ -1,15 +1,15 @@
 import { Worker } from 'node:worker_threads';
 
 /**
- * Uploads are written to disk and hashed by one worker thread, from a ring of memory the event
- * loop copies socket reads into. The event loop then neither hashes nor waits for the page cache,
- * and where the file system allows it the worker writes with O_DIRECT: on a virtual machine that
- * hands its free memory back to the host, every new page-cache page of a 200 MB upload had to be
- * faulted in again, which took the kernel 0.45 s of a 0.7 s publish; writing around the page
+ * Uploads are written to disk and hashed by one worker thread, from slots of shared memory the
+ * event loop copies socket reads into. The event loop then neither hashes nor waits for the page
+ * cache, and where the file system allows it the worker writes with O_DIRECT: on a virtual machine
+ * that hands its free memory back to the host, every new page-cache page of a 200 MB upload had to
+ * be faulted in again, which took the kernel 0.45 s of a 0.7 s publish; writing around the page
  * cache took about 0.15 s, steadily.
  */
 export interface StagingJob {
-  /** Takes a copy of `chunk`; a promise when the ring was full and it had to wait for a slot. */
+  /** Takes `chunk` (kept by reference until copied); a promise when it must wait for a free slot. */
   write(chunk: Buffer): Promise<void> | undefined;
   /**
    * Everything is written: the sha256 (hex) of exactly the bytes given, and whether all of it
@@ -32,30 +32,42 @@ export class StagingWriteError extends Error {
 
 /** Slot size: a positioned write per MiB, aligned for O_DIRECT. */
 const SLOT_BYTES = 1 << 20;
-const SLOTS = 2;
+/**
+ * Slots for every upload of the process together (4 MiB). A job takes one only to hand a full MiB
+ * (or its last bytes) to the worker, so a slow client holds none: it holds what it sent, at most
+ * a slot's worth, in its own buffers.
+ */
+const SLOTS = 4;
 const WASM_PAGE = 65_536;
 /** O_DIRECT needs offsets, lengths and addresses aligned to the device's block; 4 KiB covers them all. */
 const DIRECT_ALIGN = 4096;
 
 // Plain CommonJS, so that it runs the same from the TypeScript sources, the build and the tests.
 // Messages of one job arrive in order and are handled one at a time; after answering `end` or
-// `cancel` the worker never touches that job's descriptors again. A failed write is remembered
-// and slots are still handed back, so the event loop never waits for a slot that cannot come.
+// `cancel` the worker never touches that job's descriptors again. Every slot is handed back, a
+// failed write's too; the first failure of a job is told at once, so its upload stops early.
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { writeSync } = require('node:fs');
 const { createHash } = require('node:crypto');
 const ALIGN = ${DIRECT_ALIGN};
 const SLOT = ${SLOT_BYTES};
+const arena = Buffer.from(workerData.arena);
 const jobs = new Map();
+function writeAt(fd, data, from, to, position) {
+  const n = writeSync(fd, data, from, to - from, position + from);
+  if (n <= 0) throw Object.assign(new Error('the disk took no bytes'), { code: 'EIO' });
+  return n;
+}
 function put(job, data) {
   let done = 0;
   if (job.directFd !== undefined) {
     const aligned = data.length - (data.length % ALIGN);
     try {
       while (done < aligned) {
-        const n = writeSync(job.directFd, data, done, aligned - done, job.position + done);
+        const n = writeAt(job.directFd, data, done, aligned, job.position);
         done += n;
+        // A short write off the grid: the rest goes through the page cache.
         if (n % ALIGN !== 0) break;
       }
     } catch (err) {
@@ -64,26 +76,27 @@ function put(job, data) {
       job.directFd = undefined;
     }
   }
-  while (done < data.length) done += writeSync(job.fd, data, done, data.length - done, job.position + done);
+  while (done < data.length) done += writeAt(job.fd, data, done, data.length, job.position);
   job.position += data.length;
 }
 parentPort.on('message', (m) => {
-  if (m.ring) return void jobs.set(m.id, { ring: Buffer.from(m.ring), fd: m.fd, directFd: m.directFd, position: 0, hash: createHash('sha256'), error: undefined });
+  if (m.start) return void jobs.set(m.id, { fd: m.fd, directFd: m.directFd, position: 0, hash: createHash('sha256'), error: undefined });
   const job = jobs.get(m.id);
-  if (!job) return;
   if (m.slot !== undefined) {
-    if (!job.error) {
+    if (job && !job.error) {
       try {
-        const data = job.ring.subarray(m.slot * SLOT, m.slot * SLOT + m.length);
+        const data = arena.subarray(m.slot * SLOT, m.slot * SLOT + m.length);
         job.hash.update(data);
         put(job, data);
       } catch (err) {
         job.error = String((err && err.message) || err);
         job.code = err && err.code;
+        parentPort.postMessage({ id: m.id, error: job.error, code: job.code });
       }
     }
-    return parentPort.postMessage({ id: m.id, freed: m.slot });
+    return parentPort.postMessage({ freed: m.slot });
   }
+  if (!job) return parentPort.postMessage({ id: m.id, done: true, error: 'unknown job' });
   jobs.delete(m.id);
   if (m.cancel) return parentPort.postMessage({ id: m.id, done: true });
   parentPort.postMessage(job.error ? { id: m.id, done: true, error: job.error, code: job.code } : { id: m.id, done: true, sha256: job.hash.digest('hex'), direct: job.directFd !== undefined });
@@ -92,96 +105,132 @@ parentPort.on('message', (m) => {
 
 type Answer = { id: number; freed?: number; done?: boolean; sha256?: string; direct?: boolean; error?: string; code?: string };
 
-/** Rings are page-aligned (WebAssembly memory is mapped whole) and reused: at most a few stay. */
-const ringPool: WebAssembly.Memory[] = [];
-const POOLED_RINGS = 2;
+/** The shared slots: page-aligned (WebAssembly memory is mapped whole), handed out first come, first served. */
+class SlotArena {
+  readonly memory: WebAssembly.Memory;
+  readonly bytes: Buffer;
+  private free: number[] = Array.from({ length: SLOTS }, (_, i) => i);
+  private readonly waiting: (() => void)[] = [];
 
-function takeRing(): WebAssembly.Memory {
-  const pages = (SLOTS * SLOT_BYTES) / WASM_PAGE;
-  return ringPool.pop() ?? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  constructor() {
+    const pages = (SLOTS * SLOT_BYTES) / WASM_PAGE;
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    this.bytes = Buffer.from(this.memory.buffer);
+  }
+
+  /** A free slot now, or undefined (then `whenFree` resolves once one may be; take again). */
+  take(): number | undefined {
+    return this.free.shift();
+  }
+
+  whenFree(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Every waiter looks again: one woken for a job since cancelled must not leave the slot unseen. */
+  release(slot: number): void {
+    this.free.push(slot);
+    for (const wake of this.waiting.splice(0)) wake();
+  }
 }
 
 /** One thread for every upload of the process, started at the first and idle (unref'd) between them. */
 class StagingWorker {
+  private arena: SlotArena | undefined;
   private worker: Worker | undefined;
   private readonly listeners = new Map<number, (answer: Answer) => void>();
+  /** Which thread each slot in flight was handed to: a dead one's come back when it has stopped. */
+  private readonly slotsHeld = new Map<number, Worker>();
   private nextId = 0;
 
   start(fd: number, directFd: number | undefined): StagingJob {
+    let arena: SlotArena;
+    try {
+      arena = this.arena ??= new SlotArena();
+      this.thread();
+    } catch (err) {
+      throw new StagingWriteError(`the staging worker could not start: ${(err as Error)?.message ?? String(err)}`);
+    }
     const id = this.nextId++;
-    const memory = takeRing();
-    const ring = Buffer.from(memory.buffer);
-    const free: number[] = Array.from({ length: SLOTS }, (_, i) => i);
-    let slot: number | undefined;
-    let filled = 0;
-    /** The worker's last answer for this job (its result, or the error that ended it). */
+    /** Chunks given and not yet copied into a slot, and their length. */
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    /** The first failure the worker told of, then its last answer for this job. */
+    let failure: Answer | undefined;
     let outcome: Answer | undefined;
-    /** Whoever waits for the worker's next answer (a write for a slot, finish or cancel). */
-    let waiting: (() => void)[] = [];
+    let waitingForEnd: (() => void) | undefined;
 
     this.listeners.set(id, (answer) => {
-      if (answer.freed !== undefined) free.push(answer.freed);
-      if (answer.done) {
-        outcome = answer;
-        this.listeners.delete(id);
-        this.refCount();
-        // Every slot back means the worker is done with the ring: the next upload may have it.
-        if (free.length === SLOTS && ringPool.length < POOLED_RINGS) ringPool.push(memory);
-      }
-      const resume = waiting;
-      waiting = [];
-      for (const wake of resume) wake();
+      failure ??= answer.error === undefined ? undefined : answer;
+      if (!answer.done) return;
+      outcome = answer;
+      this.listeners.delete(id);
+      this.refCount();
+      waitingForEnd?.();
     });
-    this.post({ id, ring: memory.buffer, fd, directFd });
+    this.post({ start: true, id, fd, directFd });
     this.refCount();
 
-    const send = () => {
-      this.post({ id, slot, length: filled });
-      slot = undefined;
-      filled = 0;
+    const failed = () => {
+      const told = failure ?? outcome;
+      return new StagingWriteError(`writing the upload failed: ${told?.error ?? 'the upload has ended'}`, told?.code);
     };
-    const next = () => new Promise<void>((resolve) => waiting.push(resolve));
-    /** Copies from `at` on while slots are free; where it stopped (chunk.length when all is taken). */
-    const copy = (chunk: Buffer, at: number): number => {
-      while (at < chunk.length) {
-        if (slot === undefined) {
-          if (free.length === 0) return at;
-          slot = free.shift()!;
-        }
-        const n = chunk.copy(ring, slot * SLOT_BYTES + filled, at, Math.min(chunk.length, at + SLOT_BYTES - filled));
-        filled += n;
+    /** Copies the first `length` pending bytes into `slot` and hands it to the worker. */
+    const hand = (slot: number, length: number) => {
+      let at = slot * SLOT_BYTES;
+      let left = length;
+      while (left > 0) {
+        const head = pending[0]!;
+        const n = Math.min(head.length, left);
+        head.copy(arena.bytes, at, 0, n);
         at += n;
-        if (filled === SLOT_BYTES) send();
+        left -= n;
+        if (n === head.length) pending.shift();
+        else pending[0] = head.subarray(n);
       }
-      return at;
+      pendingBytes -= length;
+      this.slotsHeld.set(slot, this.thread());
+      this.post({ id, slot, length });
     };
-    const failed = () => new StagingWriteError(`writing the upload failed: ${outcome?.error ?? 'the job has ended'}`, outcome?.code);
+    /** Hands over full slots (and with `all`, the rest), waiting for free ones as needed. */
+    const drain = (all: boolean): Promise<void> | undefined => {
+      while (pendingBytes >= SLOT_BYTES || (all && pendingBytes > 0)) {
+        if (failure || outcome) throw failed();
+        const slot = arena.take();
+        if (slot === undefined) {
+          return (async () => {
+            await arena.whenFree();
+            await drain(all);
+          })();
+        }
+        hand(slot, Math.min(SLOT_BYTES, pendingBytes));
+      }
+      return undefined;
+    };
     const last = async (message: object): Promise<Answer> => {
       if (!outcome) {
+        const ended = new Promise<void>((resolve) => (waitingForEnd = resolve));
         this.post({ id, ...message });
-        while (!outcome) await next();
+        await ended;
       }
-      return outcome;
+      return outcome!;
     };
     return {
       write: (chunk) => {
-        if (outcome) throw failed();
-        const at = copy(chunk, 0);
-        if (at === chunk.length) return undefined;
-        return (async () => {
-          for (let from = at; from < chunk.length; from = copy(chunk, from)) {
-            await next();
-            if (outcome) throw failed();
-          }
-        })();
+        if (failure || outcome) throw failed();
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        return drain(false);
       },
       finish: async () => {
-        if (slot !== undefined) send();
+        await drain(true);
         const answer = await last({ end: true });
         if (answer.sha256 === undefined) throw failed();
         return { sha256: answer.sha256, direct: answer.direct === true };
       },
       cancel: async () => {
+        pending = [];
+        pendingBytes = 0;
         await last({ cancel: true });
       },
     };
@@ -205,8 +254,18 @@ class StagingWorker {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
-    worker.on('message', (answer: Answer) => this.listeners.get(answer.id)?.(answer));
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { arena: this.arena!.memory.buffer },
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+    });
+    worker.on('message', (answer: Answer) => {
+      if (answer.freed !== undefined) {
+        this.slotsHeld.delete(answer.freed);
+        return this.arena!.release(answer.freed);
+      }
+      this.listeners.get(answer.id)?.(answer);
+    });
     // A dead worker writes nothing more: every job learns of it; the next upload starts another.
     worker.on('error', (err) => this.fail(worker, err));
     worker.on('exit', (code) => this.fail(worker, new Error(`the staging worker stopped (exit code ${code})`)));
@@ -223,8 +282,14 @@ class StagingWorker {
     const message = (err as Error)?.message ?? String(err);
     const jobs = [...this.listeners];
     // Jobs learn of it only once the thread has stopped: their descriptors are then closed, and a
-    // write still under way could otherwise land in whatever file reused the number.
+    // write still under way could otherwise land in whatever file reused the number. The slots
+    // it held are free from then on too.
     const tell = () => {
+      for (const [slot, holder] of [...this.slotsHeld]) {
+        if (holder !== worker) continue;
+        this.slotsHeld.delete(slot);
+        this.arena?.release(slot);
+      }
       for (const [id, listener] of jobs) listener({ id, done: true, error: message });
     };
     worker.terminate().then(tell, tell);

@@ -115,16 +115,38 @@ describe('the staging worker', () => {
     }
   });
 
-  it('reports a write that fails, and still takes every chunk', async () => {
+  it('a stalled upload holds no shared slot: others finish meanwhile, and it can still be cut off', async () => {
+    const dir = freshDir();
+    const stalled = new Readable({ read() {} });
+    stalled.push(randomBytes(MiB - 1));
+    const stalledStaging = stageStream(stalled, dir);
+    const inputs = Array.from({ length: 6 }, (_, i) => randomBytes(3 * MiB + i));
+    const staged = await Promise.all(inputs.map((data) => stageStream(chunked(data), dir)));
+    expect(staged.map((s) => s.sha256)).toEqual(inputs.map(sha256));
+    stalled.destroy(new Error('connection reset'));
+    await expect(stalledStaging).rejects.toThrow('connection reset');
+    expect(readdirSync(dir).sort()).toEqual(staged.map((s) => path.basename(s.path)).sort());
+  });
+
+  it('reports a write that fails early: the upload stops at a later chunk, not at its end', async () => {
     const file = path.join(freshDir(), 'read-only');
     await (await open(file, 'wx')).close();
     const handle = await open(file, 'r');
     const job = startStaging(handle.fd, undefined);
-    for (let i = 0; i < 12; i++) await job.write(randomBytes(MiB));
-    const failure = await job.finish().catch((err: unknown) => err);
+    let failure: unknown;
+    let taken = 0;
+    for (; taken < 64 && failure === undefined; taken++) {
+      try {
+        await job.write(randomBytes(MiB));
+      } catch (err) {
+        failure = err;
+      }
+    }
     // The server's failure, with the system's code (the HTTP layer answers 500, not the client's 400).
     expect(failure).toBeInstanceOf(StagingWriteError);
     expect(failure).toMatchObject({ code: 'EBADF', message: expect.stringMatching(/writing the upload failed/) });
+    expect(taken).toBeLessThan(64);
+    await job.cancel();
     await handle.close();
   });
 
