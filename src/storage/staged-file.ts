@@ -19,7 +19,7 @@ export class StagingLimitError extends Error {
   }
 }
 
-/** Lets the source run ahead of the worker by this much beyond the ring before it is paused. */
+/** Lets the source run ahead of the worker by this much (beyond what the job holds) before it is paused. */
 const SINK_BUFFER_BYTES = 1 << 20;
 
 /** Hands what it is given to the staging worker, counting the bytes and refusing past `maxBytes`. */

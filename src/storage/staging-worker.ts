@@ -39,6 +39,11 @@ const SLOT_BYTES = 1 << 20;
  */
 const SLOTS = 4;
 const WASM_PAGE = 65_536;
+/**
+ * Chunks smaller than this are copied into a buffer of this size rather than kept by reference:
+ * a body sent a byte at a time would otherwise hold a million Buffers until its slot is full.
+ */
+const GATHER_BYTES = 65_536;
 /** O_DIRECT needs offsets, lengths and addresses aligned to the device's block; 4 KiB covers them all. */
 const DIRECT_ALIGN = 4096;
 
@@ -96,7 +101,8 @@ parentPort.on('message', (m) => {
     }
     return parentPort.postMessage({ freed: m.slot });
   }
-  if (!job) return parentPort.postMessage({ id: m.id, done: true, error: 'unknown job' });
+  // A job this thread never started began on a thread that has died: it hears of it from there.
+  if (!job) return;
   jobs.delete(m.id);
   if (m.cancel) return parentPort.postMessage({ id: m.id, done: true });
   parentPort.postMessage(job.error ? { id: m.id, done: true, error: job.error, code: job.code } : { id: m.id, done: true, sha256: job.hash.digest('hex'), direct: job.directFd !== undefined });
@@ -147,14 +153,33 @@ class StagingWorker {
     let arena: SlotArena;
     try {
       arena = this.arena ??= new SlotArena();
-      this.thread();
     } catch (err) {
-      throw new StagingWriteError(`the staging worker could not start: ${(err as Error)?.message ?? String(err)}`);
+      throw new StagingWriteError(`no memory for the staging slots: ${(err as Error)?.message ?? String(err)}`);
     }
+    const worker = this.thread();
     const id = this.nextId++;
     /** Chunks given and not yet copied into a slot, and their length. */
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    /** Where small chunks are gathered: the last of `pending` is a view of its first `gathered` bytes. */
+    let gather: Buffer | undefined;
+    let gathered = 0;
+    const keep = (chunk: Buffer) => {
+      if (chunk.length >= GATHER_BYTES) {
+        pending.push(chunk);
+        gather = undefined;
+      } else {
+        if (!gather || gathered + chunk.length > GATHER_BYTES) {
+          gather = Buffer.allocUnsafe(GATHER_BYTES);
+          gathered = 0;
+          pending.push(gather);
+        }
+        chunk.copy(gather, gathered);
+        gathered += chunk.length;
+        pending[pending.length - 1] = gather.subarray(0, gathered);
+      }
+      pendingBytes += chunk.length;
+    };
     /** The first failure the worker told of, then its last answer for this job. */
     let failure: Answer | undefined;
     let outcome: Answer | undefined;
@@ -168,7 +193,7 @@ class StagingWorker {
       this.refCount();
       waitingForEnd?.();
     });
-    this.post({ start: true, id, fd, directFd });
+    this.postTo(worker, { start: true, id, fd, directFd });
     this.refCount();
 
     const failed = () => {
@@ -176,7 +201,9 @@ class StagingWorker {
       return new StagingWriteError(`writing the upload failed: ${told?.error ?? 'the upload has ended'}`, told?.code);
     };
     /** Copies the first `length` pending bytes into `slot` and hands it to the worker. */
-    const hand = (slot: number, length: number) => {
+    const hand = (worker: Worker, slot: number, length: number) => {
+      // What is copied out is no longer the last of `pending`: small chunks gather anew.
+      gather = undefined;
       let at = slot * SLOT_BYTES;
       let left = length;
       while (left > 0) {
@@ -189,13 +216,15 @@ class StagingWorker {
         else pending[0] = head.subarray(n);
       }
       pendingBytes -= length;
-      this.slotsHeld.set(slot, this.thread());
-      this.post({ id, slot, length });
+      // Recorded first: if this thread dies, the slot comes back once it has stopped.
+      this.slotsHeld.set(slot, worker);
+      this.postTo(worker, { id, slot, length });
     };
     /** Hands over full slots (and with `all`, the rest), waiting for free ones as needed. */
     const drain = (all: boolean): Promise<void> | undefined => {
       while (pendingBytes >= SLOT_BYTES || (all && pendingBytes > 0)) {
         if (failure || outcome) throw failed();
+        const worker = this.thread();
         const slot = arena.take();
         if (slot === undefined) {
           return (async () => {
@@ -203,14 +232,18 @@ class StagingWorker {
             await drain(all);
           })();
         }
-        hand(slot, Math.min(SLOT_BYTES, pendingBytes));
+        hand(worker, slot, Math.min(SLOT_BYTES, pendingBytes));
       }
       return undefined;
     };
     const last = async (message: object): Promise<Answer> => {
       if (!outcome) {
         const ended = new Promise<void>((resolve) => (waitingForEnd = resolve));
-        this.post({ id, ...message });
+        try {
+          this.post({ id, ...message });
+        } catch {
+          // No thread can start: the job's own has died, and tells it once it has stopped.
+        }
         await ended;
       }
       return outcome!;
@@ -218,8 +251,7 @@ class StagingWorker {
     return {
       write: (chunk) => {
         if (failure || outcome) throw failed();
-        pending.push(chunk);
-        pendingBytes += chunk.length;
+        keep(chunk);
         return drain(false);
       },
       finish: async () => {
@@ -231,6 +263,7 @@ class StagingWorker {
       cancel: async () => {
         pending = [];
         pendingBytes = 0;
+        gather = undefined;
         await last({ cancel: true });
       },
     };
@@ -244,7 +277,10 @@ class StagingWorker {
   }
 
   private post(message: object): void {
-    const worker = this.thread();
+    this.postTo(this.thread(), message);
+  }
+
+  private postTo(worker: Worker, message: object): void {
     try {
       worker.postMessage(message);
     } catch (err) {
@@ -252,8 +288,17 @@ class StagingWorker {
     }
   }
 
+  /** The live thread, started when there is none; a thread that cannot start is the server's failure. */
   private thread(): Worker {
     if (this.worker) return this.worker;
+    try {
+      return this.startThread();
+    } catch (err) {
+      throw new StagingWriteError(`the staging worker could not start: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  private startThread(): Worker {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { arena: this.arena!.memory.buffer },
