@@ -1,4 +1,7 @@
 import { Worker } from 'node:worker_threads';
+import { PendingBytes } from './pending-bytes.ts';
+import { SLOT_BYTES, SlotArena } from './slot-arena.ts';
+import { stagingThreadSource } from './staging-thread.ts';
 
 /**
  * Uploads are written to disk and hashed by one worker thread, from slots of shared memory the
@@ -30,115 +33,8 @@ export class StagingWriteError extends Error {
   }
 }
 
-/** Slot size: a positioned write per MiB, aligned for O_DIRECT. */
-const SLOT_BYTES = 1 << 20;
-/**
- * Slots for every upload of the process together (4 MiB). A job takes one only to hand a full MiB
- * (or its last bytes) to the worker, so a slow client holds none: it holds what it sent, at most
- * a slot's worth, in its own buffers.
- */
-const SLOTS = 4;
-const WASM_PAGE = 65_536;
-/**
- * Chunks smaller than this are copied into a buffer of this size rather than kept by reference:
- * a body sent a byte at a time would otherwise hold a million Buffers until its slot is full.
- */
-const GATHER_BYTES = 65_536;
-/** O_DIRECT needs offsets, lengths and addresses aligned to the device's block; 4 KiB covers them all. */
-const DIRECT_ALIGN = 4096;
-
-// Plain CommonJS, so that it runs the same from the TypeScript sources, the build and the tests.
-// Messages of one job arrive in order and are handled one at a time; after answering `end` or
-// `cancel` the worker never touches that job's descriptors again. Every slot is handed back, a
-// failed write's too; the first failure of a job is told at once, so its upload stops early.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { writeSync } = require('node:fs');
-const { createHash } = require('node:crypto');
-const ALIGN = ${DIRECT_ALIGN};
-const SLOT = ${SLOT_BYTES};
-const arena = Buffer.from(workerData.arena);
-const jobs = new Map();
-function writeAt(fd, data, from, to, position) {
-  const n = writeSync(fd, data, from, to - from, position + from);
-  if (n <= 0) throw Object.assign(new Error('the disk took no bytes'), { code: 'EIO' });
-  return n;
-}
-function put(job, data) {
-  let done = 0;
-  if (job.directFd !== undefined) {
-    const aligned = data.length - (data.length % ALIGN);
-    try {
-      while (done < aligned) {
-        const n = writeAt(job.directFd, data, done, aligned, job.position);
-        done += n;
-        // A short write off the grid: the rest goes through the page cache.
-        if (n % ALIGN !== 0) break;
-      }
-    } catch (err) {
-      // A file system that takes O_DIRECT at open but not this write: the page cache does.
-      if (err.code !== 'EINVAL') throw err;
-      job.directFd = undefined;
-    }
-  }
-  while (done < data.length) done += writeAt(job.fd, data, done, data.length, job.position);
-  job.position += data.length;
-}
-parentPort.on('message', (m) => {
-  if (m.start) return void jobs.set(m.id, { fd: m.fd, directFd: m.directFd, position: 0, hash: createHash('sha256'), error: undefined });
-  const job = jobs.get(m.id);
-  if (m.slot !== undefined) {
-    if (job && !job.error) {
-      try {
-        const data = arena.subarray(m.slot * SLOT, m.slot * SLOT + m.length);
-        job.hash.update(data);
-        put(job, data);
-      } catch (err) {
-        job.error = String((err && err.message) || err);
-        job.code = err && err.code;
-        parentPort.postMessage({ id: m.id, error: job.error, code: job.code });
-      }
-    }
-    return parentPort.postMessage({ freed: m.slot });
-  }
-  // A job this thread never started began on a thread that has died: it hears of it from there.
-  if (!job) return;
-  jobs.delete(m.id);
-  if (m.cancel) return parentPort.postMessage({ id: m.id, done: true });
-  parentPort.postMessage(job.error ? { id: m.id, done: true, error: job.error, code: job.code } : { id: m.id, done: true, sha256: job.hash.digest('hex'), direct: job.directFd !== undefined });
-});
-`;
 
 type Answer = { id: number; freed?: number; done?: boolean; sha256?: string; direct?: boolean; error?: string; code?: string };
-
-/** The shared slots: page-aligned (WebAssembly memory is mapped whole), handed out first come, first served. */
-class SlotArena {
-  readonly memory: WebAssembly.Memory;
-  readonly bytes: Buffer;
-  private free: number[] = Array.from({ length: SLOTS }, (_, i) => i);
-  private readonly waiting: (() => void)[] = [];
-
-  constructor() {
-    const pages = (SLOTS * SLOT_BYTES) / WASM_PAGE;
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    this.bytes = Buffer.from(this.memory.buffer);
-  }
-
-  /** A free slot now, or undefined (then `whenFree` resolves once one may be; take again). */
-  take(): number | undefined {
-    return this.free.shift();
-  }
-
-  whenFree(): Promise<void> {
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  /** Every waiter looks again: one woken for a job since cancelled must not leave the slot unseen. */
-  release(slot: number): void {
-    this.free.push(slot);
-    for (const wake of this.waiting.splice(0)) wake();
-  }
-}
 
 /** One thread for every upload of the process, started at the first and idle (unref'd) between them. */
 class StagingWorker {
@@ -158,28 +54,7 @@ class StagingWorker {
     }
     const worker = this.thread();
     const id = this.nextId++;
-    /** Chunks given and not yet copied into a slot, and their length. */
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    /** Where small chunks are gathered: the last of `pending` is a view of its first `gathered` bytes. */
-    let gather: Buffer | undefined;
-    let gathered = 0;
-    const keep = (chunk: Buffer) => {
-      if (chunk.length >= GATHER_BYTES) {
-        pending.push(chunk);
-        gather = undefined;
-      } else {
-        if (!gather || gathered + chunk.length > GATHER_BYTES) {
-          gather = Buffer.allocUnsafe(GATHER_BYTES);
-          gathered = 0;
-          pending.push(gather);
-        }
-        chunk.copy(gather, gathered);
-        gathered += chunk.length;
-        pending[pending.length - 1] = gather.subarray(0, gathered);
-      }
-      pendingBytes += chunk.length;
-    };
+    const pending = new PendingBytes();
     /** The first failure the worker told of, then its last answer for this job. */
     let failure: Answer | undefined;
     let outcome: Answer | undefined;
@@ -202,27 +77,14 @@ class StagingWorker {
     };
     /** Copies the first `length` pending bytes into `slot` and hands it to the worker. */
     const hand = (worker: Worker, slot: number, length: number) => {
-      // What is copied out is no longer the last of `pending`: small chunks gather anew.
-      gather = undefined;
-      let at = slot * SLOT_BYTES;
-      let left = length;
-      while (left > 0) {
-        const head = pending[0]!;
-        const n = Math.min(head.length, left);
-        head.copy(arena.bytes, at, 0, n);
-        at += n;
-        left -= n;
-        if (n === head.length) pending.shift();
-        else pending[0] = head.subarray(n);
-      }
-      pendingBytes -= length;
+      pending.moveInto(arena.bytes, slot * SLOT_BYTES, length);
       // Recorded first: if this thread dies, the slot comes back once it has stopped.
       this.slotsHeld.set(slot, worker);
       this.postTo(worker, { id, slot, length });
     };
     /** Hands over full slots (and with `all`, the rest), waiting for free ones as needed. */
     const drain = (all: boolean): Promise<void> | undefined => {
-      while (pendingBytes >= SLOT_BYTES || (all && pendingBytes > 0)) {
+      while (pending.size >= SLOT_BYTES || (all && pending.size > 0)) {
         if (failure || outcome) throw failed();
         const worker = this.thread();
         const slot = arena.take();
@@ -232,7 +94,7 @@ class StagingWorker {
             await drain(all);
           })();
         }
-        hand(worker, slot, Math.min(SLOT_BYTES, pendingBytes));
+        hand(worker, slot, Math.min(SLOT_BYTES, pending.size));
       }
       return undefined;
     };
@@ -251,7 +113,7 @@ class StagingWorker {
     return {
       write: (chunk) => {
         if (failure || outcome) throw failed();
-        keep(chunk);
+        pending.keep(chunk);
         return drain(false);
       },
       finish: async () => {
@@ -261,9 +123,7 @@ class StagingWorker {
         return { sha256: answer.sha256, direct: answer.direct === true };
       },
       cancel: async () => {
-        pending = [];
-        pendingBytes = 0;
-        gather = undefined;
+        pending.clear();
         await last({ cancel: true });
       },
     };
@@ -299,7 +159,7 @@ class StagingWorker {
   }
 
   private startThread(): Worker {
-    const worker = new Worker(WORKER_SOURCE, {
+    const worker = new Worker(stagingThreadSource(SLOT_BYTES), {
       eval: true,
       workerData: { arena: this.arena!.memory.buffer },
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
