@@ -1,4 +1,5 @@
 import { withPrivateWarning } from './private-warning.ts';
+import { shown } from './public-view.ts';
 import { fileUrl } from '../catalog/addon-record.ts';
 import { checkManifestKey, parseChromiumManifest, type ChromiumManifest } from '../crx/chromium-manifest.ts';
 import { compareChromiumVersions } from '../crx/chromium-version.ts';
@@ -224,10 +225,7 @@ export class ChromiumPublishService {
    * extension is answered as an unknown id (noupdate).
    */
   answerUpdateCheck(query: string): string {
-    return this.answerFor(query, (id) => {
-      const record = this.deps.records.get(id);
-      return record && !record.private ? record : undefined;
-    });
+    return this.answerFor(query, (id) => shown(this.deps.records.get(id)));
   }
 
   /** A feed's answer: only the extensions `granted` names (private or not), codebases under `base`. */

@@ -144,7 +144,7 @@ export class JamiPublishService {
     const { id, pkg, verification, upload } = c;
     const base = `${id}-${verification.version}`;
     // A private plugin's new version goes where its others are: out of public/.
-    const place = { id, ...(previous?.private ? { private: true as const } : {}) };
+    const place = previous ?? { id };
     const image = async (img: typeof pkg.icon, kind: string) => {
       const ext = img?.contentType ? IMAGE_EXT[img.contentType] : undefined;
       if (!img || !ext) return undefined;

@@ -10,7 +10,7 @@ export interface PublicCatalogSources {
   catalog: AddonCatalog;
   /** The public ones only (a private plugin is left out by the caller's view). */
   plugins: Pick<PluginStore, 'list'>;
-  /** Every record, private ones too: the catalog leaves those out itself. */
+  /** The public ones only, as for plugins. */
   chromium: Pick<ChromiumStore, 'list'>;
   /** The newest Chromium version still offered (the admin's display order decides). */
   chromiumNewest(record: ChromiumRecord): ChromiumVersion | undefined;
@@ -90,7 +90,7 @@ export class PublicCatalog {
     const { plugins, chromium, vpn, jamiPrefix, chromiumNewest } = this.sources;
     return [
       ...plugins.list().map((r) => jamiEntry(r, acceptLanguage, jamiPrefix)),
-      ...chromium.list().filter((r) => !r.private).map((r) => chromiumEntry(r, chromiumNewest(r))),
+      ...chromium.list().map((r) => chromiumEntry(r, chromiumNewest(r))),
       ...vpn.list().map(vpnEntry),
     ].filter((e): e is CatalogEntry => e !== undefined).sort(byListingOrder);
   }

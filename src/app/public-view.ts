@@ -1,9 +1,10 @@
-import { isPublic, type AddonRecord } from '../catalog/addon-record.ts';
+import { isPublic } from '../catalog/addon-record.ts';
 import type { AddonCatalog } from '../storage/addon-catalog.ts';
 
 export type PublicAddons = Pick<AddonCatalog, 'get' | 'load' | 'revision' | 'onChange'>;
 
-const shown = (record: AddonRecord | undefined) => (record && isPublic(record) ? record : undefined);
+/** The record when it is public: to strangers a private one is an unknown id. */
+export const shown = <T extends { private?: true }>(record: T | undefined): T | undefined => (record && isPublic(record) ? record : undefined);
 
 /**
  * The add-on catalog as strangers see it: a private add-on is an unknown id, exactly. Every
@@ -17,4 +18,9 @@ export function publicAddons(catalog: PublicAddons): PublicAddons {
     revision: (id) => catalog.revision(id),
     onChange: (listener) => catalog.onChange(listener),
   };
+}
+
+/** A store of Chromium extensions or Jami plugins as strangers see it (store, catalog, collections). */
+export function publicRecords<T extends { private?: true }>(store: { get(id: string): T | undefined; list(): T[] }): { get(id: string): T | undefined; list(): T[] } {
+  return { get: (id) => shown(store.get(id)), list: () => store.list().filter((r) => isPublic(r)) };
 }

@@ -17,12 +17,10 @@ import { servedFiles, storedFiles } from './routes/served-files.ts';
 import { updateQueryRoutes } from './routes/update-queries.ts';
 import { releaseNotesRoutes } from './routes/release-notes.ts';
 import { collectionRoutes } from './routes/collections.ts';
-import { folderSender, jamiStoreRoutes, type PluginSource } from './routes/jami-store.ts';
-import type { PluginRecord } from '../jami-store/plugin-record.ts';
+import { folderSender, jamiStoreRoutes } from './routes/jami-store.ts';
 import { publicCatalogRoutes } from './routes/public-catalog.ts';
 import { PublicCatalog } from '../app/public-catalog.ts';
-import { publicAddons } from '../app/public-view.ts';
-import type { ChromiumRecord } from '../storage/chromium-store.ts';
+import { publicAddons, publicRecords, shown } from '../app/public-view.ts';
 import { chromiumVersionsForDisplay } from './chromium-view.ts';
 import { chromiumUpdateRoutes } from './routes/chromium-updates.ts';
 import type { UpdateQueryService } from '../app/update-queries.ts';
@@ -110,13 +108,13 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
       ? storedFiles(publicSender(outpost), outpost.vpnChannels.map((c) => c.prefix))
       : servedFiles(outpost.layout.publicDir, outpost.vpnChannels.map((c) => ({ prefix: c.prefix, dir: outpost.layout.vpnIndexDir(c.prefix) }))),
     updateQueries: outpost.updateQueries,
-    jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(() => publicPlugins(outpost), publicSender(outpost)) },
+    jamiStore: { prefix: outpost.config.jami.prefix, router: jamiStoreRoutes(() => publicRecords(outpost.plugins), publicSender(outpost)) },
     chromiumUpdates: chromiumUpdateRoutes(outpost.chromium),
     collections: collectionRoutes(outpost.collectionRecords, {
       ...collectionSources(outpost),
       addon: (id) => publicAddons(outpost.catalog).get(id),
-      chromium: (id) => publicChromium(outpost, id),
-      jami: (id) => publicPlugins(outpost).get(id),
+      chromium: (id) => shown(outpost.chromiumRecords.get(id)),
+      jami: (id) => shown(outpost.plugins.get(id)),
       hidden: (m) => privateMember(outpost, m) || inPrivateChannel(outpost, m),
     }),
     feedRoutes: feedRoutesFor(outpost),
@@ -154,18 +152,6 @@ function privateMember(outpost: Outpost, m: CollectionMember): boolean {
   return record?.private === true;
 }
 
-/** A Chromium extension as strangers see it: a private one is an unknown id. */
-function publicChromium(outpost: Outpost, id: string): ChromiumRecord | undefined {
-  const record = outpost.chromiumRecords.get(id);
-  return record && !record.private ? record : undefined;
-}
-
-/** The Jami plugins strangers see: a private one is an unknown id (the store, catalog and collections). */
-function publicPlugins(outpost: Outpost): PluginSource {
-  const shown = (r: PluginRecord | undefined) => (r && !r.private ? r : undefined);
-  return { get: (id) => shown(outpost.plugins.get(id)), list: () => outpost.plugins.list().filter((r) => !r.private) };
-}
-
 /** A VPN channel's index files, in its public folder or its private one: what a VPN feed sends. */
 function isVpnFeedKey(outpost: Outpost, key: string): boolean {
   return outpost.vpnChannels.some((c) => key.startsWith(dataKeys.vpnFeedIndex(c.name)) || key.startsWith(dataKeys.vpnIndex(c.prefix)));
@@ -200,16 +186,16 @@ export function publicCatalogFor(outpost: Outpost): Router {
   return publicCatalogRoutes({
     catalog: new PublicCatalog({
       catalog: outpost.catalog,
-      plugins: publicPlugins(outpost),
-      chromium: outpost.chromiumRecords,
+      plugins: publicRecords(outpost.plugins),
+      chromium: publicRecords(outpost.chromiumRecords),
       chromiumNewest: (r) => chromiumVersionsForDisplay(r).find((v) => !v.withdrawnAt),
       // A private channel is served only through its feeds.
       vpn: { list: () => (production.visibility.isPrivate() ? [] : production.records.list()) },
       jamiPrefix: outpost.config.jami.prefix,
     }),
     addon: (id) => publicAddons(outpost.catalog).get(id),
-    jami: (id) => publicPlugins(outpost).get(id),
-    chromium: (id) => publicChromium(outpost, id),
+    jami: (id) => shown(outpost.plugins.get(id)),
+    chromium: (id) => shown(outpost.chromiumRecords.get(id)),
     vpn: (id) => (production.visibility.isPrivate() ? undefined : production.records.get(id)),
     send: publicSender(outpost),
     detail: {

@@ -143,7 +143,7 @@ export function apiRoutes(deps: ApiDeps): Router {
       const actor = tokenActor(req);
       const id = String(req.params.id);
       const known = deps.plugins?.get(id);
-      if (!known || (known.private && known.publisherKey !== actor.keyName)) throw new ApiError('NOT_FOUND', `No Jami plugin ${id}.`);
+      if (!known || !visible(req, known)) throw new ApiError('NOT_FOUND', `No Jami plugin ${id}.`);
       const updated = await jami.set(id, visibility, actor);
       res.json({ id: updated.id, type: 'jami-plugin', private: updated.private === true });
     });

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { ChromiumPublishService } from '../../app/chromium-publish.ts';
 import { CACHE_MANIFESTS } from '../../catalog/served-headers.ts';
 
@@ -9,13 +9,20 @@ import { CACHE_MANIFESTS } from '../../catalog/served-headers.ts';
  */
 export function chromiumUpdateRoutes(chromium: ChromiumPublishService): Router {
   const router = Router();
-  router.get('/chromium/updates.xml', (req, res) => {
-    const q = req.originalUrl.indexOf('?');
-    const body = chromium.answerUpdateCheck(q < 0 ? '' : req.originalUrl.slice(q + 1));
-    res.setHeader('Content-Type', 'text/xml; charset=utf-8');
-    res.setHeader('Cache-Control', CACHE_MANIFESTS);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.send(body);
-  });
+  router.get('/chromium/updates.xml', (req, res) => sendGupdate(res, chromium.answerUpdateCheck(rawQuery(req)), CACHE_MANIFESTS));
   return router;
+}
+
+/** The query string as sent (gupdate's x= values are themselves encoded queries, parsed by the service). */
+export function rawQuery(req: Request): string {
+  const q = req.originalUrl.indexOf('?');
+  return q < 0 ? '' : req.originalUrl.slice(q + 1);
+}
+
+/** A gupdate document (updates.xml), public or a feed's, as Chromium reads it. */
+export function sendGupdate(res: Response, body: string, cacheControl: string): void {
+  res.setHeader('Content-Type', 'text/xml; charset=utf-8');
+  res.setHeader('Cache-Control', cacheControl);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.send(body);
 }

@@ -5,6 +5,7 @@ import type { FeedAnswers, OpenFeed } from '../../app/feed-answers.ts';
 import type { PublicSender } from '../public-objects.ts';
 import type { CollectionSources } from '../collection-view.ts';
 import { updateQueryFrom } from './update-queries.ts';
+import { rawQuery, sendGupdate } from './chromium-updates.ts';
 import { sendCollection } from './collections.ts';
 import { sendReleaseNotes } from './release-notes.ts';
 import { CHROMIUM_UPDATE_DOCUMENT } from '../../app/chromium-publish.ts';
@@ -58,13 +59,6 @@ export function feedRoutes(deps: FeedRouteDeps): Router {
     res.send(body);
   };
 
-  const sendGupdate = (res: Response, body: string) => {
-    res.setHeader('Content-Type', 'text/xml; charset=utf-8');
-    res.setHeader('Cache-Control', CACHE_FEED);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.send(body);
-  };
-
   const query = async (req: Request, res: Response, next: NextFunction, id: string | undefined) => {
     const record = id ? await granted(res, id) : undefined;
     if (!record) return next();
@@ -83,15 +77,14 @@ export function feedRoutes(deps: FeedRouteDeps): Router {
     // A Chromium extension's static updates.xml, as public/updates/<id>/updates.xml is.
     const extension = path === CHROMIUM_UPDATE_DOCUMENT ? deps.answers.chromiumRecord(feedOf(res), id) : undefined;
     if (!extension) return next();
-    sendGupdate(res, deps.answers.chromiumDocument(feedOf(res), extension));
+    sendGupdate(res, deps.answers.chromiumDocument(feedOf(res), extension), CACHE_FEED);
   });
 
   // The shared gupdate check, answering only what the feed grants (every other id: noupdate, as unknown).
   feed.get('/chromium/updates.xml', (req, res, next) => {
-    const q = req.originalUrl.indexOf('?');
-    const body = deps.answers.chromiumCheck(feedOf(res), q < 0 ? '' : req.originalUrl.slice(q + 1));
+    const body = deps.answers.chromiumCheck(feedOf(res), rawQuery(req));
     if (body === undefined) return next();
-    sendGupdate(res, body);
+    sendGupdate(res, body, CACHE_FEED);
   });
 
   // Hosted release notes: a feed's documents link here (feed-answers.ts asServed).
