@@ -54,7 +54,7 @@ export class ChromiumVersionChanges {
       const target = this.versionOf(previous, version);
       if (target.withdrawnAt) return previous;
       const at = this.now().toISOString();
-      return this.change(previous, previous.versions.map((v) => (v === target ? { ...v, withdrawnAt: at } : v)), 'withdraw', version, actor);
+      return this.change(previous, previous, previous.versions.map((v) => (v === target ? { ...v, withdrawnAt: at } : v)), 'withdraw', version, actor);
     });
   }
 
@@ -68,7 +68,7 @@ export class ChromiumVersionChanges {
         const { withdrawnAt: _withdrawn, ...active } = v;
         return active;
       });
-      return this.change(previous, versions, 'restore', version, actor);
+      return this.change(previous, previous, versions, 'restore', version, actor);
     });
   }
 
@@ -83,17 +83,23 @@ export class ChromiumVersionChanges {
       if ((visibility === 'private') === Boolean(previous.private)) return previous;
       const { private: _was, ...rest } = previous;
       const base: ChromiumRecord = visibility === 'private' ? { ...rest, private: true } : rest;
-      return this.change(base, previous.versions, 'visibility', visibility, actor);
+      return this.change(previous, base, previous.versions, 'visibility', visibility, actor);
     });
   }
 
   /**
    * Intent → files in (restore, made public) → record → static document → files out (withdraw,
-   * made private) → audit entry → intent gone. `base` is the record before the change but for its
-   * visibility; `detail` the version (withdraw, restore) or the visibility asked for.
+   * made private) → audit entry → intent gone. `previous` is the record before the change, `base`
+   * the same but for its visibility; `detail` the version (withdraw, restore) or the visibility asked for.
    */
-  private async change(base: ChromiumRecord, versions: ChromiumRecord['versions'], action: 'withdraw' | 'restore' | 'visibility', detail: string, actor: Actor): Promise<ChromiumRecord> {
-    const previous = this.deps.records.get(base.id)!;
+  private async change(
+    previous: ChromiumRecord,
+    base: ChromiumRecord,
+    versions: ChromiumRecord['versions'],
+    action: 'withdraw' | 'restore' | 'visibility',
+    detail: string,
+    actor: Actor,
+  ): Promise<ChromiumRecord> {
     const record: ChromiumRecord = { ...base, versions, updatedAt: this.now().toISOString(), revision: previous.revision + 1 };
     const { objects, records } = this.deps;
     const details = { type: 'chromium-extension', ...(action === 'visibility' ? { visibility: detail } : { version: detail }) };
@@ -143,11 +149,22 @@ export class ChromiumVersionChanges {
     }
   }
 
-  /** The static updates.xml nginx serves from public/: absent while the extension is private. */
-  private async writeDocument(record: ChromiumRecord): Promise<void> {
+  /**
+   * The static updates.xml nginx serves from public/: absent while the extension is private. With
+   * `unlessSame`, a document that already says the same is left alone. Whether anything changed.
+   */
+  private async writeDocument(record: ChromiumRecord, unlessSame = false): Promise<boolean> {
+    const { objects } = this.deps;
     const key = dataKeys.document(record.id, this.deps.documentName);
-    if (!record.private) return writeObject(this.deps.objects, key, this.deps.staticDocument(record));
-    if (await exists(this.deps.objects, key)) await this.deps.objects.remove(key);
+    if (record.private) {
+      if (!(await exists(objects, key))) return false;
+      await objects.remove(key);
+      return true;
+    }
+    const document = this.deps.staticDocument(record);
+    if (unlessSame && (await readObject(objects, key))?.toString('utf8') === document) return false;
+    await writeObject(objects, key, document);
+    return true;
   }
 
   /**
@@ -170,21 +187,8 @@ export class ChromiumVersionChanges {
 
   /** The static document and files as the record says; packages no version names removed. */
   private async repair(record: ChromiumRecord): Promise<boolean> {
-    let changed = false;
     const { objects } = this.deps;
-    const key = dataKeys.document(record.id, this.deps.documentName);
-    if (record.private) {
-      if (await exists(objects, key)) {
-        await objects.remove(key);
-        changed = true;
-      }
-    } else {
-      const document = this.deps.staticDocument(record);
-      if ((await readObject(objects, key))?.toString('utf8') !== document) {
-        await writeObject(objects, key, document);
-        changed = true;
-      }
-    }
+    let changed = await this.writeDocument(record, true);
     await this.placeAll(record);
     const named = new Set(record.versions.map((v) => v.file));
     for (const name of await listNames(objects, dataKeys.files(record.id))) {
