@@ -2,7 +2,7 @@ import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dataKeys } from '../storage/data-keys.ts';
+import { dataKeys, FEED_FILE_PREFIXES } from '../storage/data-keys.ts';
 import type { Outpost } from '../app/outpost.ts';
 import { ManifestCache, withManifestFastPath, type ManifestSource } from './manifest-fast-path.ts';
 import { StoreManifestCache } from './manifest-store-cache.ts';
@@ -124,9 +124,6 @@ export function createOutpostApp(outpost: Outpost, adminOptions: AdminOptions = 
   });
 }
 
-/** What a feed's sender may send from a bucket (besides VPN index folders): packages and Jami files, public or aside. */
-const FEED_PREFIXES = ['public/files/', 'private/feed-files/', 'public/jami/', 'private/jami-feed-files/'];
-
 /** /feeds/<token>/…: documents rendered per feed, packages from public/ or private/feed-files/. */
 export function feedRoutesFor(outpost: Outpost): Router {
   return feedRoutes({
@@ -141,7 +138,7 @@ export function feedRoutesFor(outpost: Outpost): Router {
       memory: outpost.memory,
       vpn: outpost.vpnChannels,
     }),
-    send: outpost.config.bucket ? objectSender(outpost.objects, (key) => FEED_PREFIXES.some((p) => key.startsWith(p)) || isVpnFeedKey(outpost, key)) : publicSender(outpost),
+    send: outpost.config.bucket ? objectSender(outpost.objects, (key) => FEED_FILE_PREFIXES.some((p) => key.startsWith(p)) || isVpnFeedKey(outpost, key)) : publicSender(outpost),
     collectionSources: collectionSources(outpost),
   });
 }
