@@ -9,7 +9,6 @@ import { rawQuery, sendGupdate } from './chromium-updates.ts';
 import { sendCollection } from './collections.ts';
 import { sendReleaseNotes } from './release-notes.ts';
 import { CHROMIUM_UPDATE_DOCUMENT } from '../../app/chromium-publish.ts';
-import { jamiFileKey } from '../../app/jami-visibility.ts';
 import { jamiStoreRoutes, type PluginSource } from './jami-store.ts';
 
 export interface FeedRouteDeps {
@@ -112,7 +111,7 @@ export function feedRoutes(deps: FeedRouteDeps): Router {
 
   // A Jami plugin's store API (list, details, versions, download, icons, backgrounds): a Jami
   // client pointed at <feed>/jami sees what the feed grants, private or not.
-  const jami = jamiStoreRoutes((req) => (req.res!.locals.jamiPlugins as PluginSource), deps.send, { fileKey: jamiFileKey, cacheControl: CACHE_FEED });
+  const jami = jamiStoreRoutes((req) => (req.res!.locals.jamiPlugins as PluginSource), deps.send, { cacheControl: CACHE_FEED });
   feed.use(
     '/jami',
     (req, res, next) => {

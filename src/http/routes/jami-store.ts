@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Router, type Request } from 'express';
 import { pluginObject, versionsForArch, type PluginRecord, type PluginVersion } from '../../jami-store/plugin-record.ts';
-import { dataKeys } from '../../storage/data-keys.ts';
+import { jamiFileKey } from '../../app/jami-visibility.ts';
 import type { PublicSender, SendOptions } from '../public-objects.ts';
 import { IMAGE_CSP, servedType } from '../../catalog/served-headers.ts';
 import type { PluginStore } from '../../storage/plugin-store.ts';
@@ -16,8 +16,6 @@ import { ApiError } from '../api-error.ts';
 export type PluginSource = Pick<PluginStore, 'get' | 'list'>;
 
 export interface JamiStoreOptions {
-  /** Where a file of a plugin is (a private plugin's are out of public/). */
-  fileKey?: (record: PluginRecord, file: string) => string;
   /** A feed's (private); else the public store's. */
   cacheControl?: string;
 }
@@ -28,7 +26,6 @@ export interface JamiStoreOptions {
  */
 export function jamiStoreRoutes(pluginsFor: (req: Request) => PluginSource, send: PublicSender, options: JamiStoreOptions = {}): Router {
   const router = Router();
-  const fileKey = options.fileKey ?? ((record: PluginRecord, file: string) => dataKeys.jamiFile(record.id, file));
   const cache = options.cacheControl ? { cacheControl: options.cacheControl } : {};
   const arch = (req: Request) => (typeof req.query.arch === 'string' && req.query.arch !== '' ? req.query.arch : undefined);
   const lang = (req: Request) => req.get('accept-language');
@@ -65,7 +62,7 @@ export function jamiStoreRoutes(pluginsFor: (req: Request) => PluginSource, send
   router.get('/download/:arch/:id', (req, res, next) => {
     const id = String(req.params.id);
     const { record, version } = newest(req, id, String(req.params.arch));
-    send(req, res, next, fileKey(record, version.file), { ...jamiDownload(id), ...cache });
+    send(req, res, next, jamiFileKey(record, version.file), { ...jamiDownload(id), ...cache });
   });
 
   for (const [route, field] of [['/icons/:id', 'icon'], ['/backgrounds/:id', 'background']] as const) {
@@ -75,7 +72,7 @@ export function jamiStoreRoutes(pluginsFor: (req: Request) => PluginSource, send
       const image = version[field];
       if (!image) throw new ApiError('NOT_FOUND', `${id} has no ${field}.`);
       res.set('Content-Security-Policy', IMAGE_CSP);
-      send(req, res, next, fileKey(record, image.file), { contentType: image.contentType, ...cache });
+      send(req, res, next, jamiFileKey(record, image.file), { contentType: image.contentType, ...cache });
     });
   }
   return router;
