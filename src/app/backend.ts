@@ -18,8 +18,9 @@ import { LocalLock, SharedLock, type TaskLock } from './shared-lock.ts';
  * The two places a deployment can live, and what differs between them. A data folder belongs to
  * one server (it is locked): the catalog reads records on demand through an index log, marks are
  * one appended log, and locks are in-process queues. A bucket (OUTPOST_STORAGE) is shared by any
- * number of instances: records are kept in memory, marks are one object per add-on, and every
- * change holds a lease in the bucket (shared-lock.ts).
+ * number of instances: each keeps copies of the add-on records in its own data folder
+ * (catalog-mirror.ts), marks are one object per add-on, and every change holds a lease in the
+ * bucket (shared-lock.ts).
  */
 export interface Backend {
   readonly objects: ObjectStore;
@@ -56,7 +57,7 @@ export function openBackend(config: Config, layout: DataLayout, around: (objects
     objects,
     shared: true,
     marks: new ObjectRenderedMarks(objects),
-    openCatalog: () => ObjectCatalogStore.open(objects),
+    openCatalog: (memory) => ObjectCatalogStore.open(objects, { dir: layout.bucketCatalogDir, cache: memory }),
     lock: (refresh) => new SharedLock(new ObjectLeases(bucket), refresh),
     check: () => checkConditionalWrites(bucket),
   };

@@ -52,7 +52,7 @@ const isStrings = (value: unknown): value is string[] => Array.isArray(value) &&
  * then counts as damaged and the store re-reads those records once and rewrites it (openIndex),
  * so an upgrade never serves a summary with a facet silently missing.
  */
-function isAddonSummary(value: unknown): value is AddonSummary {
+export function isAddonSummary(value: unknown): value is AddonSummary {
   const s = value as AddonSummary;
   return (
     typeof s?.id === 'string' && typeof s.revision === 'number' && typeof s.publisherKey === 'string' && typeof s.versionCount === 'number' &&

@@ -37,6 +37,8 @@ export { StorageError, type StorageErrorCode } from './data-keys.ts';
  *   private/feed-icons/<id>/<file>     their catalog icons (served by nothing while private)
  *   private/vpn-channels/<channel>/    the same three for every other VPN channel (OUTPOST_VPN_CHANNELS):
  *                                      records/, index.json, withdrawn/<id>/<sha256>.rcc
+ *   private/bucket-catalog/            with OUTPOST_STORAGE=s3://… only: this instance's copies of the
+ *                                      bucket's add-on records and their index (never an object)
  */
 export class DataLayout {
   readonly publicDir: string;
@@ -57,6 +59,8 @@ export class DataLayout {
   readonly vpnRecordsDir: string;
   readonly vpnStateFile: string;
   readonly collectionsDir: string;
+  /** Bucket deployments only: this instance's copies of the bucket's add-on records (catalog-mirror.ts). */
+  readonly bucketCatalogDir: string;
 
   constructor(readonly root: string) {
     root = path.resolve(root);
@@ -77,6 +81,7 @@ export class DataLayout {
     this.vpnRecordsDir = path.join(this.privateDir, 'vpn');
     this.vpnStateFile = path.join(this.privateDir, 'vpn-index.json');
     this.collectionsDir = path.join(this.privateDir, 'collections');
+    this.bucketCatalogDir = path.join(this.privateDir, 'bucket-catalog');
   }
 
   async ensure(): Promise<void> {

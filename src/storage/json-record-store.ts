@@ -1,6 +1,7 @@
 import { readVersioned } from './objects/object-bytes.ts';
 import { isPreconditionFailed, sameEtag, type ObjectStore } from './objects/object-store.ts';
 import { segment } from './data-keys.ts';
+import { MemoryCopies, type RecordCopies } from './record-copies.ts';
 
 export interface RecordLoadProblem {
   file: string;
@@ -9,20 +10,24 @@ export interface RecordLoadProblem {
 
 /** A record is a few KB; one near this is damage, not data. */
 const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+/** Start-up reads this many records at once: a first start on a big bucket is round trips. */
+const LOAD_READS = 16;
 
 /**
- * One JSON record per item (`<prefix><id>.json` in the object store), all kept in memory after
- * start-up: a change writes one small object, never the whole set, and listings never read the
- * store. Every write is conditional on the version last read or written (its ETag), so a change
+ * One JSON record per item (`<prefix><id>.json` in the object store), every one read at start-up
+ * and kept as a copy (record-copies.ts: in memory, or on local disk for the add-on catalog): a
+ * change writes one small object, never the whole set, and listings never read the store. Every write is conditional on the version last read or written (its ETag), so a change
  * made by another process is refused (STORAGE_PRECONDITION_FAILED), never overwritten unseen. A
  * record that cannot be read is reported and left out, so one damaged object cannot take a listing
  * down; a later save replaces it.
  */
 export class JsonRecordStore<T extends { id: string }> {
-  private readonly records = new Map<string, T>();
   /** The ETag of every stored object, loaded or not (a damaged one may be replaced). */
   private readonly etags = new Map<string, string>();
-  /** Lower-cased id → id: two ids that differ only in case are one folder on many systems. */
+  /**
+   * Lower-cased id → id, for ids that are not all lower case (the others find themselves): two
+   * ids that differ only in case are one folder on many systems.
+   */
   private readonly folded = new Map<string, string>();
   private readonly changeListeners: ((id: string) => void)[] = [];
   private readonly saveListeners: ((id: string) => Promise<void>)[] = [];
@@ -37,22 +42,40 @@ export class JsonRecordStore<T extends { id: string }> {
     private readonly objects: ObjectStore,
     /** The key prefix of the records, ending with "/". */
     private readonly prefix: string,
+    private readonly copies: RecordCopies<T> = new MemoryCopies<T>(),
   ) {}
 
-  /** Start-up only, before anything is served. */
+  /**
+   * Start-up only, before anything is served: one listing, and a read of every record the copies
+   * do not hold at the ETag listed (all of them when the copies start empty).
+   */
   protected async loadAll(isRecord: (value: unknown) => value is T): Promise<RecordLoadProblem[]> {
     this.isRecord = isRecord;
-    const problems: RecordLoadProblem[] = [];
-    for await (const { key } of this.objects.list(this.prefix)) {
-      const name = key.slice(this.prefix.length);
-      if (name.includes('/') || !name.endsWith('.json')) continue;
-      try {
-        await this.read(name.slice(0, -'.json'.length));
-      } catch (err) {
-        problems.push({ file: name, reason: (err as Error).message });
-      }
+    for (const [id, etag] of await this.copies.kept()) {
+      this.etags.set(id, etag);
+      this.noteCase(id);
     }
-    return problems;
+    const stored = await this.listStored();
+    for (const id of [...this.etags.keys()]) if (!stored.has(id)) await this.forget(id);
+    const unread = [...stored].filter(([id, etag]) => !(sameEtag(etag, this.etags.get(id)) && this.copies.has(id))).map(([id]) => id);
+    const problems: RecordLoadProblem[] = [];
+    const reader = async () => {
+      for (let id = unread.pop(); id !== undefined; id = unread.pop()) {
+        await this.read(id).catch((err: unknown) => problems.push({ file: `${id}.json`, reason: (err as Error).message }));
+      }
+    };
+    await Promise.all(Array.from({ length: LOAD_READS }, reader));
+    return problems.sort((a, b) => (a.file < b.file ? -1 : 1));
+  }
+
+  /** id → ETag of every record object in the store now. */
+  private async listStored(): Promise<Map<string, string | undefined>> {
+    const stored = new Map<string, string | undefined>();
+    for await (const { key, etag } of this.objects.list(this.prefix)) {
+      const name = key.slice(this.prefix.length);
+      if (!name.includes('/') && name.endsWith('.json')) stored.set(name.slice(0, -'.json'.length), etag);
+    }
+    return stored;
   }
 
   private generation(id: string): number {
@@ -70,15 +93,15 @@ export class JsonRecordStore<T extends { id: string }> {
   private async read(id: string): Promise<T | undefined> {
     const started = this.generation(id);
     const read = await readVersioned(this.objects, this.key(id), MAX_RECORD_BYTES);
-    if (this.generation(id) !== started) return this.records.get(id);
+    if (this.generation(id) !== started) return this.copies.get(id);
     if (!read) {
-      this.forget(id);
+      await this.forget(id);
       return undefined;
     }
     this.etags.set(id, read.etag);
     const value: unknown = JSON.parse(read.bytes.toString('utf8'));
     if (!this.isRecord(value) || value.id !== id) throw new Error('not a valid record');
-    this.remember(value);
+    await this.remember(value, read.etag);
     return value;
   }
 
@@ -92,7 +115,7 @@ export class JsonRecordStore<T extends { id: string }> {
     const before = this.etags.get(id);
     const record = await this.read(id).catch((err: unknown) => {
       if (options.strict) throw err;
-      return this.records.get(id);
+      return this.copies.get(id);
     });
     if (this.etags.get(id) !== before) this.announce(id);
     return record;
@@ -124,15 +147,11 @@ export class JsonRecordStore<T extends { id: string }> {
    */
   async refreshAll(options: { strict?: boolean } = {}): Promise<void> {
     const started = new Map(this.generations);
-    const stored = new Map<string, string | undefined>();
-    for await (const { key, etag } of this.objects.list(this.prefix)) {
-      const name = key.slice(this.prefix.length);
-      if (!name.includes('/') && name.endsWith('.json')) stored.set(name.slice(0, -'.json'.length), etag);
-    }
+    const stored = await this.listStored();
     for (const id of [...this.etags.keys()]) {
       // Saved here after the listing began: the listing cannot know it yet.
       if (!stored.has(id) && this.generation(id) === (started.get(id) ?? 0)) {
-        this.forget(id);
+        await this.forget(id);
         this.announce(id);
       }
     }
@@ -158,37 +177,43 @@ export class JsonRecordStore<T extends { id: string }> {
     for (const listener of this.changeListeners) listener(id);
   }
 
-  private forget(id: string): void {
+  private async forget(id: string): Promise<void> {
     this.bump(id);
     this.etags.delete(id);
-    this.records.delete(id);
     if (this.folded.get(id.toLowerCase()) === id) this.folded.delete(id.toLowerCase());
+    await this.copies.drop(id);
   }
 
   private key(id: string): string {
     return `${this.prefix}${segment(id)}.json`;
   }
 
-  private remember(record: T): void {
-    this.records.set(record.id, record);
-    this.folded.set(record.id.toLowerCase(), record.id);
+  private noteCase(id: string): void {
+    const lower = id.toLowerCase();
+    if (lower !== id) this.folded.set(lower, id);
+  }
+
+  private async remember(record: T, etag: string): Promise<void> {
+    this.noteCase(record.id);
+    await this.copies.keep(record, etag);
   }
 
   get(id: string): T | undefined {
-    return this.records.get(id);
+    return this.copies.get(id);
   }
 
   /** The id of a stored record whose id equals `id` ignoring case, if any. */
   idIgnoringCase(id: string): string | undefined {
-    return this.folded.get(id.toLowerCase());
+    const lower = id.toLowerCase();
+    return this.copies.has(lower) ? lower : this.folded.get(lower);
   }
 
   list(): T[] {
-    return [...this.records.values()];
+    return this.copies.list();
   }
 
   get size(): number {
-    return this.records.size;
+    return this.copies.size;
   }
 
   async save(record: T): Promise<void> {
@@ -202,7 +227,7 @@ export class JsonRecordStore<T extends { id: string }> {
       etag = await this.ownWrite(record.id, bytes, err);
     }
     this.etags.set(record.id, etag);
-    this.remember(record);
+    await this.remember(record, etag);
     await this.saved(record.id);
   }
 
@@ -232,7 +257,7 @@ export class JsonRecordStore<T extends { id: string }> {
       return;
     }
     await this.objects.remove(this.key(id));
-    this.forget(id);
+    await this.forget(id);
     await this.saved(id);
   }
 }

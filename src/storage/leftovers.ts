@@ -28,8 +28,10 @@ export async function removeLeftovers(layout: DataLayout, documentIds: readonly 
   for (const dir of [layout.privateDir, layout.addonsDir, layout.jamiRecordsDir, layout.chromiumRecordsDir, ...vpnDirs]) {
     await sweep(dir, false, false);
   }
-  // Other kinds' intents sit one folder down (private/intents/<kind>/).
+  // Other kinds' intents sit one folder down (private/intents/<kind>/); a bucket's catalog copies
+  // keep their records one folder down too.
   await sweep(layout.intentsDir, false, true);
+  await sweep(layout.bucketCatalogDir, false, true);
   // Folders of many small objects (sessions, sign-in counts: auth/auth-state.ts), by key prefix.
   for (const dir of deepFolders) await sweep(path.join(layout.root, ...dir.split('/')), false, true);
   // Document folders are only written under an intent or a stale mark (add-ons) or by a Chromium

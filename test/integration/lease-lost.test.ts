@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { commitChange, recoverChanges } from '../../src/app/addon-changes.ts';
@@ -36,7 +39,7 @@ const leasesFailWhen = (objects: ObjectStore, down: { now: boolean }) =>
 function recordOf(revision: number, files: string[]): AddonRecord {
   return {
     id: ID, type: 'extension', name: 'Lease', publisherKey: 'default', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', revision,
-    versions: files.map((file, i) => ({ version: `1.${i}`, file, size: 1, sha256: '0'.repeat(64) }) as unknown as AddonRecord['versions'][number]),
+    versions: files.map((file, i) => ({ version: `1.${i}`, file, size: 1, sha256: '0'.repeat(64), targets: [], targetPlatforms: [] }) as unknown as AddonRecord['versions'][number]),
     lastChange: { action: 'publish', actor: 'token:test', details: {} },
   };
 }
@@ -46,7 +49,7 @@ describe.each(objectBackends('lease-lost').map((b) => [b.name, b] as const))('a 
     const { objects: raw } = await backend.open();
     const clock = { t: 1_000_000 };
     const objects = new LeaseGuardedObjects(raw);
-    const { catalog } = await ObjectCatalogStore.open(objects);
+    const { catalog } = await ObjectCatalogStore.open(objects, { dir: mkdtempSync(path.join(tmpdir(), 'outpost-mirror-')) });
     const journal = new ChangeJournal(objects);
     const down = { now: false };
     // Renewals fail from here on, and the clock jumps past the lease's margin.

@@ -29,7 +29,7 @@ function lockPath(file: string): string {
 }
 
 /** Run-time state of a folder deployment, not data: uploads in progress and the server's lock. */
-const NOT_OBJECTS = new Set(['private/tmp', 'private/server.lock']);
+const NOT_OBJECTS = new Set(['private/tmp', 'private/server.lock', 'private/bucket-catalog']);
 
 export class FolderObjects implements ObjectStore {
   readonly location: string;

@@ -98,6 +98,8 @@ describe('FolderObjects', () => {
     mkdirSync(path.join(root, 'private/tmp'), { recursive: true });
     writeFileSync(path.join(root, 'private/tmp/upload-1'), 'in progress');
     writeFileSync(path.join(root, 'private/server.lock'), '1\nhost\n');
+    mkdirSync(path.join(root, 'private/bucket-catalog/addons'), { recursive: true });
+    writeFileSync(path.join(root, 'private/bucket-catalog/addons/a.json'), '{}');
     writeFileSync(path.join(root, 'private/.tokens.json.0a1b2c.tmp'), 'torn');
     writeFileSync(path.join(root, 'private/tokens.json'), '{}');
     const store = new FolderObjects(root);
