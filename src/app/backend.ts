@@ -57,7 +57,7 @@ export function openBackend(config: Config, layout: DataLayout, around: (objects
     objects,
     shared: true,
     marks: new ObjectRenderedMarks(objects),
-    openCatalog: (memory) => ObjectCatalogStore.open(objects, { dir: layout.bucketCatalogDir, cache: memory }),
+    openCatalog: (memory) => ObjectCatalogStore.open(objects, { dir: layout.bucketCatalogDir, source: config.s3.endpoint ?? 'AWS', cache: memory }),
     lock: (refresh) => new SharedLock(new ObjectLeases(bucket), refresh),
     check: () => checkConditionalWrites(bucket),
   };

@@ -5,6 +5,7 @@ import type { AddonRecord } from '../catalog/addon-record.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { isAddonRecord, isAddonSummary, summarizeAddon, type AddonSummary } from './catalog-store.ts';
 import { IndexedRecordStore } from './indexed-record-store.ts';
+import { sameEtag } from './objects/object-store.ts';
 import type { RecordCopies } from './record-copies.ts';
 
 /** An add-on record as the bucket held it, with the ETag it was read or written at. */
@@ -40,6 +41,13 @@ class MirrorFiles extends IndexedRecordStore<MirroredAddon, MirroredSummary> {
   }
 }
 
+export interface CopyOwner {
+  /** The ETag the bucket's object had when last read or written. */
+  etagOf(id: string): string | undefined;
+  /** A copy is missing, damaged or stale: read the record again from the bucket. */
+  unreadable(id: string): void;
+}
+
 /**
  * The add-on catalog of a bucket, copied to this instance's data folder (private/bucket-catalog/):
  * one file per record with the ETag it was read at, and the folder catalog's index log of
@@ -56,7 +64,7 @@ export class CatalogMirror implements RecordCopies<AddonRecord> {
    * (a first start copies the whole catalog, and each copy waits for its fsyncs).
    */
   private readonly writing = new Map<string, Promise<void>>();
-  private unreadable: (id: string) => void = () => undefined;
+  private owner: CopyOwner = { etagOf: () => undefined, unreadable: () => undefined };
 
   private constructor(private readonly files: MirrorFiles) {}
 
@@ -81,17 +89,23 @@ export class CatalogMirror implements RecordCopies<AddonRecord> {
   }
 
   /**
-   * A copy the index knows but that cannot be read (damaged on disk) is announced, so that the
-   * catalog reads it again from the bucket; until then the record counts as absent here.
+   * A copy that cannot be read (damaged on disk), or that holds another ETag than the catalog
+   * last read or wrote (a copy whose write failed), is announced, so that the catalog reads the
+   * record again from the bucket; until then it counts as absent: an old copy might still offer a
+   * version since withdrawn. While a write of the id is under way, its copy is the one before it.
    */
   get(id: string): AddonRecord | undefined {
     const copy = this.files.get(id);
-    if (!copy && this.files.revision(id) !== undefined) this.unreadable(id);
-    return copy?.record;
+    if (this.writing.has(id) || this.files.revision(id) === undefined) return copy?.record;
+    const expected = this.owner.etagOf(id);
+    if (copy && sameEtag(copy.etag, expected)) return copy.record;
+    this.owner.unreadable(id);
+    return undefined;
   }
 
-  onUnreadable(listener: (id: string) => void): void {
-    this.unreadable = listener;
+  /** Who decides what the copies must hold: the catalog, once it is constructed. */
+  attach(owner: CopyOwner): void {
+    this.owner = owner;
   }
 
   keep(record: AddonRecord, etag: string): Promise<void> {

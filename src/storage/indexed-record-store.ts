@@ -278,7 +278,10 @@ export class IndexedRecordStore<T extends { id: string }, S extends { id: string
    */
   private async settle(line: Promise<LogMark>, change?: { id: string; start: LogMark; before: string | undefined }): Promise<void> {
     const end = await line.catch(() => undefined);
-    this.lastChange = change && end ? { ...change, end } : undefined;
+    // Only a change whose two lines (its `w` and its summary) are adjacent can be cut off: when
+    // another id's change appended lines in between (writes of different ids run side by side),
+    // cutting back to `start` would take that change's lines with it.
+    this.lastChange = change && end && end.lines === change.start.lines + 2 ? { ...change, end } : undefined;
     if (this.log.lines > 2 * this.revisions.size + 10_000) void this.compactInBackground();
   }
 

@@ -99,10 +99,30 @@ export class JsonRecordStore<T extends { id: string }> {
       return undefined;
     }
     this.etags.set(id, read.etag);
-    const value: unknown = JSON.parse(read.bytes.toString('utf8'));
-    if (!this.isRecord(value) || value.id !== id) throw new Error('not a valid record');
+    const value = this.parse(id, read.bytes);
+    if (!value) {
+      // Damaged in the store: left out like any unreadable record (its ETag stays, so a save can
+      // replace it), never served from an older copy.
+      await this.copies.drop(id);
+      throw new Error('not a valid record');
+    }
     await this.remember(value, read.etag);
     return value;
+  }
+
+  private parse(id: string, bytes: Buffer): T | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    return this.isRecord(value) && value.id === id ? value : undefined;
+  }
+
+  /** The ETag of the object this process last read or wrote for `id` (what its copy must hold). */
+  protected heldEtag(id: string): string | undefined {
+    return this.etags.get(id);
   }
 
   /**
@@ -227,7 +247,9 @@ export class JsonRecordStore<T extends { id: string }> {
       etag = await this.ownWrite(record.id, bytes, err);
     }
     this.etags.set(record.id, etag);
-    await this.remember(record, etag);
+    // The change is made once the store has it: a copy that could not be written (local disk
+    // full) must not fail it, and is never served either (catalog-mirror.ts compares ETags).
+    await this.remember(record, etag).catch(() => undefined);
     await this.saved(record.id);
   }
 

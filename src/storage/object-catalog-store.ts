@@ -21,7 +21,7 @@ export class ObjectCatalogStore extends JsonRecordStore<AddonRecord> {
     private readonly mirror: CatalogMirror,
   ) {
     super(objects, dataKeys.addonRecords, mirror);
-    mirror.onUnreadable((id) => void this.heal(id).catch(() => undefined));
+    mirror.attach({ etagOf: (id) => this.heldEtag(id), unreadable: (id) => void this.heal(id).catch(() => undefined) });
   }
 
   private heal(id: string): Promise<AddonRecord | undefined> {
@@ -33,9 +33,13 @@ export class ObjectCatalogStore extends JsonRecordStore<AddonRecord> {
     return healed;
   }
 
-  /** `dir`: where this instance keeps its copies (DataLayout.bucketCatalogDir). */
-  static async open(objects: ObjectStore, options: { dir: string; cache?: ByteLru }): Promise<{ catalog: ObjectCatalogStore; problems: CatalogLoadProblem[] }> {
-    const catalog = new ObjectCatalogStore(objects, await CatalogMirror.open(options.dir, objects.location, options.cache));
+  /**
+   * `dir`: where this instance keeps its copies (DataLayout.bucketCatalogDir); `source`: what
+   * names the bucket beyond its location (the endpoint), so copies of another are dropped.
+   */
+  static async open(objects: ObjectStore, options: { dir: string; source?: string; cache?: ByteLru }): Promise<{ catalog: ObjectCatalogStore; problems: CatalogLoadProblem[] }> {
+    const source = `${options.source ?? ''} ${objects.location}`.trim();
+    const catalog = new ObjectCatalogStore(objects, await CatalogMirror.open(options.dir, source, options.cache));
     return { catalog, problems: await catalog.loadAll(isAddonRecord) };
   }
 

@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AddonRecord } from '../../src/catalog/addon-record.ts';
+import { IndexedRecordStore } from '../../src/storage/indexed-record-store.ts';
 import { ObjectCatalogStore } from '../../src/storage/object-catalog-store.ts';
 import { ObjectStoreError, type ObjectStore } from '../../src/storage/objects/object-store.ts';
 import { errorCodeOf } from '../helpers/jami-expect.ts';
@@ -85,6 +86,38 @@ describe.each(objectBackends('catalog-copies').map((b) => [b.name, b] as const))
     expect(opened.reads).toEqual(['only-in-two.json']);
     expect(ids(opened.catalog)).toEqual(['only-in-two']);
     expect(opened.catalog.get('only-in-one')).toBeUndefined();
+  });
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it('never serves a copy whose write failed: the change stands, and the record is read again', async () => {
+    const { objects } = await backend.open();
+    const { catalog } = await ObjectCatalogStore.open(objects, { dir: copiesDir() });
+    await catalog.save(record('r', 1));
+    // The local disk refuses the copy of revision 2 (full, failing): the bucket has it all the same.
+    vi.spyOn(IndexedRecordStore.prototype, 'save').mockRejectedValueOnce(new Error('injected: no space left on device'));
+    await catalog.save(record('r', 2));
+    expect(catalog.get('r')?.revision).not.toBe(1);
+    expect((await catalog.load('r'))?.revision).toBe(2);
+    expect(catalog.get('r')?.revision).toBe(2);
+  });
+
+  it('drops the copy of a record damaged in the store instead of serving the older one', async () => {
+    const { objects, attach } = await backend.open();
+    const dir = copiesDir();
+    const { catalog } = await ObjectCatalogStore.open(objects, { dir });
+    await catalog.save(record('d', 1));
+    const garbage = Buffer.from('{"id": "d", "revision": 2, ');
+    await attach().put('private/addons/d.json', garbage, garbage.length);
+    await catalog.refresh('d');
+    expect(catalog.get('d')).toBeUndefined();
+    expect(catalog.revision('d')).toBeUndefined();
+    const again = await openCounting(attach(), dir);
+    expect(again.problems.map((p) => p.file)).toEqual(['d.json']);
+    expect(again.catalog.get('d')).toBeUndefined();
+    // Its ETag is known: a save replaces the damaged object.
+    await again.catalog.save(record('d', 3));
+    expect((await openCounting(attach(), copiesDir())).catalog.get('d')?.revision).toBe(3);
   });
 
   it('reports a damaged record in the store at every start, and a save replaces it', async () => {

@@ -102,6 +102,21 @@ describe('CatalogStore (indexed, records read on demand)', () => {
     expect((await open()).catalog.revision('a@x')).toBe(1);
   });
 
+  it('undoing one change never takes the index lines of another id written at the same time', async () => {
+    // Which of the two finishes last depends on the file system: undo each, on a folder of its own.
+    for (const undone of ['a@x', 'b@x']) {
+      const own = new DataLayout(mkdtempSync(path.join(tmpdir(), 'outpost-catalog-')));
+      await own.ensure();
+      const { catalog } = await CatalogStore.open(own);
+      await Promise.all([catalog.save(record('a@x', 1)), catalog.save(record('b@x', 1))]);
+      const kept = undone === 'a@x' ? 'b@x' : 'a@x';
+      await catalog.restore(undone, undefined);
+      expect((await catalog.summaries()).map((s) => s.id)).toEqual([kept]);
+      expect((await CatalogStore.open(own)).catalog.revisionList().map((r) => r.id)).toEqual([kept]);
+      rmSync(own.root, { recursive: true, force: true });
+    }
+  });
+
   it('keeps only as many full records in memory as the shared budget allows', async () => {
     const cache = new ByteLru(256 * 1024);
     const { catalog } = await open(cache);
