@@ -26,6 +26,8 @@ import { chromiumUpdateRoutes } from './routes/chromium-updates.ts';
 import type { UpdateQueryService } from '../app/update-queries.ts';
 import { errorHandler, notFound } from './error-handler.ts';
 import { redactRequest, redactResponse } from './log-redaction.ts';
+import { sentBodyCounter } from './sent-bodies.ts';
+import { bodyBytesPassed } from '../storage/body-garbage.ts';
 
 export interface AppDeps extends ApiDeps {
   /** /updates, /files and the VPN indexes: express.static on the data folder, or the bucket's store. */
@@ -61,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
+  app.use(sentBodyCounter(bodyBytesPassed));
   app.get('/healthz', (_req, res) => {
     // No count of add-ons: anyone may ask, and a count that grows while the catalog does not
     // would tell that a private add-on was just published.

@@ -24,5 +24,8 @@ export function youngCollector(collect: Collect | undefined, stepBytes = STEP_BY
   };
 }
 
-/** The process's counter: every upload's bytes count towards the same collections. */
-export const bodyBytesRead = youngCollector(globalThis.gc);
+/**
+ * The process's counter: every upload's and every download's bytes count towards the same
+ * collections (downloads: http/sent-bodies.ts).
+ */
+export const bodyBytesPassed = youngCollector(globalThis.gc);

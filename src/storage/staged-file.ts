@@ -4,7 +4,7 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { bodyBytesRead } from './body-garbage.ts';
+import { bodyBytesPassed } from './body-garbage.ts';
 import { startStaging, type StagingJob } from './staging-worker.ts';
 
 export interface StagedFile {
@@ -44,7 +44,7 @@ class StagingSink extends Writable {
     } catch (err) {
       return done(err as Error);
     }
-    bodyBytesRead(chunk.length);
+    bodyBytesPassed(chunk.length);
     if (!waiting) return done();
     waiting.then(() => done(), done);
   }
