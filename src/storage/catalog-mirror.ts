@@ -34,9 +34,9 @@ class MirrorFiles extends IndexedRecordStore<MirroredAddon, MirroredSummary> {
       ...(cache ? { cache } : {}),
       cachePrefix: 'addon:',
     });
-    // A damaged copy is left out by openIndex; the bucket still has the record, and loadAll
-    // reads every record the mirror lacks, so nothing here needs reporting.
-    await files.openIndex();
+    // A damaged copy is left out by openIndex and removed: loadAll reads every record the copies
+    // lack from the bucket, so nothing here needs reporting or keeping.
+    for (const { file } of await files.openIndex()) await rm(path.join(dir, 'addons', path.basename(file)), { force: true });
     return files;
   }
 }

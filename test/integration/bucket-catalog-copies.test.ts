@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -73,6 +73,15 @@ describe.each(objectBackends('catalog-copies').map((b) => [b.name, b] as const))
     expect(again.catalog.get('plain')?.revision).toBe(1);
     expect(again.catalog.idIgnoringCase('mixedcase')).toBe('MixedCase');
     expect(again.catalog.idIgnoringCase('PLAIN')).toBe('plain');
+
+    // Without its index every copy is read again at start; a damaged one of a record the bucket
+    // no longer has is removed, not left behind.
+    await attach().remove('private/addons/plain.json');
+    writeFileSync(path.join(dir, 'addons', 'plain.json'), 'torn');
+    rmSync(path.join(dir, 'addons.index'));
+    const third = await openCounting(attach(), dir);
+    expect(ids(third.catalog)).toEqual(['MixedCase']);
+    expect(existsSync(path.join(dir, 'addons', 'plain.json'))).toBe(false);
   });
 
   it('drops copies of another deployment instead of trusting them', async () => {
