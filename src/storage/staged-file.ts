@@ -70,6 +70,11 @@ async function openDirect(file: string): Promise<FileHandle | undefined> {
  * fsynced here: whoever publishes it does that (ObjectStore.adopt).
  */
 export async function stageStream(source: Readable, dir: string, maxBytes = Number.POSITIVE_INFINITY): Promise<StagedFile> {
+  // Listened to before the first await: a source that breaks off while the file is being opened
+  // (a client resetting its upload) must fail this staging, not raise an 'error' event that no one
+  // hears, which would stop the process. (Awaited below; marked handled for the early exits.)
+  const sourceDone = finished(source);
+  sourceDone.catch(() => undefined);
   const file = path.join(dir, `upload-${randomBytes(12).toString('hex')}`);
   const handle = await open(file, 'wx', 0o600);
   let direct: FileHandle | undefined;
@@ -85,7 +90,7 @@ export async function stageStream(source: Readable, dir: string, maxBytes = Numb
     sink = new StagingSink(job, maxBytes);
     // pipe(), not pipeline(): a failing sink unpipes itself, and the source stays readable.
     source.pipe(sink);
-    await Promise.all([finished(source), finished(sink)]);
+    await Promise.all([sourceDone, finished(sink)]);
     const { sha256 } = await job.finish();
     await close();
     return { path: file, size: sink.size, sha256 };

@@ -67,6 +67,16 @@ describe('staging a stream', () => {
     expect(source.destroyed).toBe(false);
   });
 
+  it('fails, and stops nothing, when the source breaks off before staging has begun', async () => {
+    const dir = freshDir();
+    const source = new Readable({ read() {} });
+    const staged = stageStream(source, dir);
+    // While the file is still being opened: an 'error' no one listened to would be uncaught.
+    source.destroy(new Error('connection reset'));
+    await expect(staged).rejects.toThrow('connection reset');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('removes the file when the source breaks off', async () => {
     const dir = freshDir();
     const source = new Readable({ read() {} });
