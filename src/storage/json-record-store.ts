@@ -246,6 +246,8 @@ export class JsonRecordStore<T extends { id: string }> {
     } catch (err) {
       etag = await this.ownWrite(record.id, bytes, err);
     }
+    // Again once written: a read begun while the write was under way may have the older bytes.
+    this.bump(record.id);
     this.etags.set(record.id, etag);
     // The change is made once the store has it: a copy that could not be written (local disk
     // full) must not fail it, and is never served either (catalog-mirror.ts compares ETags).

@@ -73,6 +73,36 @@ describe('JSON records when reads and writes interleave', () => {
     expect((await Items.open(inner)).get('x')).toEqual({ id: 'x', n: 3 });
   });
 
+  it('never lets a read begun while a local save was being written put the older record back', async () => {
+    const inner = folder();
+    let hooks: { before?: (c: StoreCall) => Promise<void>; after?: (c: StoreCall) => Promise<void> } = {};
+    const store = await Items.open(hookedStore(inner, { before: (c) => hooks.before?.(c), after: (c) => hooks.after?.(c) }));
+    await store.save({ id: 'x', n: 1 });
+    let readHasOld!: () => void;
+    const oldRead = new Promise<void>((resolve) => (readHasOld = resolve));
+    let saveDone!: () => void;
+    const saved = new Promise<void>((resolve) => (saveDone = resolve));
+    hooks = {
+      // The save's write waits until the read has the old bytes…
+      before: async (c) => void (c.op === 'put' && (await oldRead)),
+      // …and the read comes back only after the save has finished.
+      after: async (c) => {
+        if (c.op !== 'get') return;
+        readHasOld();
+        await saved;
+      },
+    };
+    const saving = store.save({ id: 'x', n: 2 });
+    const background = store.refresh('x');
+    await saving;
+    hooks = {};
+    saveDone();
+    await background;
+    expect(store.get('x')).toEqual({ id: 'x', n: 2 });
+    await store.save({ id: 'x', n: 3 });
+    expect((await Items.open(inner)).get('x')).toEqual({ id: 'x', n: 3 });
+  });
+
   it('takes back a refused first save without removing the record another process saved', async () => {
     const inner = folder();
     const mine = await Items.open(inner);
