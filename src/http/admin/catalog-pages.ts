@@ -20,9 +20,9 @@ export function adminActor(req: Request, keyName = ''): Actor {
 export function catalogPages(router: Router, outpost: Outpost): { uploadPage: (req: Request, res: Response, extra: Record<string, unknown>, status?: number) => Promise<void> } {
   const { catalog, packages, keys, config, layout } = outpost;
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q : '';
-    const shown = addonListing(catalog, q, pageNumber(req.query.page));
+    const shown = await addonListing(catalog, q, pageNumber(req.query.page));
     renderPage(req, res, 'dashboard', { title: 'Add-ons', nav: 'dashboard' }, {
       addons: shown.items,
       q,
