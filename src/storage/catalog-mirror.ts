@@ -126,8 +126,9 @@ export class CatalogMirror implements RecordCopies<AddonRecord> {
     return run;
   }
 
+  /** Every record, each as get() gives it (a stale or damaged copy is left out and read again). */
   list(): AddonRecord[] {
-    return this.files.list().map((m) => m.record);
+    return this.files.revisionList().flatMap(({ id }) => this.get(id) ?? []);
   }
 
   get size(): number {

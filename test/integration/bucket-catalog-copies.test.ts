@@ -107,6 +107,7 @@ describe.each(objectBackends('catalog-copies').map((b) => [b.name, b] as const))
     vi.spyOn(IndexedRecordStore.prototype, 'save').mockRejectedValueOnce(new Error('injected: no space left on device'));
     await catalog.save(record('r', 2));
     expect(catalog.get('r')?.revision).not.toBe(1);
+    expect(catalog.list().map((r) => r.revision)).not.toContain(1);
     expect((await catalog.load('r'))?.revision).toBe(2);
     expect(catalog.get('r')?.revision).toBe(2);
   });
