@@ -7,16 +7,16 @@ export type StorageErrorCode = 'STORAGE_PATH_REFUSED';
 export class StorageError extends OutpostError<StorageErrorCode> {}
 
 /**
- * The object key of everything the services write (keys are the data folder's relative paths, so
- * one name means the same thing on disk and in a bucket; see objects/object-store.ts). Ids and
- * file names were validated long before (src/names); these checks are the wall behind that one.
- */
-/**
  * What a feed may send from a bucket besides VPN index folders: packages and Jami files, public
  * or kept aside for feeds (file, feedOnly, jamiFile and jamiFeedFile below).
  */
 export const FEED_FILE_PREFIXES: readonly string[] = ['public/files/', 'private/feed-files/', 'public/jami/', 'private/jami-feed-files/'];
 
+/**
+ * The object key of everything the services write (keys are the data folder's relative paths, so
+ * one name means the same thing on disk and in a bucket; see objects/object-store.ts). Ids and
+ * file names were validated long before (src/names); these checks are the wall behind that one.
+ */
 export const dataKeys = {
   /** A published package: public/files/<id>/<file>. */
   file: (id: string, file: string) => `${dataKeys.files(id)}${segment(file)}`,
